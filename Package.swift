@@ -1,0 +1,41 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Skein: a long-context inference engine for the CPU.
+///
+/// Dependencies point one way: Tensor <- Formats <- Engine <- Eval <- CLI.
+/// Tokenizers depend on nothing but Foundation.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Skein",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "skein", targets: ["skein"]),
+        .library(name: "SkeinEngine", targets: ["SkeinEngine"]),
+        .library(name: "SkeinFormats", targets: ["SkeinFormats"]),
+        .library(name: "SkeinTokenizers", targets: ["SkeinTokenizers"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "SkeinTensor", swiftSettings: optimize),
+        .target(name: "SkeinFormats", dependencies: ["SkeinTensor"], swiftSettings: optimize),
+        .target(name: "SkeinTokenizers", swiftSettings: optimize),
+        .target(name: "SkeinEngine", dependencies: ["SkeinTensor", "SkeinFormats", "SkeinTokenizers"], swiftSettings: optimize),
+        .target(name: "SkeinEval", dependencies: ["SkeinEngine"], swiftSettings: optimize),
+        .executableTarget(
+            name: "skein",
+            dependencies: [
+                "SkeinEngine", "SkeinEval", "SkeinFormats", "SkeinTokenizers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: optimize),
+        .testTarget(name: "SkeinTensorTests", dependencies: ["SkeinTensor"]),
+        .testTarget(name: "SkeinFormatsTests", dependencies: ["SkeinFormats"]),
+        .testTarget(name: "SkeinTokenizersTests", dependencies: ["SkeinTokenizers"]),
+        .testTarget(name: "SkeinEngineTests", dependencies: ["SkeinEngine", "SkeinFormats"]),
+        .testTarget(name: "SkeinEvalTests", dependencies: ["SkeinEval"]),
+    ]
+)

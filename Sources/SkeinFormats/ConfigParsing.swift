@@ -1,0 +1,214 @@
+import Foundation
+
+/// Typed access to a JSON object that names its file in every error.
+struct JSONFields {
+    let file: String
+    let object: [String: Any]
+
+    init(data: Data, file: String) throws {
+        self.file = file
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            throw FormatError.malformedJSON(file: file, reason: String(describing: error))
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw FormatError.malformedJSON(file: file, reason: "top level is not an object")
+        }
+        self.object = object
+    }
+
+    init(object: [String: Any], file: String) {
+        self.file = file
+        self.object = object
+    }
+
+    func has(_ key: String) -> Bool { object[key] != nil && !(object[key] is NSNull) }
+
+    func int(_ key: String) throws -> Int? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let number = value as? NSNumber, !(value is Bool) || false else {
+            throw FormatError.invalidField(file: file, field: key, reason: "expected an integer, found \(type(of: value))")
+        }
+        let double = number.doubleValue
+        guard double.isFinite, double == double.rounded(), abs(double) < 1e15 else {
+            throw FormatError.invalidField(file: file, field: key, reason: "expected an integer, found \(number)")
+        }
+        return Int(double)
+    }
+
+    func requiredInt(_ key: String, positive: Bool = true) throws -> Int {
+        guard let value = try int(key) else { throw FormatError.missingField(file: file, field: key) }
+        if positive && value <= 0 {
+            throw FormatError.invalidField(file: file, field: key, reason: "must be positive, found \(value)")
+        }
+        return value
+    }
+
+    func double(_ key: String) throws -> Double? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let number = value as? NSNumber, number.doubleValue.isFinite else {
+            throw FormatError.invalidField(file: file, field: key, reason: "expected a number")
+        }
+        return number.doubleValue
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let flag = value as? Bool else {
+            throw FormatError.invalidField(file: file, field: key, reason: "expected true or false")
+        }
+        return flag
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let text = value as? String else {
+            throw FormatError.invalidField(file: file, field: key, reason: "expected a string")
+        }
+        return text
+    }
+
+    func doubles(_ key: String) throws -> [Double]? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let array = value as? [Any] else {
+            throw FormatError.invalidField(file: file, field: key, reason: "expected an array of numbers")
+        }
+        return try array.map {
+            guard let n = $0 as? NSNumber, n.doubleValue.isFinite else {
+                throw FormatError.invalidField(file: file, field: key, reason: "expected an array of numbers")
+            }
+            return n.doubleValue
+        }
+    }
+
+    /// An integer or a list of integers (as `eos_token_id` may be).
+    func ints(_ key: String) throws -> [Int] {
+        guard let value = object[key], !(value is NSNull) else { return [] }
+        if let array = value as? [Any] {
+            return try array.map {
+                guard let n = $0 as? NSNumber else {
+                    throw FormatError.invalidField(file: file, field: key, reason: "expected integers")
+                }
+                return n.intValue
+            }
+        }
+        return try int(key).map { [$0] } ?? []
+    }
+
+    func nested(_ key: String) throws -> JSONFields? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let inner = value as? [String: Any] else {
+            throw FormatError.invalidField(file: file, field: key, reason: "expected an object")
+        }
+        return JSONFields(object: inner, file: "\(file) (\(key))")
+    }
+}
+
+extension ModelConfiguration {
+    /// Reads `config.json` from a model folder.
+    public static func load(directory: URL) throws -> ModelConfiguration {
+        let url = directory.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw FormatError.fileNotFound(path: url.path)
+        }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw FormatError.unreadable(path: url.path, reason: error.localizedDescription)
+        }
+        return try ModelConfiguration(json: data, file: url.path)
+    }
+
+    /// Parses config.json content; `file` names the source in errors.
+    public init(json data: Data, file: String = "config.json") throws {
+        let fields = try JSONFields(data: data, file: file)
+        guard let modelType = try fields.string("model_type") else {
+            throw FormatError.missingField(file: file, field: "model_type")
+        }
+        guard let architecture = Architecture(rawValue: modelType) else {
+            throw FormatError.unsupportedArchitecture(
+                file: file, name: modelType, supported: Architecture.allCases.map(\.rawValue))
+        }
+        self.architecture = architecture
+        vocabSize = try fields.requiredInt("vocab_size")
+        hiddenSize = try fields.requiredInt("hidden_size")
+        intermediateSize = try fields.requiredInt("intermediate_size")
+        layerCount = try fields.requiredInt("num_hidden_layers")
+        headCount = try fields.requiredInt("num_attention_heads")
+        kvHeadCount = try fields.int("num_key_value_heads") ?? headCount
+        guard kvHeadCount > 0, headCount % kvHeadCount == 0 else {
+            throw FormatError.invalidField(
+                file: file, field: "num_key_value_heads",
+                reason: "\(kvHeadCount) does not divide num_attention_heads \(headCount)")
+        }
+        if let explicit = try fields.int("head_dim") {
+            guard explicit > 0 else {
+                throw FormatError.invalidField(file: file, field: "head_dim", reason: "must be positive")
+            }
+            headDim = explicit
+        } else {
+            guard hiddenSize % headCount == 0 else {
+                throw FormatError.invalidField(
+                    file: file, field: "num_attention_heads",
+                    reason: "\(headCount) does not divide hidden_size \(hiddenSize)")
+            }
+            headDim = hiddenSize / headCount
+        }
+        rmsNormEps = Float(try fields.double("rms_norm_eps") ?? 1e-6)
+        maxPositionEmbeddings = try fields.int("max_position_embeddings") ?? 2048
+        tieWordEmbeddings = try fields.bool("tie_word_embeddings") ?? false
+        slidingWindow = try fields.bool("use_sliding_window") == false ? nil : try fields.int("sliding_window")
+        bosTokenId = try fields.int("bos_token_id")
+        eosTokenIds = try fields.ints("eos_token_id")
+        hiddenAct = try fields.string("hidden_act") ?? "silu"
+        guard hiddenAct == "silu" || hiddenAct == "swish" else {
+            throw FormatError.invalidField(file: file, field: "hidden_act", reason: "'\(hiddenAct)' is not supported (silu)")
+        }
+
+        // Rope: newer configs nest everything in rope_parameters; older ones use rope_theta + rope_scaling.
+        let ropeParameters = try fields.nested("rope_parameters")
+        let ropeScalingFields = try fields.nested("rope_scaling") ?? ropeParameters
+        ropeTheta = try ropeParameters?.double("rope_theta") ?? fields.double("rope_theta") ?? 10000
+        partialRotaryFactor = try ropeParameters?.double("partial_rotary_factor")
+            ?? fields.double("partial_rotary_factor") ?? 1
+        guard partialRotaryFactor > 0, partialRotaryFactor <= 1 else {
+            throw FormatError.invalidField(file: file, field: "partial_rotary_factor", reason: "must be in (0, 1]")
+        }
+        ropeScaling = try ropeScalingFields.flatMap(Self.parseRopeScaling)
+        originalMaxPositionEmbeddings = try fields.int("original_max_position_embeddings")
+            ?? ropeScaling?.originalMaxPositionEmbeddings
+    }
+
+    private static func parseRopeScaling(_ fields: JSONFields) throws -> RopeScaling? {
+        guard var type = try fields.string("rope_type") ?? fields.string("type") else {
+            if fields.has("factor") { throw FormatError.missingField(file: fields.file, field: "rope_type") }
+            return nil
+        }
+        if type == "su" { type = "longrope" }
+        let known = ["default", "linear", "dynamic", "yarn", "longrope", "llama3"]
+        guard known.contains(type) else {
+            throw FormatError.invalidField(
+                file: fields.file, field: "rope_type",
+                reason: "'\(type)' is not supported (\(known.joined(separator: ", ")))")
+        }
+        if type == "default" { return nil }
+        var scaling = RopeScaling(type: type)
+        scaling.factor = try fields.double("factor")
+        scaling.originalMaxPositionEmbeddings = try fields.int("original_max_position_embeddings")
+        scaling.lowFreqFactor = try fields.double("low_freq_factor")
+        scaling.highFreqFactor = try fields.double("high_freq_factor")
+        scaling.betaFast = try fields.double("beta_fast")
+        scaling.betaSlow = try fields.double("beta_slow")
+        scaling.attentionFactor = try fields.double("attention_factor")
+        scaling.mscale = try fields.double("mscale")
+        scaling.mscaleAllDim = try fields.double("mscale_all_dim")
+        scaling.shortFactor = try fields.doubles("short_factor")
+        scaling.longFactor = try fields.doubles("long_factor")
+        scaling.truncate = try fields.bool("truncate")
+        if type != "longrope", let factor = scaling.factor, factor <= 0 {
+            throw FormatError.invalidField(file: fields.file, field: "factor", reason: "must be positive")
+        }
+        return scaling
+    }
+}

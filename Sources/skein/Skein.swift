@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Skein: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skein",
+        abstract: "A long-context inference engine for the CPU.",
+        subcommands: [])
+}
