@@ -37,5 +37,7 @@ let package = Package(
         .testTarget(name: "SkeinTokenizersTests", dependencies: ["SkeinTokenizers"]),
         .testTarget(name: "SkeinEngineTests", dependencies: ["SkeinEngine", "SkeinFormats"]),
         .testTarget(name: "SkeinEvalTests", dependencies: ["SkeinEval"]),
-    ]
+    ],
+    // Kernels share raw buffers across worker threads; Swift 5 mode keeps that readable.
+    swiftLanguageModes: [.v5]
 )

@@ -28,7 +28,7 @@ struct JSONFields {
 
     func int(_ key: String) throws -> Int? {
         guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let number = value as? NSNumber, !(value is Bool) || false else {
+        guard let number = value as? NSNumber else {
             throw FormatError.invalidField(file: file, field: key, reason: "expected an integer, found \(type(of: value))")
         }
         let double = number.doubleValue

@@ -1,0 +1,187 @@
+import Foundation
+import SkeinFormats
+import SkeinTensor
+
+/// Which positions of a forward pass produce logits.
+public enum LogitRows: Sendable {
+    case all
+    case last
+}
+
+/// A Llama-family decoder (llama, mistral, qwen2, qwen3, phi3) with f32 compute.
+///
+/// The fast path: chunked prefill and incremental decoding against a `DenseKVCache`.
+/// `ReferenceForward` is the plain oracle it is tested against.
+public final class TransformerModel: @unchecked Sendable {
+    public let configuration: ModelConfiguration
+    public let weights: ModelWeights
+    public let ropeLayout: RopeLayout
+
+    public init(configuration: ModelConfiguration, weights: ModelWeights, ropeLayout: RopeLayout = .rotateHalf) {
+        self.configuration = configuration
+        self.weights = weights
+        self.ropeLayout = ropeLayout
+    }
+
+    /// Loads a Hugging Face model folder (config.json + safetensors).
+    public static func load(directory: URL) throws -> TransformerModel {
+        let configuration = try ModelConfiguration.load(directory: directory)
+        let store = try WeightStore(directory: directory)
+        let weights = try WeightLoader.load(store, configuration: configuration)
+        return TransformerModel(configuration: configuration, weights: weights)
+    }
+
+    /// An empty cache sized for this model.
+    public func makeCache(initialCapacity: Int = 256) -> DenseKVCache {
+        DenseKVCache(layerCount: configuration.layerCount, kvHeadCount: configuration.kvHeadCount,
+                     headDim: configuration.headDim, initialCapacity: initialCapacity)
+    }
+
+    /// The rotary embedding in force when the sequence reaches `sequenceLength` tokens.
+    public func rotaryEmbedding(sequenceLength: Int) throws -> RotaryEmbedding {
+        RotaryEmbedding(frequencies: try RopeFrequencies(configuration: configuration, sequenceLength: sequenceLength),
+                        layout: ropeLayout)
+    }
+
+    /// Checks token ids against the vocabulary.
+    func validate(_ tokens: [Int]) throws {
+        guard !tokens.isEmpty else { throw EngineError.emptyInput }
+        for id in tokens where id < 0 || id >= configuration.vocabSize {
+            throw EngineError.tokenOutOfRange(id: id, vocabularySize: configuration.vocabSize)
+        }
+    }
+
+    /// Runs `tokens` after what `cache` holds, appends their keys and values, and returns logits:
+    /// one row of `vocabSize` per input token (`.all`) or for the last one only (`.last`).
+    public func forward(_ tokens: [Int], cache: DenseKVCache, logits rows: LogitRows = .all) throws -> [[Float]] {
+        try validate(tokens)
+        let c = configuration
+        let n = tokens.count, start = cache.count
+        let hidden = c.hiddenSize, hd = c.headDim
+        let qDim = c.headCount * hd, kvDim = c.kvHeadCount * hd
+        let rope = try rotaryEmbedding(sequenceLength: start + n)
+        let half = rope.rotaryDim / 2
+        cache.reserve(n)
+
+        // Scratch, all row-major with one row per input token.
+        var x = [Float](repeating: 0, count: n * hidden)            // (n, hidden) residual stream
+        var h = [Float](repeating: 0, count: n * hidden)            // (n, hidden) normed input
+        var q = [Float](repeating: 0, count: n * qDim)              // (n, heads * hd)
+        var k = [Float](repeating: 0, count: n * kvDim)             // (n, kvHeads * hd)
+        var v = [Float](repeating: 0, count: n * kvDim)             // (n, kvHeads * hd)
+        var attention = [Float](repeating: 0, count: n * qDim)      // (n, heads * hd)
+        var projected = [Float](repeating: 0, count: n * hidden)    // (n, hidden)
+        var gate = [Float](repeating: 0, count: n * c.intermediateSize)  // (n, intermediate)
+        var up = [Float](repeating: 0, count: n * c.intermediateSize)    // (n, intermediate)
+        var cosTable = [Float](repeating: 0, count: n * half)       // (n, rotaryDim / 2)
+        var sinTable = [Float](repeating: 0, count: n * half)
+        for t in 0..<n {
+            let (cs, sn) = rope.table(position: start + t)
+            cosTable.replaceSubrange((t * half)..<((t + 1) * half), with: cs)
+            sinTable.replaceSubrange((t * half)..<((t + 1) * half), with: sn)
+            let id = tokens[t]
+            x.replaceSubrange((t * hidden)..<((t + 1) * hidden), with: weights.embedding[(id * hidden)..<((id + 1) * hidden)])
+        }
+
+        for (layerIndex, layer) in weights.layers.enumerated() {
+            Self.normRows(x, weight: layer.attentionNorm, eps: c.rmsNormEps, rows: n, width: hidden, into: &h)
+            Self.linear(h, rows: n, layer.q, bias: layer.qBias, inFeatures: hidden, outFeatures: qDim, into: &q)
+            Self.linear(h, rows: n, layer.k, bias: layer.kBias, inFeatures: hidden, outFeatures: kvDim, into: &k)
+            Self.linear(h, rows: n, layer.v, bias: layer.vBias, inFeatures: hidden, outFeatures: kvDim, into: &v)
+            if let qNorm = layer.qNorm { Self.normHeads(&q, weight: qNorm, eps: c.rmsNormEps, headDim: hd) }
+            if let kNorm = layer.kNorm { Self.normHeads(&k, weight: kNorm, eps: c.rmsNormEps, headDim: hd) }
+            q.withUnsafeMutableBufferPointer { qp in
+                k.withUnsafeMutableBufferPointer { kp in
+                    cosTable.withUnsafeBufferPointer { cp in
+                        sinTable.withUnsafeBufferPointer { sp in
+                            for t in 0..<n {
+                                let cosRow = cp.baseAddress! + t * half, sinRow = sp.baseAddress! + t * half
+                                for head in 0..<c.headCount { rope.apply(qp.baseAddress! + t * qDim + head * hd, cos: cosRow, sin: sinRow) }
+                                for head in 0..<c.kvHeadCount { rope.apply(kp.baseAddress! + t * kvDim + head * hd, cos: cosRow, sin: sinRow) }
+                            }
+                        }
+                    }
+                }
+            }
+            // Write this chunk's keys and values at cache indices start..<start+n.
+            for head in 0..<c.kvHeadCount {
+                let keyBase = cache.keyBase(layer: layerIndex, head: head)
+                let valueBase = cache.valueBase(layer: layerIndex, head: head)
+                for t in 0..<n {
+                    for d in 0..<hd {
+                        keyBase[(start + t) * hd + d] = k[t * kvDim + head * hd + d]
+                        valueBase[(start + t) * hd + d] = v[t * kvDim + head * hd + d]
+                    }
+                }
+            }
+            CausalAttention.run(queries: q, rows: n, firstPosition: start, cache: cache, layer: layerIndex,
+                                configuration: c, slidingWindow: c.slidingWindow, into: &attention)
+            Self.linear(attention, rows: n, layer.o, bias: nil, inFeatures: qDim, outFeatures: hidden, into: &projected)
+            for i in 0..<(n * hidden) { x[i] += projected[i] }
+
+            Self.normRows(x, weight: layer.mlpNorm, eps: c.rmsNormEps, rows: n, width: hidden, into: &h)
+            Self.linear(h, rows: n, layer.gate, bias: nil, inFeatures: hidden, outFeatures: c.intermediateSize, into: &gate)
+            Self.linear(h, rows: n, layer.up, bias: nil, inFeatures: hidden, outFeatures: c.intermediateSize, into: &up)
+            gate.withUnsafeMutableBufferPointer { g in
+                up.withUnsafeBufferPointer { u in VectorMath.swiglu(g.baseAddress!, u.baseAddress!, n * c.intermediateSize) }
+            }
+            Self.linear(gate, rows: n, layer.down, bias: nil, inFeatures: c.intermediateSize, outFeatures: hidden, into: &projected)
+            for i in 0..<(n * hidden) { x[i] += projected[i] }
+        }
+        cache.commit(n)
+        return logits(from: x, rows: n, which: rows)
+    }
+
+    /// Final norm and LM head for the requested rows of the residual stream `x` (n, hidden).
+    func logits(from x: [Float], rows n: Int, which: LogitRows) -> [[Float]] {
+        let c = configuration, hidden = c.hiddenSize
+        let first = which == .last ? n - 1 : 0
+        let count = n - first
+        let tail = Array(x[(first * hidden)...])
+        var normed = [Float](repeating: 0, count: count * hidden)
+        Self.normRows(tail, weight: weights.finalNorm, eps: c.rmsNormEps, rows: count, width: hidden, into: &normed)
+        var out = [Float](repeating: 0, count: count * c.vocabSize)
+        Self.linear(normed, rows: count, weights.lmHead ?? weights.embedding, bias: nil,
+                    inFeatures: hidden, outFeatures: c.vocabSize, into: &out)
+        return (0..<count).map { Array(out[($0 * c.vocabSize)..<(($0 + 1) * c.vocabSize)]) }
+    }
+
+    // MARK: - Small helpers over whole row blocks
+
+    static func linear(_ x: [Float], rows: Int, _ w: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int, into y: inout [Float]) {
+        x.withUnsafeBufferPointer { xp in
+            w.withUnsafeBufferPointer { wp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    if let bias {
+                        bias.withUnsafeBufferPointer { bp in
+                            MatMul.linear(xp.baseAddress!, rows: rows, inFeatures: inFeatures, weight: wp.baseAddress!,
+                                          outFeatures: outFeatures, bias: bp.baseAddress!, into: yp.baseAddress!)
+                        }
+                    } else {
+                        MatMul.linear(xp.baseAddress!, rows: rows, inFeatures: inFeatures, weight: wp.baseAddress!,
+                                      outFeatures: outFeatures, bias: nil, into: yp.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+
+    static func normRows(_ x: [Float], weight: [Float], eps: Float, rows: Int, width: Int, into out: inout [Float]) {
+        x.withUnsafeBufferPointer { xp in
+            weight.withUnsafeBufferPointer { wp in
+                out.withUnsafeMutableBufferPointer { op in
+                    for r in 0..<rows {
+                        VectorMath.rmsNorm(xp.baseAddress! + r * width, weight: wp.baseAddress!, eps: eps,
+                                           out: op.baseAddress! + r * width, count: width)
+                    }
+                }
+            }
+        }
+    }
+
+    /// RMSNorm over each headDim-wide slice of `x` (qwen3's q_norm / k_norm).
+    static func normHeads(_ x: inout [Float], weight: [Float], eps: Float, headDim: Int) {
+        let copy = x
+        normRows(copy, weight: weight, eps: eps, rows: x.count / headDim, width: headDim, into: &x)
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import SkeinFormats
+
+/// The plain, obviously-correct forward pass: whole sequence, explicit mask and position matrix,
+/// scalar loops, no cache. It is the oracle for the fast path and for every attention policy.
+public struct ReferenceForward {
+    public let model: TransformerModel
+
+    public init(model: TransformerModel) { self.model = model }
+
+    /// Logits (n, vocab) for every position of `tokens` under `attention`.
+    ///
+    /// - Parameter ropeSequenceLength: the length that length-dependent RoPE scalings (dynamic NTK,
+    ///   LongRoPE) see; defaults to the whole sequence, as a single transformers forward call does.
+    public func logits(_ tokens: [Int], attention: ExplicitAttention? = nil, ropeSequenceLength: Int? = nil) throws -> [[Float]] {
+        try model.validate(tokens)
+        let c = model.configuration, w = model.weights
+        let n = tokens.count, hidden = c.hiddenSize, hd = c.headDim
+        let group = c.headCount / c.kvHeadCount
+        let pattern = attention ?? (c.slidingWindow.map { ExplicitAttention.slidingWindow($0) } ?? .causal)
+        let rope = try model.rotaryEmbedding(sequenceLength: ropeSequenceLength ?? n)
+
+        var x: [[Float]] = tokens.map { Array(w.embedding[($0 * hidden)..<(($0 + 1) * hidden)]) }
+        for layer in w.layers {
+            let h = x.map { rmsNorm($0, layer.attentionNorm, c.rmsNormEps) }
+            // Per token: unrotated heads.
+            let q = h.map { heads(linear($0, layer.q, layer.qBias), count: c.headCount, dim: hd, norm: layer.qNorm, eps: c.rmsNormEps) }
+            let k = h.map { heads(linear($0, layer.k, layer.kBias), count: c.kvHeadCount, dim: hd, norm: layer.kNorm, eps: c.rmsNormEps) }
+            let v = h.map { heads(linear($0, layer.v, layer.vBias), count: c.kvHeadCount, dim: hd, norm: nil, eps: 0) }
+            var attended = [[Float]](repeating: [], count: n)
+            for i in 0..<n {
+                var row: [Float] = []
+                for head in 0..<c.headCount {
+                    var logits: [Float] = []
+                    var visible: [Int] = []
+                    for j in 0..<n where pattern.isVisible(i, j) {
+                        let (qp, kp) = pattern.positions(i, j)
+                        let qr = rotate(q[i][head], position: qp, rope)
+                        let kr = rotate(k[j][head / group], position: kp, rope)
+                        var dot: Float = 0
+                        for d in 0..<hd { dot += qr[d] * kr[d] }
+                        logits.append(dot / Float(hd).squareRoot() * pattern.logitScale(i))
+                        visible.append(j)
+                    }
+                    let probabilities = softmax(logits)
+                    var out = [Float](repeating: 0, count: hd)
+                    for (p, j) in zip(probabilities, visible) {
+                        for d in 0..<hd { out[d] += p * v[j][head / group][d] }
+                    }
+                    row += out
+                }
+                attended[i] = row
+            }
+            for i in 0..<n {
+                let o = linear(attended[i], layer.o, nil)
+                for d in 0..<hidden { x[i][d] += o[d] }
+                let m = rmsNorm(x[i], layer.mlpNorm, c.rmsNormEps)
+                let g = linear(m, layer.gate, nil), u = linear(m, layer.up, nil)
+                let act = zip(g, u).map { $0 / (1 + exp(-$0)) * $1 }
+                let down = linear(act, layer.down, nil)
+                for d in 0..<hidden { x[i][d] += down[d] }
+            }
+        }
+        let head = w.lmHead ?? w.embedding
+        return x.map { linear(rmsNorm($0, w.finalNorm, c.rmsNormEps), head, nil) }
+    }
+
+    // MARK: - Scalar building blocks
+
+    private func linear(_ x: [Float], _ w: [Float], _ bias: [Float]?) -> [Float] {
+        let inFeatures = x.count, outFeatures = w.count / inFeatures
+        return (0..<outFeatures).map { o in
+            var s: Float = 0
+            for i in 0..<inFeatures { s += w[o * inFeatures + i] * x[i] }
+            return s + (bias?[o] ?? 0)
+        }
+    }
+
+    private func rmsNorm(_ x: [Float], _ weight: [Float], _ eps: Float) -> [Float] {
+        var meanSquare: Float = 0
+        for value in x { meanSquare += value * value }
+        meanSquare /= Float(x.count)
+        let scale = 1 / (meanSquare + eps).squareRoot()
+        return zip(x, weight).map { $1 * ($0 * scale) }
+    }
+
+    private func heads(_ x: [Float], count: Int, dim: Int, norm: [Float]?, eps: Float) -> [[Float]] {
+        (0..<count).map { h in
+            let slice = Array(x[(h * dim)..<((h + 1) * dim)])
+            return norm.map { rmsNorm(slice, $0, eps) } ?? slice
+        }
+    }
+
+    private func rotate(_ x: [Float], position: Int, _ rope: RotaryEmbedding) -> [Float] {
+        var out = x
+        let (cs, sn) = rope.table(position: position)
+        out.withUnsafeMutableBufferPointer { rope.apply($0.baseAddress!, cos: cs, sin: sn) }
+        return out
+    }
+
+    private func softmax(_ x: [Float]) -> [Float] {
+        guard let maxValue = x.max() else { return [] }
+        let e = x.map { exp($0 - maxValue) }
+        let sum = e.reduce(0, +)
+        return e.map { $0 / sum }
+    }
+}

@@ -1,0 +1,38 @@
+import Dispatch
+
+/// Splits `0..<count` into contiguous ranges and runs them on the worker threads.
+public enum Parallel {
+    /// Threads used by kernels; defaults to the machine's active processor count.
+    nonisolated(unsafe) public static var threadCount: Int = max(1, ProcessInfo.activeProcessors)
+
+    /// Runs `body` over disjoint sub-ranges of `0..<count`; serial below `minimumPerThread` items each.
+    @inlinable
+    public static func forEachRange(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+        let threads = min(threadCount, max(1, count / max(1, minimumPerThread)))
+        if threads <= 1 || count <= 1 {
+            body(0..<count)
+            return
+        }
+        let step = (count + threads - 1) / threads
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let lower = t * step
+            let upper = min(count, lower + step)
+            if lower < upper { body(lower..<upper) }
+        }
+    }
+}
+
+/// The number of processors the scheduler gives this process.
+enum ProcessInfo {
+    static var activeProcessors: Int {
+        #if os(Linux)
+        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #else
+        return 1
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
