@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import SkeinEngine
+
+/// `skein generate`: continue a prompt, streaming the output.
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate a continuation of a prompt, streamed to stdout.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var sampling: SamplingOptions
+
+    @Option(help: "The prompt as comma-separated token ids, e.g. \"1,2,3\" (output is token ids).")
+    var promptTokens: String
+
+    @Option(help: "Prompt tokens per forward pass during prefill.")
+    var prefillChunk: Int = 512
+
+    func run() throws {
+        let ids = try parseTokenList(promptTokens, option: "--prompt-tokens")
+        let model = try TransformerModel.load(directory: modelOptions.resolvedURL())
+        let request = GenerationRequest(promptTokens: ids, maxTokens: sampling.maxTokens, sampling: sampling.parameters,
+                                        stopTokens: Set(model.configuration.eosTokenIds), prefillChunk: prefillChunk)
+        var first = true
+        _ = try Generator(model: model).generate(request) { token in
+            FileHandle.standardOutput.write(Data(((first ? "" : ",") + String(token)).utf8))
+            first = false
+            return true
+        }
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+}
