@@ -31,10 +31,9 @@ public final class TransformerModel: @unchecked Sendable {
         return TransformerModel(configuration: configuration, weights: weights)
     }
 
-    /// An empty cache sized for this model.
+    /// An empty cache for the model's default policy.
     public func makeCache(initialCapacity: Int = 256) -> DenseKVCache {
-        DenseKVCache(layerCount: configuration.layerCount, kvHeadCount: configuration.kvHeadCount,
-                     headDim: configuration.headDim, initialCapacity: initialCapacity)
+        makeCache(for: defaultPolicy, initialCapacity: initialCapacity)
     }
 
     /// The rotary embedding in force when the sequence reaches `sequenceLength` tokens.
@@ -51,34 +50,61 @@ public final class TransformerModel: @unchecked Sendable {
         }
     }
 
+    /// The attention the checkpoint was trained with: full, or its configured sliding window.
+    public var defaultPolicy: AttentionPolicy {
+        configuration.slidingWindow.map { WindowAttention(size: $0) } ?? FullAttention()
+    }
+
+    /// The context length the model was trained on (before any RoPE scaling).
+    public var trainingLength: Int {
+        configuration.originalMaxPositionEmbeddings ?? configuration.maxPositionEmbeddings
+    }
+
+    /// An empty cache with the key channels `policy` needs.
+    public func makeCache(for policy: AttentionPolicy, initialCapacity: Int = 256) -> DenseKVCache {
+        DenseKVCache(layerCount: configuration.layerCount, kvHeadCount: configuration.kvHeadCount,
+                     headDim: configuration.headDim, initialCapacity: initialCapacity, channels: policy.keyChannels)
+    }
+
     /// Runs `tokens` after what `cache` holds, appends their keys and values, and returns logits:
     /// one row of `vocabSize` per input token (`.all`) or for the last one only (`.last`).
-    public func forward(_ tokens: [Int], cache: DenseKVCache, logits rows: LogitRows = .all) throws -> [[Float]] {
+    ///
+    /// - Parameter policy: which cached tokens each query sees and at which positions
+    ///   (the model's `defaultPolicy` when nil). Use the same policy for a whole sequence.
+    public func forward(_ tokens: [Int], cache: DenseKVCache, policy: AttentionPolicy? = nil,
+                        logits rows: LogitRows = .all) throws -> [[Float]] {
         try validate(tokens)
+        let policy = policy ?? defaultPolicy
+        for channel in policy.keyChannels where !cache.channels.contains(channel) {
+            guard cache.count == 0 else {
+                throw EngineError.invalidOption(name: "attention", reason: "\(policy) needs a cache made for it (makeCache(for:))")
+            }
+            cache.addChannel(channel)
+        }
         let c = configuration
-        let n = tokens.count, start = cache.count
+        let n = tokens.count, start = cache.nextPosition, firstSlot = cache.count
         let hidden = c.hiddenSize, hd = c.headDim
         let qDim = c.headCount * hd, kvDim = c.kvHeadCount * hd
         let rope = try rotaryEmbedding(sequenceLength: start + n)
         let half = rope.rotaryDim / 2
         cache.reserve(n)
+        let plans = PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
+                                          slots: SlotPositions(cache.positions + Array(start..<(start + n))), rope: rope)
+        // cos/sin per new token and key channel: (n, rotaryDim / 2) each.
+        let channels = cache.channels
+        let keyTables = channels.map { channel in (0..<n).map { rope.table(position: channel.keyPosition(start + $0)) } }
 
         // Scratch, all row-major with one row per input token.
         var x = [Float](repeating: 0, count: n * hidden)            // (n, hidden) residual stream
         var h = [Float](repeating: 0, count: n * hidden)            // (n, hidden) normed input
-        var q = [Float](repeating: 0, count: n * qDim)              // (n, heads * hd)
-        var k = [Float](repeating: 0, count: n * kvDim)             // (n, kvHeads * hd)
+        var q = [Float](repeating: 0, count: n * qDim)              // (n, heads * hd), before RoPE
+        var k = [Float](repeating: 0, count: n * kvDim)             // (n, kvHeads * hd), before RoPE
         var v = [Float](repeating: 0, count: n * kvDim)             // (n, kvHeads * hd)
         var attention = [Float](repeating: 0, count: n * qDim)      // (n, heads * hd)
         var projected = [Float](repeating: 0, count: n * hidden)    // (n, hidden)
         var gate = [Float](repeating: 0, count: n * c.intermediateSize)  // (n, intermediate)
         var up = [Float](repeating: 0, count: n * c.intermediateSize)    // (n, intermediate)
-        var cosTable = [Float](repeating: 0, count: n * half)       // (n, rotaryDim / 2)
-        var sinTable = [Float](repeating: 0, count: n * half)
         for t in 0..<n {
-            let (cs, sn) = rope.table(position: start + t)
-            cosTable.replaceSubrange((t * half)..<((t + 1) * half), with: cs)
-            sinTable.replaceSubrange((t * half)..<((t + 1) * half), with: sn)
             let id = tokens[t]
             x.replaceSubrange((t * hidden)..<((t + 1) * hidden), with: weights.embedding[(id * hidden)..<((id + 1) * hidden)])
         }
@@ -90,32 +116,22 @@ public final class TransformerModel: @unchecked Sendable {
             Self.linear(h, rows: n, layer.v, bias: layer.vBias, inFeatures: hidden, outFeatures: kvDim, into: &v)
             if let qNorm = layer.qNorm { Self.normHeads(&q, weight: qNorm, eps: c.rmsNormEps, headDim: hd) }
             if let kNorm = layer.kNorm { Self.normHeads(&k, weight: kNorm, eps: c.rmsNormEps, headDim: hd) }
-            q.withUnsafeMutableBufferPointer { qp in
-                k.withUnsafeMutableBufferPointer { kp in
-                    cosTable.withUnsafeBufferPointer { cp in
-                        sinTable.withUnsafeBufferPointer { sp in
-                            for t in 0..<n {
-                                let cosRow = cp.baseAddress! + t * half, sinRow = sp.baseAddress! + t * half
-                                for head in 0..<c.headCount { rope.apply(qp.baseAddress! + t * qDim + head * hd, cos: cosRow, sin: sinRow) }
-                                for head in 0..<c.kvHeadCount { rope.apply(kp.baseAddress! + t * kvDim + head * hd, cos: cosRow, sin: sinRow) }
-                            }
-                        }
-                    }
-                }
-            }
-            // Write this chunk's keys and values at cache indices start..<start+n.
+            // Write this chunk's keys (rotated for each channel) and values at slots firstSlot..<firstSlot+n.
             for head in 0..<c.kvHeadCount {
-                let keyBase = cache.keyBase(layer: layerIndex, head: head)
                 let valueBase = cache.valueBase(layer: layerIndex, head: head)
                 for t in 0..<n {
-                    for d in 0..<hd {
-                        keyBase[(start + t) * hd + d] = k[t * kvDim + head * hd + d]
-                        valueBase[(start + t) * hd + d] = v[t * kvDim + head * hd + d]
+                    let slot = firstSlot + t
+                    for d in 0..<hd { valueBase[slot * hd + d] = v[t * kvDim + head * hd + d] }
+                    for (channelIndex, channel) in channels.enumerated() {
+                        let key = cache.keyBase(layer: layerIndex, head: head, channel: channel) + slot * hd
+                        for d in 0..<hd { key[d] = k[t * kvDim + head * hd + d] }
+                        let table = keyTables[channelIndex][t]
+                        rope.apply(key, cos: table.cos, sin: table.sin)
                     }
                 }
             }
-            CausalAttention.run(queries: q, rows: n, firstPosition: start, cache: cache, layer: layerIndex,
-                                configuration: c, slidingWindow: c.slidingWindow, into: &attention)
+            PolicyAttention.run(rawQueries: q, plans: plans, cache: cache, layer: layerIndex,
+                                configuration: c, rope: rope, into: &attention)
             Self.linear(attention, rows: n, layer.o, bias: nil, inFeatures: qDim, outFeatures: hidden, into: &projected)
             for i in 0..<(n * hidden) { x[i] += projected[i] }
 
@@ -129,6 +145,7 @@ public final class TransformerModel: @unchecked Sendable {
             for i in 0..<(n * hidden) { x[i] += projected[i] }
         }
         cache.commit(n)
+        cache.evict(for: policy)
         return logits(from: x, rows: n, which: rows)
     }
 

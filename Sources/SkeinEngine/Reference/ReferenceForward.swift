@@ -20,6 +20,15 @@ public struct ReferenceForward {
         let pattern = attention ?? (c.slidingWindow.map { ExplicitAttention.slidingWindow($0) } ?? .causal)
         let rope = try model.rotaryEmbedding(sequenceLength: ropeSequenceLength ?? n)
 
+        var tables: [Int: (cos: [Float], sin: [Float])] = [:]
+        func rotate(_ x: [Float], position: Int) -> [Float] {
+            if tables[position] == nil { tables[position] = rope.table(position: position) }
+            let (cs, sn) = tables[position]!
+            var out = x
+            out.withUnsafeMutableBufferPointer { rope.apply($0.baseAddress!, cos: cs, sin: sn) }
+            return out
+        }
+
         var x: [[Float]] = tokens.map { Array(w.embedding[($0 * hidden)..<(($0 + 1) * hidden)]) }
         for layer in w.layers {
             let h = x.map { rmsNorm($0, layer.attentionNorm, c.rmsNormEps) }
@@ -35,8 +44,8 @@ public struct ReferenceForward {
                     var visible: [Int] = []
                     for j in 0..<n where pattern.isVisible(i, j) {
                         let (qp, kp) = pattern.positions(i, j)
-                        let qr = rotate(q[i][head], position: qp, rope)
-                        let kr = rotate(k[j][head / group], position: kp, rope)
+                        let qr = rotate(q[i][head], position: qp)
+                        let kr = rotate(k[j][head / group], position: kp)
                         var dot: Float = 0
                         for d in 0..<hd { dot += qr[d] * kr[d] }
                         logits.append(dot / Float(hd).squareRoot() * pattern.logitScale(i))
@@ -89,13 +98,6 @@ public struct ReferenceForward {
             let slice = Array(x[(h * dim)..<((h + 1) * dim)])
             return norm.map { rmsNorm(slice, $0, eps) } ?? slice
         }
-    }
-
-    private func rotate(_ x: [Float], position: Int, _ rope: RotaryEmbedding) -> [Float] {
-        var out = x
-        let (cs, sn) = rope.table(position: position)
-        out.withUnsafeMutableBufferPointer { rope.apply($0.baseAddress!, cos: cs, sin: sn) }
-        return out
     }
 
     private func softmax(_ x: [Float]) -> [Float] {

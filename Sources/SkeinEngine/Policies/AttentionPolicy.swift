@@ -1,0 +1,95 @@
+/// Which rotated copy of the cached keys a segment of attention reads.
+///
+/// Every cache slot has a position `p`. The `.stored` keys are rotated at `p`; policies that
+/// re-map key positions ask the cache to keep extra copies rotated at `p / G` or `p % c`.
+public enum KeyChannel: Hashable, Sendable {
+    /// Rotated at the slot's own position.
+    case stored
+    /// Rotated at floor(p / group) (Self-Extend's grouped attention).
+    case grouped(Int)
+    /// Rotated at p mod period (Dual Chunk Attention's intra-chunk positions).
+    case modulo(Int)
+
+    /// The RoPE position this channel uses for a key at position `p`.
+    @inlinable
+    public func keyPosition(_ p: Int) -> Int {
+        switch self {
+        case .stored: p
+        case .grouped(let g): p / g
+        case .modulo(let c): p % c
+        }
+    }
+}
+
+/// A run of consecutive cache slots that one query reads through one key channel, with the
+/// position the query is rotated at for that run.
+public struct AttentionSegment: Sendable, Equatable {
+    public var slots: Range<Int>
+    public var channel: KeyChannel
+    public var queryPosition: Int
+
+    public init(slots: Range<Int>, channel: KeyChannel = .stored, queryPosition: Int) {
+        self.slots = slots
+        self.channel = channel
+        self.queryPosition = queryPosition
+    }
+}
+
+/// A training-free attention method: which cached entries each query sees, at which relative
+/// positions, and which entries the cache may drop.
+///
+/// A policy only decides; the model and its cache apply the decision. Each policy also states
+/// its meaning as an `ExplicitAttention` over a whole sequence, which the reference forward pass
+/// evaluates literally: the fast path must agree with it.
+public protocol AttentionPolicy: Sendable, CustomStringConvertible {
+    /// Extra rotated key copies the cache must keep (beyond `.stored`).
+    var keyChannels: [KeyChannel] { get }
+
+    /// The segments the query at `queryPosition` attends to. `slots` lists the cached positions
+    /// (ascending), the query's own included.
+    func segments(queryPosition: Int, slots: SlotPositions) -> [AttentionSegment]
+
+    /// Multiplies the query's attention logits (1 unless the policy rescales them).
+    func logitScale(queryPosition: Int) -> Float
+
+    /// The positions the cache must still hold for queries at `nextPosition` and later; nil keeps all.
+    func retainedPositions(nextPosition: Int) -> [Range<Int>]?
+
+    /// The same attention pattern written out in full (absolute positions 0..<n).
+    var explicitAttention: ExplicitAttention { get }
+}
+
+extension AttentionPolicy {
+    public var keyChannels: [KeyChannel] { [] }
+    public func logitScale(queryPosition: Int) -> Float { 1 }
+    public func retainedPositions(nextPosition: Int) -> [Range<Int>]? { nil }
+}
+
+/// The positions held by the cache's slots, ascending; maps position ranges to slot ranges.
+public struct SlotPositions: Sendable {
+    public let positions: [Int]
+
+    public init(_ positions: [Int]) { self.positions = positions }
+
+    public var count: Int { positions.count }
+
+    /// The slots whose positions fall in `range` (positions are ascending, so this is one run).
+    public func slots(covering range: Range<Int>) -> Range<Int> {
+        let lower = firstIndex(atLeast: range.lowerBound)
+        let upper = firstIndex(atLeast: range.upperBound)
+        return lower..<max(lower, upper)
+    }
+
+    public func slots(covering range: ClosedRange<Int>) -> Range<Int> {
+        slots(covering: range.lowerBound..<(range.upperBound + 1))
+    }
+
+    private func firstIndex(atLeast value: Int) -> Int {
+        var low = 0, high = positions.count
+        while low < high {
+            let mid = (low + high) / 2
+            if positions[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import SkeinEngine
+
+/// Every attention policy's fast path against the reference forward pass run with the explicit
+/// mask and position matrix the policy defines, at lengths past the model's training length.
+@Suite struct PolicyConformanceTests {
+    /// Policies with parameters small enough that every branch (sinks, groups, chunks, caps) is hit.
+    static let policies: [AttentionPolicy] = [
+        FullAttention(),
+        WindowAttention(size: 7),
+        StreamingAttention(sinks: 3, window: 9),
+        LMInfiniteAttention(global: 4, local: 10, cap: 12),
+        SelfExtendAttention(group: 3, window: 8),
+        DualChunkAttention(chunk: 12, local: 3),
+        StringAttention(shift: 10, window: 4),
+        LogNAttention(base: 16),
+    ]
+
+    static var cases: [(String, Int)] {
+        Fixtures.modelNames.flatMap { name in policies.indices.map { (name, $0) } }
+    }
+
+    /// Tokens beyond the fixture's own sequence: a fixed pseudo-random stream.
+    static func tokens(_ count: Int, vocabulary: Int) -> [Int] {
+        var random = RandomSource(seed: 7)
+        return (0..<count).map { _ in Int(random.next() % UInt64(vocabulary)) }
+    }
+
+    @Test(arguments: cases)
+    func fullPrefillMatchesExplicitReference(name: String, policyIndex: Int) throws {
+        let policy = Self.policies[policyIndex]
+        let model = try TransformerModel.load(directory: Fixtures.model(name))
+        let length = 2 * model.trainingLength + 5
+        let tokens = Self.tokens(length, vocabulary: model.configuration.vocabSize)
+        let fast = try model.forward(tokens, cache: model.makeCache(for: policy), policy: policy)
+        let reference = try ReferenceForward(model: model).logits(tokens, attention: policy.explicitAttention)
+        let (diff, scale) = maxDifference(fast, reference)
+        #expect(diff <= 1e-4 * scale, "\(name) \(policy): \(diff) vs \(scale)")
+    }
+
+    @Test(arguments: cases)
+    func streamingDecodeMatchesExplicitReference(name: String, policyIndex: Int) throws {
+        let policy = Self.policies[policyIndex]
+        let model = try TransformerModel.load(directory: Fixtures.model(name))
+        let length = DenseKVCache.evictionBatch + 3 * model.trainingLength
+        let tokens = Self.tokens(length, vocabulary: model.configuration.vocabSize)
+        let cache = model.makeCache(for: policy)
+        var decoded: [[Float]] = []
+        var offset = 0
+        for chunk in [5, 1, 17, 1, 1, 40].cycled(until: length) {
+            let end = min(length, offset + chunk)
+            decoded += try model.forward(Array(tokens[offset..<end]), cache: cache, policy: policy)
+            offset = end
+        }
+        let reference = try ReferenceForward(model: model).logits(tokens, attention: policy.explicitAttention)
+        let (diff, scale) = maxDifference(decoded, reference)
+        #expect(diff <= 1e-4 * scale, "\(name) \(policy): \(diff) vs \(scale)")
+        if policy.retainedPositions(nextPosition: length) != nil {
+            #expect(cache.count < length, "\(policy) kept all \(cache.count) tokens")
+        }
+    }
+}
+
+extension Array where Element == Int {
+    /// Repeats the chunk sizes until they add up to at least `total`.
+    func cycled(until total: Int) -> [Int] {
+        var out: [Int] = [], sum = 0, index = 0
+        while sum < total {
+            out.append(self[index % count])
+            sum += self[index % count]
+            index += 1
+        }
+        return out
+    }
+}
