@@ -15,6 +15,7 @@ public final class DenseKVCache {
     public private(set) var positions: [Int] = []
     /// Tokens seen so far, evicted ones included: the position of the next token.
     public private(set) var nextPosition: Int = 0
+    private var _keyRope: RotaryEmbedding?
     private var buffers: [KeyChannel?: [UnsafeMutablePointer<Float>]] = [:]  // nil key = values; per layer
 
     public init(layerCount: Int, kvHeadCount: Int, headDim: Int, initialCapacity: Int = 256, channels: [KeyChannel] = []) {
@@ -100,6 +101,24 @@ public final class DenseKVCache {
         }
         positions = keep.map { positions[$0] }
         count = keep.count
+    }
+
+    /// Replaces slot positions after their keys were moved (see `moveKeys`).
+    func replacePositions(_ newPositions: [Int], nextPosition next: Int) {
+        positions = newPositions
+        nextPosition = next
+    }
+
+    /// Starts an empty cache at `position` instead of 0 (the next token gets that position).
+    public func start(at position: Int) {
+        precondition(count == 0 && position >= 0)
+        nextPosition = position
+    }
+
+    /// The RoPE table the cached keys were rotated with (set by the model's forward pass).
+    public internal(set) var keyRope: RotaryEmbedding? {
+        get { _keyRope }
+        set { _keyRope = newValue }
     }
 
     /// Drops every slot from `newCount` on (for rewinding a generation).

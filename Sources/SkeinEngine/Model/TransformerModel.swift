@@ -86,7 +86,11 @@ public final class TransformerModel: @unchecked Sendable {
         let hidden = c.hiddenSize, hd = c.headDim
         let qDim = c.headCount * hd, kvDim = c.kvHeadCount * hd
         let rope = try rotaryEmbedding(sequenceLength: start + n)
-        let half = rope.rotaryDim / 2
+        if let previous = cache.keyRope, previous.frequencies != rope.frequencies, cache.count > 0 {
+            // Length-dependent scalings changed their table: move the cached keys onto the new one.
+            cache.rerotateKeys(from: previous, to: rope)
+        }
+        cache.keyRope = rope
         cache.reserve(n)
         let plans = PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
                                           slots: SlotPositions(cache.positions + Array(start..<(start + n))), rope: rope)

@@ -1,0 +1,78 @@
+/// Every attention policy Skein knows, its option keys and defaults, and the parser that builds
+/// one from `name[:key=value,...]` for a model with training length L.
+public enum PolicyCatalog {
+    /// One entry of `skein policies`.
+    public struct Entry: Sendable {
+        public var name: String
+        public var summary: String
+        /// (key, default as text for a model trained on L tokens).
+        public var options: [(key: String, defaultValue: String)]
+    }
+
+    public static let attentionNames = ["full", "window", "streaming", "lm-infinite", "self-extend", "dca", "string", "logn"]
+
+    /// The attention policies with their defaults, written in terms of the training length L.
+    public static func attentionEntries(trainingLength L: Int?) -> [Entry] {
+        func v(_ f: (Int) -> Int, _ text: String) -> String { L.map { String(f($0)) } ?? text }
+        return [
+            Entry(name: "full", summary: "causal attention over every token (the baseline)", options: []),
+            Entry(name: "window", summary: "sliding window over the last `size` tokens; bounded memory",
+                  options: [("size", v({ $0 }, "L"))]),
+            Entry(name: "streaming", summary: "StreamingLLM: attention sinks + recent window, in-cache positions; bounded memory",
+                  options: [("sinks", "4"), ("window", v({ max(1, $0 - 4) }, "L-4"))]),
+            Entry(name: "lm-infinite", summary: "LM-Infinite: Lambda mask (global + local) with distances capped; bounded memory",
+                  options: [("global", "10"), ("local", v({ $0 }, "L")), ("cap", v({ $0 }, "L"))]),
+            Entry(name: "self-extend", summary: "Self-Extend: grouped positions beyond a neighbour window",
+                  options: [("group", "4"), ("window", v({ max(1, $0 / 4) }, "L/4"))]),
+            Entry(name: "dca", summary: "Dual Chunk Attention: intra / successive / inter-chunk positions",
+                  options: [("chunk", v({ max(2, $0 * 3 / 4) }, "3L/4")), ("local", v({ max(1, $0 / 16) }, "L/16"))]),
+            Entry(name: "string", summary: "STRING: distances >= shift moved down to d - shift + window",
+                  options: [("shift", v({ max(1, $0 / 3) }, "L/3")), ("window", v({ max(1, min(128, $0 / 8)) }, "min(128, L/8)"))]),
+            Entry(name: "logn", summary: "log-n attention temperature past the training length",
+                  options: [("base", v({ $0 }, "L"))]),
+        ]
+    }
+
+    /// Builds the attention policy `text` names for a model trained on `trainingLength` tokens.
+    public static func attention(_ text: String, trainingLength L: Int) throws -> AttentionPolicy {
+        let spec = try PolicySpec(parsing: text, what: "attention")
+        guard let entry = attentionEntries(trainingLength: L).first(where: { $0.name == spec.name }) else {
+            throw EngineError.invalidOption(name: "attention", reason: "unknown policy '\(spec.name)'; valid: \(attentionNames.joined(separator: ", "))")
+        }
+        let r = try OptionReader(spec, what: "attention", allowed: entry.options.map(\.key))
+        func invalid(_ reason: String) -> EngineError { .invalidOption(name: "attention \(spec.name)", reason: reason) }
+        switch spec.name {
+        case "full":
+            return FullAttention()
+        case "window":
+            return WindowAttention(size: try r.int("size", default: L))
+        case "streaming":
+            return StreamingAttention(sinks: try r.int("sinks", default: 4, minimum: 0), window: try r.int("window", default: max(1, L - 4)))
+        case "lm-infinite":
+            let cap = try r.int("cap", default: L)
+            let local = try r.int("local", default: cap)
+            guard local <= cap else { throw invalid("local (\(local)) must not exceed cap (\(cap))") }
+            return LMInfiniteAttention(global: try r.int("global", default: 10, minimum: 0), local: local, cap: cap)
+        case "self-extend":
+            let group = try r.int("group", default: 4)
+            let window = try r.int("window", default: max(1, L / 4))
+            guard window < L else { throw invalid("window (\(window)) must be below the training length \(L)") }
+            return SelfExtendAttention(group: group, window: window)
+        case "dca":
+            let chunk = try r.int("chunk", default: max(2, L * 3 / 4), minimum: 2)
+            let local = try r.int("local", default: max(1, L / 16))
+            guard local < chunk else { throw invalid("local (\(local)) must be smaller than chunk (\(chunk))") }
+            guard chunk <= L else { throw invalid("chunk (\(chunk)) must not exceed the training length \(L)") }
+            return DualChunkAttention(chunk: chunk, local: local)
+        case "string":
+            let shift = try r.int("shift", default: max(1, L / 3))
+            let window = try r.int("window", default: max(1, min(128, L / 8)))
+            guard window < shift else { throw invalid("window (\(window)) must be smaller than shift (\(shift))") }
+            return StringAttention(shift: shift, window: window)
+        case "logn":
+            return LogNAttention(base: try r.int("base", default: L, minimum: 2))
+        default:
+            throw EngineError.invalidOption(name: "attention", reason: "unknown policy '\(spec.name)'")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// A method spelled on the command line or in a request: `name[:key=value,...]`.
+public struct PolicySpec: Sendable, Equatable, CustomStringConvertible {
+    public var name: String
+    public var options: [(key: String, value: String)]
+
+    public static func == (a: PolicySpec, b: PolicySpec) -> Bool {
+        a.name == b.name && a.options.map(\.key) == b.options.map(\.key) && a.options.map(\.value) == b.options.map(\.value)
+    }
+
+    public var description: String {
+        options.isEmpty ? name : name + ":" + options.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+
+    /// Parses `name[:key=value,...]`; `what` names the option in errors ("attention", "rope").
+    public init(parsing text: String, what: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let parts = trimmed.split(separator: ":", maxSplits: 1).map(String.init)
+        guard let first = parts.first, !first.isEmpty else {
+            throw EngineError.invalidOption(name: what, reason: "empty policy name")
+        }
+        name = first.lowercased()
+        options = []
+        if parts.count == 2 {
+            for item in parts[1].split(separator: ",", omittingEmptySubsequences: false) {
+                let pair = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard pair.count == 2, !pair[0].isEmpty, !pair[1].isEmpty else {
+                    throw EngineError.invalidOption(name: what, reason: "'\(item)' in '\(text)' is not key=value")
+                }
+                guard !options.contains(where: { $0.key == pair[0] }) else {
+                    throw EngineError.invalidOption(name: what, reason: "'\(pair[0])' is given twice in '\(text)'")
+                }
+                options.append((pair[0].lowercased(), pair[1]))
+            }
+        }
+    }
+}
+
+/// Reads typed option values, rejecting keys a method does not have.
+struct OptionReader {
+    let spec: PolicySpec
+    let what: String
+    let allowed: [String]
+
+    init(_ spec: PolicySpec, what: String, allowed: [String]) throws {
+        self.spec = spec
+        self.what = what
+        self.allowed = allowed
+        for (key, _) in spec.options where !allowed.contains(key) {
+            let valid = allowed.isEmpty ? "it takes no options" : "valid keys: \(allowed.joined(separator: ", "))"
+            throw EngineError.invalidOption(name: "\(what) \(spec.name)", reason: "unknown key '\(key)'; \(valid)")
+        }
+    }
+
+    func raw(_ key: String) -> String? { spec.options.first { $0.key == key }?.value }
+
+    /// An integer option with a default; must be >= minimum.
+    func int(_ key: String, default value: Int, minimum: Int = 1) throws -> Int {
+        guard let text = raw(key) else { return value }
+        guard let parsed = Int(text) else {
+            throw EngineError.invalidOption(name: "\(what) \(spec.name)", reason: "\(key)=\(text) is not an integer")
+        }
+        guard parsed >= minimum else {
+            throw EngineError.invalidOption(name: "\(what) \(spec.name)", reason: "\(key) must be >= \(minimum), got \(parsed)")
+        }
+        return parsed
+    }
+
+    /// A number option; nil when absent. Must be > 0 unless `allowZero`.
+    func double(_ key: String) throws -> Double? {
+        guard let text = raw(key) else { return nil }
+        guard let parsed = Double(text), parsed.isFinite, parsed > 0 else {
+            throw EngineError.invalidOption(name: "\(what) \(spec.name)", reason: "\(key)=\(text) must be a positive number")
+        }
+        return parsed
+    }
+}
