@@ -9,6 +9,7 @@ struct LogitsCommand: ParsableCommand {
         abstract: "Print the logits of every position of a token sequence (one full prefill).")
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var policyOptions: PolicyOptions
 
     @Option(help: "Comma-separated token ids, e.g. \"1,2,3\".")
     var tokens: String
@@ -18,8 +19,8 @@ struct LogitsCommand: ParsableCommand {
 
     func run() throws {
         let ids = try parseTokenList(tokens, option: "--tokens")
-        let model = try TransformerModel.load(directory: modelOptions.resolvedURL())
-        let logits = try model.forward(ids, cache: model.makeCache(initialCapacity: ids.count))
+        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(directory: modelOptions.resolvedURL()))
+        let logits = try model.forward(ids, cache: model.makeCache(for: policy, initialCapacity: ids.count), policy: policy)
         var out = json ? "{\"logits\": [" : ""
         for (i, row) in logits.enumerated() {
             let values = row.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: json ? ", " : " ")

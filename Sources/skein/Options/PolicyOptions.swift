@@ -1,0 +1,24 @@
+import ArgumentParser
+import SkeinEngine
+
+/// `--attention NAME[:key=value,...]` and `--rope NAME[:key=value,...]`, the same on every command.
+struct PolicyOptions: ParsableArguments {
+    @Option(help: "Attention policy, e.g. full, window:size=4096, streaming:sinks=4,window=1020, self-extend:group=4,window=512 (see `skein policies`).")
+    var attention: String = "full"
+
+    @Option(help: "RoPE scaling override: config (default), none, linear:factor=F, ntk, dynamic, yarn, llama3, longrope.")
+    var rope: String = "config"
+
+    /// The model with its RoPE override applied, and the attention policy built for it.
+    func apply(to model: TransformerModel) throws -> (TransformerModel, AttentionPolicy) {
+        do {
+            let scaled = try model.withRope(rope)
+            let policy = attention == "full" && scaled.configuration.slidingWindow != nil
+                ? scaled.defaultPolicy
+                : try PolicyCatalog.attention(attention, trainingLength: scaled.trainingLength)
+            return (scaled, policy)
+        } catch let error as EngineError {
+            throw ValidationError(error.description)
+        }
+    }
+}
