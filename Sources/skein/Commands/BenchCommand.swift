@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import SkeinEngine
+import SkeinTensor
+
+/// `skein bench`: prompt processing and generation speed at several context depths, in the spirit
+/// of llama-bench, for any attention policy.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure prompt-processing and generation tokens/s at given context depths.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var policyOptions: PolicyOptions
+
+    @Option(name: .customShort("p"), help: "Prompt tokens processed per pp test (0 skips).")
+    var promptTokens: Int = 512
+
+    @Option(name: .customShort("n"), help: "Tokens generated per tg test (0 skips).")
+    var generateTokens: Int = 128
+
+    @Option(name: .customShort("d"), help: "Comma-separated context depths filled before each test.")
+    var depths: String = "0"
+
+    @Option(name: .customShort("r"), help: "Repetitions per test.")
+    var repetitions: Int = 3
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Tokens per forward pass while filling the depth.")
+    var fillChunk: Int = 512
+
+    @Flag(help: "Print a JSON list of rows.")
+    var json = false
+
+    @Option(help: "Instead of pp/tg tests, stream this many tokens through the model (in --fill-chunk pieces) and report resident memory along the way.")
+    var stream: Int?
+
+    func validate() throws {
+        guard promptTokens >= 0, generateTokens >= 0, repetitions >= 1, fillChunk >= 1 else {
+            throw ValidationError("-p and -n must be >= 0, -r and --fill-chunk >= 1")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
+    }
+
+    struct Row: Encodable {
+        var test: String
+        var depth: Int
+        var threads: Int
+        var attention: String
+        var tokens_per_s: Double
+        var stddev: Double
+        var samples: [Double]
+        var kv_bytes: Int
+        var peak_rss_bytes: Int?
+    }
+
+    func run() throws {
+        let depthList = try parseTokenList(depths, option: "-d")
+        guard depthList.allSatisfy({ $0 >= 0 }) else { throw ValidationError("-d: depths must be >= 0") }
+        if let threads { Parallel.threadCount = threads }
+        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(directory: modelOptions.resolvedURL()))
+        let vocabulary = model.configuration.vocabSize
+        var random = RandomSource(seed: 1)
+        func randomTokens(_ n: Int) -> [Int] { (0..<n).map { _ in Int(random.next() % UInt64(vocabulary)) } }
+        if let stream {
+            try runStream(model: model, policy: policy, total: stream, randomTokens: randomTokens)
+            return
+        }
+        var rows: [Row] = []
+        for depth in depthList {
+            for (test, count) in [("pp\(promptTokens)", promptTokens), ("tg\(generateTokens)", generateTokens)] where count > 0 {
+                var samples: [Double] = []
+                var kvBytes = 0
+                for _ in 0..<repetitions {
+                    let cache = model.makeCache(for: policy, initialCapacity: depth + count + 1)
+                    var offset = 0
+                    let context = randomTokens(depth)
+                    while offset < depth {
+                        let end = min(depth, offset + fillChunk)
+                        _ = try model.forward(Array(context[offset..<end]), cache: cache, policy: policy, logits: .last)
+                        offset = end
+                    }
+                    let input = randomTokens(count)
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    if test.hasPrefix("pp") {
+                        _ = try model.forward(input, cache: cache, policy: policy, logits: .last)
+                    } else {
+                        for token in input { _ = try model.forward([token], cache: cache, policy: policy, logits: .last) }
+                    }
+                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    samples.append(Double(count) / seconds)
+                    kvBytes = cache.count * cache.bytesPerToken
+                }
+                let sorted = samples.sorted()
+                let mean = samples.reduce(0, +) / Double(samples.count)
+                let variance = samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(1, samples.count - 1))
+                let row = Row(test: test, depth: depth, threads: Parallel.threadCount, attention: policy.description,
+                              tokens_per_s: sorted[sorted.count / 2], stddev: variance.squareRoot(), samples: samples,
+                              kv_bytes: kvBytes, peak_rss_bytes: ProcessMemory.peakResidentBytes)
+                rows.append(row)
+                if !json {
+                    print(String(format: "%-8@ depth %7d  %10.2f t/s ± %-8.2f  kv %8.2f MiB  peak rss %8.1f MiB  [%@]",
+                                 row.test, depth, row.tokens_per_s, row.stddev, Double(kvBytes) / 1048576,
+                                 Double(row.peak_rss_bytes ?? 0) / 1048576, row.attention))
+                }
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+        }
+    }
+
+    /// Feeds `total` tokens and prints resident memory and cache size at ten checkpoints.
+    func runStream(model: TransformerModel, policy: AttentionPolicy, total: Int, randomTokens: (Int) -> [Int]) throws {
+        guard total > 0 else { throw ValidationError("--stream must be > 0") }
+        let cache = model.makeCache(for: policy, initialCapacity: min(total, 8192))
+        let checkpoint = max(1, total / 10)
+        var done = 0, nextReport = checkpoint
+        let start = DispatchTime.now().uptimeNanoseconds
+        print("streaming \(total) tokens, chunk \(fillChunk), attention \(policy)")
+        while done < total {
+            let n = min(fillChunk, total - done)
+            _ = try model.forward(randomTokens(n), cache: cache, policy: policy, logits: .last)
+            done += n
+            if done >= nextReport || done == total {
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                print(String(format: "%9d tokens  %8.1f s  %9.1f t/s  rss %8.1f MiB  cache %7d slots %8.2f MiB",
+                             done, seconds, Double(done) / seconds, Double(ProcessMemory.residentBytes ?? 0) / 1048576,
+                             cache.count, Double(cache.byteCount) / 1048576))
+                nextReport += checkpoint
+            }
+        }
+    }
+}
