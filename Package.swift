@@ -20,7 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "SkeinTensor", swiftSettings: optimize),
+        .target(name: "SkeinKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "SkeinTensor", dependencies: ["SkeinKernels"], swiftSettings: optimize),
         .target(name: "SkeinFormats", dependencies: ["SkeinTensor"], swiftSettings: optimize),
         .target(name: "SkeinTokenizers", swiftSettings: optimize),
         .target(name: "SkeinEngine", dependencies: ["SkeinTensor", "SkeinFormats", "SkeinTokenizers"], swiftSettings: optimize),

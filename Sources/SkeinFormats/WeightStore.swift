@@ -76,3 +76,14 @@ public final class WeightStore: @unchecked Sendable {
         return HalfConversion.decode(bytes, dtype: info.dtype, count: info.elementCount)
     }
 }
+
+extension WeightStore {
+    /// A 2-D tensor as a `WeightMatrix` in its stored precision, after checking its shape.
+    public func matrix(_ name: String, shape expected: [Int]) throws -> WeightMatrix {
+        let (info, bytes) = try rawData(name)
+        guard info.shape == expected, expected.count == 2 else {
+            throw FormatError.shapeMismatch(tensor: name, expected: expected, actual: info.shape)
+        }
+        return WeightMatrix(outFeatures: expected[0], inFeatures: expected[1], dtype: info.dtype, raw: bytes)
+    }
+}

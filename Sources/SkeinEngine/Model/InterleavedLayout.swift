@@ -12,25 +12,19 @@ extension ModelWeights {
             source[2 * i] = i
             source[2 * i + 1] = i + half
         }
-        func permuteRows(_ w: [Float], heads: Int, width: Int) -> [Float] {
-            var out = w
-            for h in 0..<heads {
-                for d in 0..<c.headDim {
-                    let to = (h * c.headDim + d) * width, from = (h * c.headDim + source[d]) * width
-                    out.replaceSubrange(to..<(to + width), with: w[from..<(from + width)])
-                }
-            }
-            return out
+        func order(heads: Int) -> [Int] {
+            (0..<heads).flatMap { h in source.map { h * c.headDim + $0 } }
         }
+        func permute(_ values: [Float], heads: Int) -> [Float] { order(heads: heads).map { values[$0] } }
         var copy = self
         for i in copy.layers.indices {
             var layer = copy.layers[i]
-            layer.q = permuteRows(layer.q, heads: c.headCount, width: c.hiddenSize)
-            layer.k = permuteRows(layer.k, heads: c.kvHeadCount, width: c.hiddenSize)
-            layer.qBias = layer.qBias.map { permuteRows($0, heads: c.headCount, width: 1) }
-            layer.kBias = layer.kBias.map { permuteRows($0, heads: c.kvHeadCount, width: 1) }
-            layer.qNorm = layer.qNorm.map { permuteRows($0, heads: 1, width: 1) }
-            layer.kNorm = layer.kNorm.map { permuteRows($0, heads: 1, width: 1) }
+            layer.q = layer.q.permutingRows(order(heads: c.headCount))
+            layer.k = layer.k.permutingRows(order(heads: c.kvHeadCount))
+            layer.qBias = layer.qBias.map { permute($0, heads: c.headCount) }
+            layer.kBias = layer.kBias.map { permute($0, heads: c.kvHeadCount) }
+            layer.qNorm = layer.qNorm.map { permute($0, heads: 1) }
+            layer.kNorm = layer.kNorm.map { permute($0, heads: 1) }
             copy.layers[i] = layer
         }
         return copy

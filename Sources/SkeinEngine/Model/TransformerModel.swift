@@ -110,14 +110,14 @@ public final class TransformerModel: @unchecked Sendable {
         var up = [Float](repeating: 0, count: n * c.intermediateSize)    // (n, intermediate)
         for t in 0..<n {
             let id = tokens[t]
-            x.replaceSubrange((t * hidden)..<((t + 1) * hidden), with: weights.embedding[(id * hidden)..<((id + 1) * hidden)])
+            x.replaceSubrange((t * hidden)..<((t + 1) * hidden), with: weights.embedding.row(id))
         }
 
         for (layerIndex, layer) in weights.layers.enumerated() {
             Self.normRows(x, weight: layer.attentionNorm, eps: c.rmsNormEps, rows: n, width: hidden, into: &h)
-            Self.linear(h, rows: n, layer.q, bias: layer.qBias, inFeatures: hidden, outFeatures: qDim, into: &q)
-            Self.linear(h, rows: n, layer.k, bias: layer.kBias, inFeatures: hidden, outFeatures: kvDim, into: &k)
-            Self.linear(h, rows: n, layer.v, bias: layer.vBias, inFeatures: hidden, outFeatures: kvDim, into: &v)
+            Self.linear(h, rows: n, layer.q, bias: layer.qBias, into: &q)
+            Self.linear(h, rows: n, layer.k, bias: layer.kBias, into: &k)
+            Self.linear(h, rows: n, layer.v, bias: layer.vBias, into: &v)
             if let qNorm = layer.qNorm { Self.normHeads(&q, weight: qNorm, eps: c.rmsNormEps, headDim: hd) }
             if let kNorm = layer.kNorm { Self.normHeads(&k, weight: kNorm, eps: c.rmsNormEps, headDim: hd) }
             // Write this chunk's keys (rotated for each channel) and values at slots firstSlot..<firstSlot+n.
@@ -136,16 +136,16 @@ public final class TransformerModel: @unchecked Sendable {
             }
             PolicyAttention.run(rawQueries: q, plans: plans, cache: cache, layer: layerIndex,
                                 configuration: c, rope: rope, into: &attention)
-            Self.linear(attention, rows: n, layer.o, bias: nil, inFeatures: qDim, outFeatures: hidden, into: &projected)
+            Self.linear(attention, rows: n, layer.o, bias: nil, into: &projected)
             for i in 0..<(n * hidden) { x[i] += projected[i] }
 
             Self.normRows(x, weight: layer.mlpNorm, eps: c.rmsNormEps, rows: n, width: hidden, into: &h)
-            Self.linear(h, rows: n, layer.gate, bias: nil, inFeatures: hidden, outFeatures: c.intermediateSize, into: &gate)
-            Self.linear(h, rows: n, layer.up, bias: nil, inFeatures: hidden, outFeatures: c.intermediateSize, into: &up)
+            Self.linear(h, rows: n, layer.gate, bias: nil, into: &gate)
+            Self.linear(h, rows: n, layer.up, bias: nil, into: &up)
             gate.withUnsafeMutableBufferPointer { g in
                 up.withUnsafeBufferPointer { u in VectorMath.swiglu(g.baseAddress!, u.baseAddress!, n * c.intermediateSize) }
             }
-            Self.linear(gate, rows: n, layer.down, bias: nil, inFeatures: c.intermediateSize, outFeatures: hidden, into: &projected)
+            Self.linear(gate, rows: n, layer.down, bias: nil, into: &projected)
             for i in 0..<(n * hidden) { x[i] += projected[i] }
         }
         cache.commit(n)
@@ -162,26 +162,19 @@ public final class TransformerModel: @unchecked Sendable {
         var normed = [Float](repeating: 0, count: count * hidden)
         Self.normRows(tail, weight: weights.finalNorm, eps: c.rmsNormEps, rows: count, width: hidden, into: &normed)
         var out = [Float](repeating: 0, count: count * c.vocabSize)
-        Self.linear(normed, rows: count, weights.lmHead ?? weights.embedding, bias: nil,
-                    inFeatures: hidden, outFeatures: c.vocabSize, into: &out)
+        Self.linear(normed, rows: count, weights.lmHead ?? weights.embedding, bias: nil, into: &out)
         return (0..<count).map { Array(out[($0 * c.vocabSize)..<(($0 + 1) * c.vocabSize)]) }
     }
 
     // MARK: - Small helpers over whole row blocks
 
-    static func linear(_ x: [Float], rows: Int, _ w: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int, into y: inout [Float]) {
+    static func linear(_ x: [Float], rows: Int, _ w: WeightMatrix, bias: [Float]?, into y: inout [Float]) {
         x.withUnsafeBufferPointer { xp in
-            w.withUnsafeBufferPointer { wp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    if let bias {
-                        bias.withUnsafeBufferPointer { bp in
-                            MatMul.linear(xp.baseAddress!, rows: rows, inFeatures: inFeatures, weight: wp.baseAddress!,
-                                          outFeatures: outFeatures, bias: bp.baseAddress!, into: yp.baseAddress!)
-                        }
-                    } else {
-                        MatMul.linear(xp.baseAddress!, rows: rows, inFeatures: inFeatures, weight: wp.baseAddress!,
-                                      outFeatures: outFeatures, bias: nil, into: yp.baseAddress!)
-                    }
+            y.withUnsafeMutableBufferPointer { yp in
+                if let bias {
+                    bias.withUnsafeBufferPointer { w.apply(xp.baseAddress!, rows: rows, bias: $0.baseAddress!, into: yp.baseAddress!) }
+                } else {
+                    w.apply(xp.baseAddress!, rows: rows, bias: nil, into: yp.baseAddress!)
                 }
             }
         }

@@ -29,13 +29,15 @@ public struct ReferenceForward {
             return out
         }
 
-        var x: [[Float]] = tokens.map { Array(w.embedding[($0 * hidden)..<(($0 + 1) * hidden)]) }
+        var x: [[Float]] = tokens.map { w.embedding.row($0) }
         for layer in w.layers {
             let h = x.map { rmsNorm($0, layer.attentionNorm, c.rmsNormEps) }
             // Per token: unrotated heads.
-            let q = h.map { heads(linear($0, layer.q, layer.qBias), count: c.headCount, dim: hd, norm: layer.qNorm, eps: c.rmsNormEps) }
-            let k = h.map { heads(linear($0, layer.k, layer.kBias), count: c.kvHeadCount, dim: hd, norm: layer.kNorm, eps: c.rmsNormEps) }
-            let v = h.map { heads(linear($0, layer.v, layer.vBias), count: c.kvHeadCount, dim: hd, norm: nil, eps: 0) }
+            let qw = layer.q.floats, kw = layer.k.floats, vw = layer.v.floats
+            let q = h.map { heads(linear($0, qw, layer.qBias), count: c.headCount, dim: hd, norm: layer.qNorm, eps: c.rmsNormEps) }
+            let k = h.map { heads(linear($0, kw, layer.kBias), count: c.kvHeadCount, dim: hd, norm: layer.kNorm, eps: c.rmsNormEps) }
+            let v = h.map { heads(linear($0, vw, layer.vBias), count: c.kvHeadCount, dim: hd, norm: nil, eps: 0) }
+            let o = layer.o.floats, gate = layer.gate.floats, up = layer.up.floats, downWeights = layer.down.floats
             var attended = [[Float]](repeating: [], count: n)
             for i in 0..<n {
                 var row: [Float] = []
@@ -61,16 +63,16 @@ public struct ReferenceForward {
                 attended[i] = row
             }
             for i in 0..<n {
-                let o = linear(attended[i], layer.o, nil)
+                let o = linear(attended[i], o, nil)
                 for d in 0..<hidden { x[i][d] += o[d] }
                 let m = rmsNorm(x[i], layer.mlpNorm, c.rmsNormEps)
-                let g = linear(m, layer.gate, nil), u = linear(m, layer.up, nil)
+                let g = linear(m, gate, nil), u = linear(m, up, nil)
                 let act = zip(g, u).map { $0 / (1 + exp(-$0)) * $1 }
-                let down = linear(act, layer.down, nil)
+                let down = linear(act, downWeights, nil)
                 for d in 0..<hidden { x[i][d] += down[d] }
             }
         }
-        let head = w.lmHead ?? w.embedding
+        let head = (w.lmHead ?? w.embedding).floats
         return x.map { linear(rmsNorm($0, w.finalNorm, c.rmsNormEps), head, nil) }
     }
 

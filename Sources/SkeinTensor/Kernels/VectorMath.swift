@@ -1,43 +1,17 @@
+import SkeinKernels
+
 /// Small dense kernels on f32 vectors. Shapes are in the comments; all buffers are row-major.
 public enum VectorMath {
     /// Dot product of `a` and `b`, `count` elements each.
     @inlinable
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
-        var i = 0
-        while i + 16 <= count {
-            let a0 = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-            let b0 = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-            let a1 = UnsafeRawPointer(a + i + 8).loadUnaligned(as: SIMD8<Float>.self)
-            let b1 = UnsafeRawPointer(b + i + 8).loadUnaligned(as: SIMD8<Float>.self)
-            acc0.addProduct(a0, b0)
-            acc1.addProduct(a1, b1)
-            i += 16
-        }
-        var sum = (acc0 + acc1).sum()
-        while i < count {
-            sum += a[i] * b[i]
-            i += 1
-        }
-        return sum
+        skein_dot_f32(a, b, count)
     }
 
     /// `y += alpha * x`, `count` elements.
     @inlinable
     public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
-        var i = 0
-        let a = SIMD8<Float>(repeating: alpha)
-        while i + 8 <= count {
-            let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-            var yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-            yv.addProduct(a, xv)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: yv, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count {
-            y[i] += alpha * x[i]
-            i += 1
-        }
+        skein_axpy_f32(alpha, x, y, count)
     }
 
     /// RMSNorm of one row: `out = x / sqrt(mean(x^2) + eps) * weight`, as HF computes it in f32.

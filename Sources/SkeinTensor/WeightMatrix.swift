@@ -1,0 +1,115 @@
+import SkeinKernels
+
+/// A Linear layer's weight, (outFeatures, inFeatures) row-major, kept in its file's precision:
+/// f32, or f16/bf16 bits converted inside the kernels (half the memory traffic of f32).
+public struct WeightMatrix: Sendable {
+    public enum Storage: Sendable {
+        case f32([Float])
+        case f16([UInt16])
+        case bf16([UInt16])
+    }
+
+    public let outFeatures: Int
+    public let inFeatures: Int
+    public let storage: Storage
+
+    public init(outFeatures: Int, inFeatures: Int, storage: Storage) {
+        self.outFeatures = outFeatures
+        self.inFeatures = inFeatures
+        self.storage = storage
+    }
+
+    /// An f32 matrix from row-major values.
+    public init(outFeatures: Int, inFeatures: Int, values: [Float]) {
+        precondition(values.count == outFeatures * inFeatures)
+        self.init(outFeatures: outFeatures, inFeatures: inFeatures, storage: .f32(values))
+    }
+
+    /// Bytes the weights occupy.
+    public var byteCount: Int {
+        switch storage {
+        case .f32(let v): v.count * 4
+        case .f16(let v), .bf16(let v): v.count * 2
+        }
+    }
+
+    /// All values as f32 (for the reference path and tests).
+    public var floats: [Float] {
+        switch storage {
+        case .f32(let v): v
+        case .f16(let v): v.map { HalfConversion.float(fromF16: $0) }
+        case .bf16(let v): v.map { HalfConversion.float(fromBF16: $0) }
+        }
+    }
+
+    /// The matrix with its rows reordered: row r of the result is row `order[r]` of this one.
+    public func permutingRows(_ order: [Int]) -> WeightMatrix {
+        func permute<T>(_ v: [T]) -> [T] {
+            var out = v
+            for (r, source) in order.enumerated() {
+                out.replaceSubrange((r * inFeatures)..<((r + 1) * inFeatures), with: v[(source * inFeatures)..<((source + 1) * inFeatures)])
+            }
+            return out
+        }
+        switch storage {
+        case .f32(let v): return WeightMatrix(outFeatures: outFeatures, inFeatures: inFeatures, storage: .f32(permute(v)))
+        case .f16(let v): return WeightMatrix(outFeatures: outFeatures, inFeatures: inFeatures, storage: .f16(permute(v)))
+        case .bf16(let v): return WeightMatrix(outFeatures: outFeatures, inFeatures: inFeatures, storage: .bf16(permute(v)))
+        }
+    }
+
+    /// Rows `range` as their own matrix (to split fused projections).
+    public func rows(_ range: Range<Int>) -> WeightMatrix {
+        let slice = (range.lowerBound * inFeatures)..<(range.upperBound * inFeatures)
+        switch storage {
+        case .f32(let v): return WeightMatrix(outFeatures: range.count, inFeatures: inFeatures, storage: .f32(Array(v[slice])))
+        case .f16(let v): return WeightMatrix(outFeatures: range.count, inFeatures: inFeatures, storage: .f16(Array(v[slice])))
+        case .bf16(let v): return WeightMatrix(outFeatures: range.count, inFeatures: inFeatures, storage: .bf16(Array(v[slice])))
+        }
+    }
+
+    /// `y[t, o] = sum_i x[t, i] * w[o, i] (+ bias[o])`; x: (rows, inFeatures), y: (rows, outFeatures).
+    /// Threads split the output features, so each streams its slice of the weights once.
+    public func apply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+        let minimumRows = max(1, 16_384 / max(1, inFeatures * rows))
+        func run(_ w: UnsafeRawPointer, _ type: skein_weight_type) {
+            Parallel.forEachRange(outFeatures, minimumPerThread: minimumRows) { range in
+                skein_linear(x, rows, inFeatures, w, type, bias, y, outFeatures, range.lowerBound, range.upperBound)
+            }
+        }
+        switch storage {
+        case .f32(let v): v.withUnsafeBytes { run($0.baseAddress!, SKEIN_WEIGHT_F32) }
+        case .f16(let v): v.withUnsafeBytes { run($0.baseAddress!, SKEIN_WEIGHT_F16) }
+        case .bf16(let v): v.withUnsafeBytes { run($0.baseAddress!, SKEIN_WEIGHT_BF16) }
+        }
+    }
+}
+
+extension WeightMatrix {
+    /// Row `r` as f32 values (an embedding lookup).
+    public func row(_ r: Int) -> [Float] {
+        let range = (r * inFeatures)..<((r + 1) * inFeatures)
+        switch storage {
+        case .f32(let v): return Array(v[range])
+        case .f16(let v): return v[range].map { HalfConversion.float(fromF16: $0) }
+        case .bf16(let v): return v[range].map { HalfConversion.float(fromBF16: $0) }
+        }
+    }
+
+    /// A matrix holding a copy of `count` little-endian elements of `dtype` from `raw`.
+    public init(outFeatures: Int, inFeatures: Int, dtype: DType, raw: UnsafeRawBufferPointer) {
+        let count = outFeatures * inFeatures
+        precondition(raw.count >= count * dtype.byteSize)
+        func halves() -> [UInt16] {
+            [UInt16](unsafeUninitializedCapacity: count) { out, n in
+                for i in 0..<count { out[i] = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) }
+                n = count
+            }
+        }
+        switch dtype {
+        case .f32: self.init(outFeatures: outFeatures, inFeatures: inFeatures, storage: .f32(HalfConversion.decode(raw, dtype: .f32, count: count)))
+        case .f16: self.init(outFeatures: outFeatures, inFeatures: inFeatures, storage: .f16(halves()))
+        case .bf16: self.init(outFeatures: outFeatures, inFeatures: inFeatures, storage: .bf16(halves()))
+        }
+    }
+}
