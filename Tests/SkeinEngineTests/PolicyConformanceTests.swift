@@ -17,8 +17,12 @@ import Testing
         LogNAttention(base: 16),
     ]
 
+    /// One model per distinct code path: plain, q/k/v biases, q/k norms with explicit head_dim,
+    /// partial rotary with fused projections, and a RoPE scaling with an attention factor.
+    static let models = ["llama-f32", "qwen2", "qwen3", "phi3-partial", "llama-rope-yarn"]
+
     static var cases: [(String, Int)] {
-        Fixtures.modelNames.flatMap { name in policies.indices.map { (name, $0) } }
+        models.filter(Fixtures.modelNames.contains).flatMap { name in policies.indices.map { (name, $0) } }
     }
 
     /// Tokens beyond the fixture's own sequence: a fixed pseudo-random stream.

@@ -20,13 +20,16 @@ public struct ReferenceForward {
         let pattern = attention ?? (c.slidingWindow.map { ExplicitAttention.slidingWindow($0) } ?? .causal)
         let rope = try model.rotaryEmbedding(sequenceLength: ropeSequenceLength ?? n)
 
-        var tables: [Int: (cos: [Float], sin: [Float])] = [:]
-        func rotate(_ x: [Float], position: Int) -> [Float] {
-            if tables[position] == nil { tables[position] = rope.table(position: position) }
-            let (cs, sn) = tables[position]!
-            var out = x
-            out.withUnsafeMutableBufferPointer { rope.apply($0.baseAddress!, cos: cs, sin: sn) }
-            return out
+        // cos/sin per position, filled on demand: (position) -> (rotaryDim / 2) each.
+        var cosTable: [[Float]] = [], sinTable: [[Float]] = []
+        func rotate(_ x: [Float], position: Int, into out: inout [Float]) {
+            while cosTable.count <= position {
+                let t = rope.table(position: cosTable.count)
+                cosTable.append(t.cos)
+                sinTable.append(t.sin)
+            }
+            out = x
+            out.withUnsafeMutableBufferPointer { rope.apply($0.baseAddress!, cos: cosTable[position], sin: sinTable[position]) }
         }
 
         var x: [[Float]] = tokens.map { w.embedding.row($0) }
@@ -39,6 +42,7 @@ public struct ReferenceForward {
             let v = h.map { heads(linear($0, vw, layer.vBias), count: c.kvHeadCount, dim: hd, norm: nil, eps: 0) }
             let o = layer.o.floats, gate = layer.gate.floats, up = layer.up.floats, downWeights = layer.down.floats
             var attended = [[Float]](repeating: [], count: n)
+            var qr = [Float](repeating: 0, count: hd), kr = qr
             for i in 0..<n {
                 var row: [Float] = []
                 for head in 0..<c.headCount {
@@ -46,8 +50,8 @@ public struct ReferenceForward {
                     var visible: [Int] = []
                     for j in 0..<n where pattern.isVisible(i, j) {
                         let (qp, kp) = pattern.positions(i, j)
-                        let qr = rotate(q[i][head], position: qp)
-                        let kr = rotate(k[j][head / group], position: kp)
+                        rotate(q[i][head], position: qp, into: &qr)
+                        rotate(k[j][head / group], position: kp, into: &kr)
                         var dot: Float = 0
                         for d in 0..<hd { dot += qr[d] * kr[d] }
                         logits.append(dot / Float(hd).squareRoot() * pattern.logitScale(i))
