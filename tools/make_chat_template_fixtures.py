@@ -87,6 +87,52 @@ CONVERSATIONS = [
 ]
 
 
+# Small templates exercising one feature each; variables are passed as extra kwargs.
+SNIPPET_VARS = {
+    "name": "World", "n": 3, "x": 2.5, "whole": 1.0, "big": 1e16, "tiny": 1e-05, "neg": -7,
+    "items": ["a", "b", "c", "d"], "d": {"z": 1, "a": [1, 2.0, None, True], "m": {"k": "v"}},
+    "text": "  Hello, Wörld!  foo bar  ", "msgs": [{"role": "user", "content": "u1"}, {"role": "assistant", "content": "a1"}, {"role": "user", "content": "u2"}],
+    "quote": "it's \"q\"\n",
+}
+SNIPPETS = [
+    ("plain-text", "Hello {{ name }}!\n"),
+    ("trim-blocks", "{% if true %}\nA\n{% endif %}\nB\n"),
+    ("lstrip-blocks", "  {% if true %}\n    X\n  {% endif %}\nY"),
+    ("minus-control", "a   {{- name -}}   b\n  {%- if true -%}  c  {%- endif -%}\n d"),
+    ("plus-control", "  {%+ if true %}k{% endif +%}\nz"),
+    ("comment", "a {# note #}\n  {# own line #}\nb{#- x -#}  c"),
+    ("variable-no-trim", "{{ name }}\n{{ n }}\n"),
+    ("numbers", "{{ n }} {{ x }} {{ whole }} {{ big }} {{ tiny }} {{ neg }} {{ 7 / 2 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ -7 % 3 }} {{ 2 ** 10 }} {{ 1.5 * 2 }} {{ 10 / 5 }}"),
+    ("reprs", "{{ items }}|{{ d }}|{{ none }}|{{ true }}|{{ quote }}|{{ [quote] }}|{{ undefined_thing }}|"),
+    ("concat", "{{ name ~ n ~ none ~ undefined_thing }}|{{ 'a' + 'b' }}|{{ items + ['e'] }}"),
+    ("slicing", "{{ items[1:] }} {{ items[:-1] }} {{ items[::-1] }} {{ items[-1] }} {{ name[1:3] }} {{ items[10] }}|{{ items[1:10:2] }}"),
+    ("loop-vars", "{% for i in items %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }}{{ loop.revindex }};{% endfor %}"),
+    ("loop-filter-else", "{% for i in items if i != 'b' %}{{ i }}{{ loop.length }}{% else %}none{% endfor %}|{% for i in [] %}x{% else %}empty{% endfor %}"),
+    ("break-continue", "{% for i in range(10) %}{% if i == 2 %}{% continue %}{% endif %}{% if i > 5 %}{% break %}{% endif %}{{ i }}{% endfor %}"),
+    ("scoping", "{% set v = 1 %}{% for i in items %}{% set v = i %}{% endfor %}{{ v }}|{% set ns = namespace(v=0, w='q') %}{% for i in items %}{% set ns.v = ns.v + 1 %}{% endfor %}{{ ns.v }}{{ ns.w }}"),
+    ("macros", "{% macro greet(who, punct='!') %}Hi {{ who }}{{ punct }}{% endmacro %}{{ greet('A') }} {{ greet('B', '?') }} {{ greet(who='C', punct='.') }}"),
+    ("string-methods", "[{{ text.strip() }}][{{ text.lstrip() }}][{{ text.rstrip() }}][{{ text.split() }}][{{ 'a,b,,c'.split(',') }}][{{ text.upper() }}][{{ text.lower() }}][{{ 'hello wORLD x1y'.title() }}][{{ text.replace('o', '0') }}][{{ text.strip().startswith('Hello') }}][{{ name.endswith('ld') }}][{{ 'xxhixx'.strip('x') }}][{{ 'a b c'.split(' ', 1) }}]"),
+    ("filters", "{{ items|length }} {{ items|first }} {{ items|last }} {{ items|join('-') }} {{ text|trim }} {{ undefined_thing|default('dflt') }} {{ ''|default('e', true) }} {{ n|string }} {{ name|list }} {{ d|items|list }} {{ items|reverse|list }} {{ name|upper }} {{ [3, 1, 3]|unique|list }}"),
+    ("select-map", "{{ msgs|selectattr('role', 'equalto', 'user')|map(attribute='content')|join(',') }}|{{ msgs|rejectattr('role', 'equalto', 'user')|list }}|{{ items|reject('equalto', 'b')|list }}|{{ items|select('in', ['a', 'c'])|list }}|{{ msgs|map(attribute='role')|list }}"),
+    ("tojson", "{{ d|tojson }}|{{ d|tojson(indent=2) }}|{{ items|tojson(separators=(',', ':')) }}|{{ d|tojson(sort_keys=true) }}|{{ 'é\u2028'|tojson }}|{{ x|tojson }}|{{ none|tojson }}|{{ {}|tojson(indent=2) }}"),
+    ("tests", "{{ name is defined }}{{ nope is defined }}{{ nope is undefined }}{{ none is none }}{{ name is string }}{{ d is mapping }}{{ items is iterable }}{{ name is iterable }}{{ n is number }}{{ x is integer }}{{ n is odd }}{{ n is even }}{{ 'a' is in items }}{{ n is divisibleby 3 }}{{ nope is not defined }}"),
+    ("operators", "{{ 'a' in items }}{{ 'z' not in items }}{{ 'ell' in 'hello' }}{{ 'z' in d }}{{ 1 == 1.0 }}{{ 'a' < 'b' }}{{ 1 < 2 < 3 }}{{ not none }}{{ none or 'x' }}{{ 0 and 1 }}{{ 'y' if n > 2 else 'n' }}{{ 'y' if false }}|"),
+    ("items-loop", "{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}{% for k in d %}{{ k }}{% endfor %}{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }}{% endfor %}"),
+    ("dict-methods", "{{ d.keys()|list }} {{ d.get('z') }} {{ d.get('q', 'dflt') }} {{ d.m.k }} {{ d['m']['k'] }} {{ d.nope is defined }} {{ dict(a=1, b='x') }}"),
+    ("set-block", "{% set captured %}  inner {{ name }}\n{% endset %}[{{ captured }}]"),
+    ("if-elif", "{% for i in range(4) %}{% if i == 0 %}zero{% elif i == 1 %}one{% elif i == 2 %}two{% else %}many{% endif %} {% endfor %}"),
+    ("raise", "{{ raise_exception('custom failure ' ~ n) }}"),
+    ("undefined-attribute-error", "{{ nope.attr }}"),
+    ("type-error-add", "{{ 'a' + 1 }}"),
+    ("syntax-unclosed-if", "line1\n{% if true %}\nline3\n"),
+    ("syntax-unknown-tag", "a\n\n{% frobnicate %}"),
+    ("syntax-unclosed-variable", "a {{ name "),
+    ("syntax-bad-expression", "{{ 1 + }}"),
+    ("syntax-endfor-mismatch", "{% for i in items %}\n{% endif %}"),
+    ("recursion", "{% macro r(n) %}{{ r(n + 1) }}{% endmacro %}{{ r(0) }}"),
+]
+
+
 def render(source, messages, tools, add_generation_prompt, bos, eos, extra):
     template = _compile_jinja_template(source)
     kwargs = dict(extra)
@@ -123,12 +169,29 @@ def main():
                     case["output"] = None
                     case["error"] = f"{type(error).__name__}: {error}"
                 cases.append(case)
+    snippets = []
+    for name, source in SNIPPETS:
+        case = {"name": name, "source": source, "variables": SNIPPET_VARS}
+        try:
+            case["output"] = _compile_jinja_template(source).render(**SNIPPET_VARS)
+            case["error"] = None
+        except jinja2.exceptions.TemplateSyntaxError as error:
+            case["output"] = None
+            case["error"] = f"TemplateSyntaxError: {error.message}"
+            case["line"] = error.lineno
+        except RecursionError as error:
+            case["output"] = None
+            case["error"] = f"RecursionError: {error}"
+        except Exception as error:
+            case["output"] = None
+            case["error"] = f"{type(error).__name__}: {error}"
+        snippets.append(case)
     out = FIXTURES / "expected.json"
-    out.write_text(json.dumps({"jinja2": jinja2.__version__, "cases": cases}, indent=1, ensure_ascii=False) + "\n")
+    out.write_text(json.dumps({"jinja2": jinja2.__version__, "cases": cases, "snippets": snippets}, indent=1, ensure_ascii=False) + "\n")
     print(f"wrote {len(cases)} cases to {out}")
-    for c in cases:
+    for c in cases + snippets:
         if c["error"]:
-            print(" error:", c["template"], c["name"], c["error"])
+            print(" error:", c.get("template", "snippet"), c["name"], c["error"], c.get("line", ""))
 
 
 if __name__ == "__main__":
