@@ -19,9 +19,9 @@ extension Renderer {
         case "integer": if case .int = value { return true } else { return false }
         case "float": if case .double = value { return true } else { return false }
         case "iterable":
-            switch value { case .string, .array, .object, .undefined: return true; default: return false }
+            switch value { case .string, .array, .tuple, .object, .undefined: return true; default: return false }
         case "sequence":
-            switch value { case .string, .array, .object: return true; default: return false }
+            switch value { case .string, .array, .tuple, .object: return true; default: return false }
         case "callable": if case .callable = value { return true } else { return false }
         case "equalto", "eq", "==": return Operators.equal(value, try argument())
         case "ne", "!=": return !Operators.equal(value, try argument())

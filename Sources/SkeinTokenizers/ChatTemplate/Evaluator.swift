@@ -6,7 +6,8 @@ extension Renderer {
         switch expr {
         case let .constant(value): return Value(value)
         case let .name(name): return lookup(name)
-        case let .list(items), let .tuple(items): return .array(try items.map(evaluate))
+        case let .list(items): return .array(try items.map(evaluate))
+        case let .tuple(items): return .tuple(try items.map(evaluate))
         case let .dict(pairs):
             var result: [(key: String, value: Value)] = []
             for pair in pairs {
@@ -102,7 +103,7 @@ extension Renderer {
         switch (value, key) {
         case let (.undefined(base), _):
             throw ChatTemplateError.undefinedValue("'\(base)' is undefined (reading item \(PythonFormat.repr(key)))")
-        case let (.array(items), .int(i)):
+        case let (.array(items), .int(i)), let (.tuple(items), .int(i)):
             let index = i < 0 ? items.count + i : i
             return items.indices.contains(index) ? items[index] : .undefined(name: "item \(i)")
         case let (.string(s), .int(i)):
@@ -140,6 +141,7 @@ extension Renderer {
         }
         switch value {
         case let .array(items): return .array(try indices(items.count).map { items[$0] })
+        case let .tuple(items): return .tuple(try indices(items.count).map { items[$0] })
         case let .string(s):
             let scalars = Array(s.unicodeScalars)
             var out = String.UnicodeScalarView()

@@ -12,7 +12,7 @@ extension Renderer {
         case "length", "count":
             switch value {
             case let .string(s): return .int(s.unicodeScalars.count)
-            case let .array(a): return .int(a.count)
+            case let .array(a), let .tuple(a): return .int(a.count)
             case let .object(o): return .int(o.count)
             case .undefined: return .int(0)
             default: throw ChatTemplateError.typeMismatch("object of type '\(value.typeName)' has no len()")
@@ -34,7 +34,7 @@ extension Renderer {
         case "list": return .array(try iterate(value))
         case "items":
             switch value {
-            case let .object(pairs): return .array(pairs.map { .array([.string($0.key), $0.value]) })
+            case let .object(pairs): return .array(pairs.map { .tuple([.string($0.key), $0.value]) })
             case .undefined: return .array([])
             default: throw ChatTemplateError.typeMismatch("can only get item pairs from a mapping")
             }
@@ -105,7 +105,7 @@ extension Renderer {
         case .none?, nil: break
         default: throw ChatTemplateError.typeMismatch("tojson indent must be an int or a string")
         }
-        if let separators = args.value(2, "separators"), case let .array(pair) = separators, pair.count == 2 {
+        if let separators = args.value(2, "separators"), let pair = separators.sequenceItems, pair.count == 2 {
             options.itemSeparator = PythonFormat.str(pair[0])
             options.keySeparator = PythonFormat.str(pair[1])
         }

@@ -13,7 +13,7 @@ enum Methods {
         case let .string(s): return try stringMethod(name, s, args)
         case let .object(pairs):
             switch name {
-            case "items": return .array(pairs.map { .array([.string($0.key), $0.value]) })
+            case "items": return .array(pairs.map { .tuple([.string($0.key), $0.value]) })
             case "keys": return .array(pairs.map { .string($0.key) })
             case "values": return .array(pairs.map(\.value))
             case "get":
@@ -48,7 +48,7 @@ enum Methods {
             let candidates: [String]
             switch args.value(0, "prefix") {
             case let .string(p)?: candidates = [p]
-            case let .array(items)?: candidates = items.compactMap { if case let .string(p) = $0 { return p } else { return nil } }
+            case let .array(items)?, let .tuple(items)?: candidates = items.compactMap { if case let .string(p) = $0 { return p } else { return nil } }
             default: throw ChatTemplateError.typeMismatch("\(name) argument must be str or a tuple of str")
             }
             let scalars = Array(s.unicodeScalars)
@@ -89,7 +89,7 @@ enum Methods {
             guard let needle = try string(args, 0, "sub"), !needle.isEmpty else { return .int(s.unicodeScalars.count + 1) }
             return .int(s.components(separatedBy: needle).count - 1)
         case "join":
-            guard case let .array(items)? = args.value(0, "iterable") else { throw ChatTemplateError.typeMismatch("join needs a list") }
+            guard let items = args.value(0, "iterable")?.sequenceItems else { throw ChatTemplateError.typeMismatch("join needs a list") }
             return .string(try items.map { item -> String in
                 guard case let .string(t) = item else { throw ChatTemplateError.typeMismatch("sequence item: expected str instance, \(item.typeName) found") }
                 return t

@@ -28,6 +28,7 @@ extension Renderer {
         switch (op, left, right) {
         case let ("+", .string(a), .string(b)): return .string(a + b)
         case let ("+", .array(a), .array(b)): return .array(a + b)
+        case let ("+", .tuple(a), .tuple(b)): return .tuple(a + b)
         case ("+", .string, _):
             throw ChatTemplateError.typeMismatch("can only concatenate str (not \"\(right.typeName)\") to str")
         case let ("*", .string(s), .int(n)), let ("*", .int(n), .string(s)):
@@ -113,7 +114,7 @@ enum Operators {
         switch (a, b) {
         case (.undefined, .undefined), (.none, .none): return true
         case let (.string(x), .string(y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
-        case let (.array(x), .array(y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
+        case let (.array(x), .array(y)), let (.tuple(x), .tuple(y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
         case let (.object(x), .object(y)):
             return x.count == y.count && x.allSatisfy { pair in y.contains { $0.key == pair.key && equal($0.value, pair.value) } }
         case let (.namespace(x), .namespace(y)): return x === y
@@ -132,7 +133,7 @@ enum Operators {
         case let (.string(x), .string(y)):
             let xs = x.unicodeScalars.map(\.value), ys = y.unicodeScalars.map(\.value)
             return xs == ys ? 0 : (xs.lexicographicallyPrecedes(ys) ? -1 : 1)
-        case let (.array(x), .array(y)):
+        case let (.array(x), .array(y)), let (.tuple(x), .tuple(y)):
             for (p, q) in zip(x, y) where !equal(p, q) { return try compare(p, q, op) }
             return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
         default:
@@ -155,7 +156,7 @@ enum Operators {
                 throw ChatTemplateError.typeMismatch("'in <string>' requires string as left operand, not \(needle.typeName)")
             }
             return n.isEmpty || s.contains(n)
-        case let .array(items): return items.contains { equal($0, needle) }
+        case let .array(items), let .tuple(items): return items.contains { equal($0, needle) }
         case let .object(pairs):
             guard case let .string(key) = needle else { return false }
             return pairs.contains { $0.key == key }

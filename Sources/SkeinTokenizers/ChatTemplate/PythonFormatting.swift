@@ -39,6 +39,7 @@ enum PythonFormat {
         case let .double(d): return float(d)
         case let .string(s): return reprString(s)
         case let .array(a): return "[" + a.map(repr).joined(separator: ", ") + "]"
+        case let .tuple(a): return "(" + a.map(repr).joined(separator: ", ") + (a.count == 1 ? ",)" : ")")
         case let .object(o): return "{" + o.map { reprString($0.key) + ": " + repr($0.value) }.joined(separator: ", ") + "}"
         case let .namespace(ns): return "<Namespace " + ns.attributes.map { "\($0.key)=\(repr($0.value))" }.joined(separator: ", ") + ">"
         case .callable: return "<function>"
@@ -96,7 +97,7 @@ enum PythonFormat {
         case let .double(d):
             out += d.isNaN ? "NaN" : d.isInfinite ? (d < 0 ? "-Infinity" : "Infinity") : float(d)
         case let .string(s): out += jsonString(s, ensureASCII: options.ensureASCII)
-        case let .array(items):
+        case let .array(items), let .tuple(items):
             if items.isEmpty { out += "[]"; return }
             out += "["
             for (index, item) in items.enumerated() {

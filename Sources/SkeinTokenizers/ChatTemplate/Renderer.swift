@@ -128,7 +128,7 @@ final class Renderer {
     /// Python iteration: lists, dict keys, string characters; undefined iterates as empty.
     func iterate(_ value: Value) throws -> [Value] {
         switch value {
-        case let .array(items): return items
+        case let .array(items), let .tuple(items): return items
         case let .object(pairs): return pairs.map { .string($0.key) }
         case let .string(s): return s.unicodeScalars.map { .string(String($0)) }
         case .undefined: return []

@@ -9,6 +9,8 @@ indirect enum Value {
     case double(Double)
     case string(String)
     case array([Value])
+    /// A Python tuple (from `(a, b)` literals and `items()`); behaves as a list except in `repr`.
+    case tuple([Value])
     case object([(key: String, value: Value)])
     case namespace(Namespace)
     case callable(Callable)
@@ -25,6 +27,14 @@ indirect enum Value {
         }
     }
 
+    /// Items of a list or tuple.
+    var sequenceItems: [Value]? {
+        switch self {
+        case let .array(a), let .tuple(a): return a
+        default: return nil
+        }
+    }
+
     var isUndefined: Bool { if case .undefined = self { return true } else { return false } }
 
     /// Python truthiness.
@@ -35,7 +45,7 @@ indirect enum Value {
         case let .int(i): return i != 0
         case let .double(d): return d != 0
         case let .string(s): return !s.isEmpty
-        case let .array(a): return !a.isEmpty
+        case let .array(a), let .tuple(a): return !a.isEmpty
         case let .object(o): return !o.isEmpty
         case .namespace, .callable: return true
         }
@@ -51,6 +61,7 @@ indirect enum Value {
         case .double: return "float"
         case .string: return "str"
         case .array: return "list"
+        case .tuple: return "tuple"
         case .object: return "dict"
         case .namespace: return "Namespace"
         case .callable: return "function"
