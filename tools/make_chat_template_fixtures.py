@@ -29,6 +29,9 @@ TEMPLATES = {
     "google-gemma-2-2b-it.jinja": ("<bos>", "<eos>"),
 }
 
+# Llama 3.2 falls back to strftime_now() for the date; pin it so fixtures don't change daily.
+TEMPLATE_EXTRA = {"meta-llama-Llama-3.2-3B-Instruct.jinja": {"date_string": "26 Jul 2024"}}
+
 WEATHER_TOOL = {
     "type": "function",
     "function": {
@@ -121,6 +124,9 @@ SNIPPETS = [
     ("dict-methods", "{{ d.keys()|list }} {{ d.get('z') }} {{ d.get('q', 'dflt') }} {{ d.m.k }} {{ d['m']['k'] }} {{ d.nope is defined }} {{ dict(a=1, b='x') }}"),
     ("set-block", "{% set captured %}  inner {{ name }}\n{% endset %}[{{ captured }}]"),
     ("if-elif", "{% for i in range(4) %}{% if i == 0 %}zero{% elif i == 1 %}one{% elif i == 2 %}two{% else %}many{% endif %} {% endfor %}"),
+    ("strftime-now", "{{ strftime_now('%%') }}|{{ strftime_now('%Y')|length }}|{{ strftime_now is defined }}"),
+    ("strip-chars-and-escapes", "{{ 'tab\\there\\u00e9\\x41'.strip('t') }}|{{ \"double 'quoted'\" }}|{{ 'a' 'b' }}"),
+    ("conditional-filter-precedence", "{{ -3|abs }} {{ 'x' + name|upper }} {{ not name is defined }} {{ (1, 2) }} {{ (1,) }} {{ items|length > 2 }}"),
     ("raise", "{{ raise_exception('custom failure ' ~ n) }}"),
     ("undefined-attribute-error", "{{ nope.attr }}"),
     ("type-error-add", "{{ 'a' + 1 }}"),
@@ -147,7 +153,8 @@ def main():
     cases = []
     for name, (bos, eos) in TEMPLATES.items():
         source = (FIXTURES / name).read_text()
-        for conv_name, messages, tools, extra in CONVERSATIONS:
+        for conv_name, messages, tools, conv_extra in CONVERSATIONS:
+            extra = {**TEMPLATE_EXTRA.get(name, {}), **conv_extra}
             for agp in (True, False):
                 case = {
                     "template": name,
