@@ -150,16 +150,18 @@ extension Parser {
     mutating func parsePostfix(_ base: Expr) throws -> Expr {
         var expr = base
         while true {
-            try grow()
             if skipOp(".") {
+                try grow()
                 switch next().kind {
                 case let .name(name): expr = .attribute(expr, name)
                 case let .integer(i): expr = .item(expr, .constant(.int(i)))
                 default: throw error("expected attribute name after '.'")
                 }
             } else if skipOp("[") {
+                try grow()
                 expr = try parseSubscript(expr)
             } else if skipOp("(") {
+                try grow()
                 expr = .call(expr, try parseCallArguments())
             } else {
                 return expr
@@ -213,13 +215,14 @@ extension Parser {
     mutating func parseFilters(_ base: Expr) throws -> Expr {
         var expr = base
         while true {
-            try grow()
             if skipOp("|") {
+                try grow()
                 var name = try expectName()
                 while isOp("."), case .name = peek().kind { index += 1; name += "." + (try expectName()) }
                 let arguments = skipOp("(") ? try parseCallArguments() : CallArguments()
                 expr = .filter(expr, name: name, arguments)
             } else if skipName("is") {
+                try grow()
                 let negated = skipName("not")
                 let name = try expectName()
                 var arguments = CallArguments()
