@@ -137,6 +137,7 @@ SNIPPETS = [
     ("sameas-and-none-tests", "{{ none is sameas none }}{{ false is sameas false }}{{ 0 is sameas false }}{{ n is not none }}{{ d.a[2] is none }}"),
     ("whitespace-mix", "  {{- name }}  \n  {{ name -}}\n\n  x  {%- for i in items -%}\n  {{ i }}\n  {%- endfor %}  \n  {%- if false %}no{% else %}  yes  {% endif -%}  \n done"),
     ("string-compare-and-math", "{{ 'abc' < 'abd' }}{{ 'B' < 'a' }}{{ [1, 2] == [1, 2] }}{{ {'a': 1} == {'a': 1} }}{{ 3 % 2 }}{{ 2.5 // 1 }}{{ -2.5 % 2 }}{{ 10 - 2.5 }}{{ 1e3 }}{{ 0.1 + 0.2 }}"),
+    ("dictsort-and-falsy-select", "{{ {'b': 1, 'A': 2, 'c': 0}|dictsort }}{{ {'b': 1, 'A': 2}|dictsort(true) }}{{ {'b': 1, 'a': 2}|dictsort(by='value', reverse=true) }}|{{ none|selectattr('type', 'equalto', 'x')|list }}{{ none|map(attribute='x')|list }}{{ [] | reject('none') | list }}"),
     ("raise", "{{ raise_exception('custom failure ' ~ n) }}"),
     ("undefined-attribute-error", "{{ nope.attr }}"),
     ("type-error-add", "{{ 'a' + 1 }}"),

@@ -78,7 +78,25 @@ extension Renderer {
         case "indent": return try indent(value, args)
         case "select", "reject", "selectattr", "rejectattr":
             return try select(name, value, args)
+        case "dictsort":
+            guard case let .object(pairs) = value else { throw undefinedOrType(value, "dictsort needs a mapping") }
+            let caseSensitive = args.value(0, "case_sensitive")?.isTruthy ?? false
+            let byValue = args.value(1, "by").map(PythonFormat.str) == "value"
+            let reverse = args.value(2, "reverse")?.isTruthy ?? false
+            func sortKey(_ pair: (key: String, value: Value)) -> Value {
+                let v = byValue ? pair.value : .string(pair.key)
+                if !caseSensitive, case let .string(s) = v { return .string(s.lowercased()) }
+                return v
+            }
+            var failure: Error?
+            let sorted = pairs.sorted { a, b in
+                do { return try Operators.compare(sortKey(a), sortKey(b), "<") * (reverse ? -1 : 1) < 0 } catch { failure = error; return false }
+            }
+            if let failure { throw failure }
+            return .array(sorted.map { .tuple([.string($0.key), $0.value]) })
         case "map":
+            // jinja2 maps nothing over a falsy value (None, empty) instead of failing.
+            guard value.isTruthy else { return .array([]) }
             let items = try iterate(value)
             if let attribute = args.keyword.first(where: { $0.name == "attribute" })?.value {
                 let fallback = args.keyword.first(where: { $0.name == "default" })?.value
@@ -133,6 +151,8 @@ extension Renderer {
 
     /// `select`/`reject` (test on the item) and `selectattr`/`rejectattr` (test on an attribute).
     private func select(_ name: String, _ value: Value, _ args: Arguments) throws -> Value {
+        // jinja2 selects nothing from a falsy value (None, empty) instead of failing.
+        guard value.isTruthy else { return .array([]) }
         let byAttribute = name.hasSuffix("attr")
         let keep = name.hasPrefix("select")
         var positional = args.positional
