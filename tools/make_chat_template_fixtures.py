@@ -138,6 +138,8 @@ SNIPPETS = [
     ("whitespace-mix", "  {{- name }}  \n  {{ name -}}\n\n  x  {%- for i in items -%}\n  {{ i }}\n  {%- endfor %}  \n  {%- if false %}no{% else %}  yes  {% endif -%}  \n done"),
     ("string-compare-and-math", "{{ 'abc' < 'abd' }}{{ 'B' < 'a' }}{{ [1, 2] == [1, 2] }}{{ {'a': 1} == {'a': 1} }}{{ 3 % 2 }}{{ 2.5 // 1 }}{{ -2.5 % 2 }}{{ 10 - 2.5 }}{{ 1e3 }}{{ 0.1 + 0.2 }}"),
     ("dictsort-and-falsy-select", "{{ {'b': 1, 'A': 2, 'c': 0}|dictsort }}{{ {'b': 1, 'A': 2}|dictsort(true) }}{{ {'b': 1, 'a': 2}|dictsort(by='value', reverse=true) }}|{{ none|selectattr('type', 'equalto', 'x')|list }}{{ none|map(attribute='x')|list }}{{ [] | reject('none') | list }}"),
+    ("raw-block", "a\n  {% raw %}\n{{ not parsed }} {% if %}\n  {% endraw %}\nb {%- raw -%}  x  {%- endraw -%}  c"),
+    ("unicode-whitespace", "{{ '\\u00a0\\u3000 x \\x1f'.strip() }}|{{ 'a\\u00a0b'.split() }}|  \u00a0{%- if true %}y{% endif %}"),
     ("raise", "{{ raise_exception('custom failure ' ~ n) }}"),
     ("undefined-attribute-error", "{{ nope.attr }}"),
     ("type-error-add", "{{ 'a' + 1 }}"),

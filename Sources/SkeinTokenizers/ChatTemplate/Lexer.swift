@@ -39,7 +39,9 @@ struct Lexer {
     }
 
     private func at(_ offset: Int) -> Unicode.Scalar? { pos + offset < s.count ? s[pos + offset] : nil }
-    private func isSpace(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u{0B}" || c == "\u{0C}" }
+    /// Python's `\s` / `str.isspace()`: Unicode white space plus the separators U+001C...U+001F.
+    static func isSpace(_ c: Unicode.Scalar) -> Bool { c.properties.isWhitespace || (0x1C...0x1F).contains(c.value) }
+    private func isSpace(_ c: Unicode.Scalar) -> Bool { Self.isSpace(c) }
 
     private mutating func advance(_ n: Int = 1) {
         for _ in 0..<n where pos < s.count {
@@ -70,7 +72,7 @@ struct Lexer {
                 while let last = text.last, isSpace(last) { text.removeLast() }
             } else if sign != "+", kind != "{" {
                 let lineStart = (text.lastIndex(of: "\n").map { $0 + 1 }) ?? 0
-                if lineStart > 0 || lineStarting, lineStart < text.count, text[lineStart...].allSatisfy({ $0 == " " || $0 == "\t" || isSpace($0) }) {
+                if lineStart > 0 || lineStarting, lineStart < text.count, text[lineStart...].allSatisfy(isSpace) {
                     text.removeSubrange(lineStart...)
                 }
             }
@@ -78,6 +80,11 @@ struct Lexer {
             advance(start - pos)
             if !text.isEmpty { tokens.append(Token(kind: .text(String(String.UnicodeScalarView(text))), line: textLine)) }
             advance(sign == nil ? 2 : 3)
+            if kind == "%", let rawEnd = rawOpening() {
+                advance(rawEnd - pos)
+                try lexRaw()
+                continue
+            }
             switch kind {
             case "#": try lexComment()
             case "%": tokens.append(Token(kind: .blockBegin, line: line)); try lexTag(close: "%")
@@ -100,6 +107,50 @@ struct Lexer {
             advance()
             lineStarting = true
         }
+    }
+
+    /// If a `raw` tag starts here (after `{%`), the offset just past its `%}`.
+    private func rawOpening() -> Int? {
+        var i = pos
+        while i < s.count, isSpace(s[i]) { i += 1 }
+        guard i + 3 <= s.count, String(String.UnicodeScalarView(s[i..<i + 3])) == "raw" else { return nil }
+        i += 3
+        while i < s.count, isSpace(s[i]) { i += 1 }
+        if i < s.count, s[i] == "-" { i += 1 }
+        guard i + 1 < s.count, s[i] == "%", s[i + 1] == "}" else { return nil }
+        return i + 2
+    }
+
+    /// `{% raw %}...{% endraw %}`: the body is text, with the usual whitespace control on the tags.
+    private mutating func lexRaw() throws {
+        let startLine = line
+        if s[pos - 3] == "-" { while let c = at(0), isSpace(c) { advance() } }
+        var i = pos
+        while i + 1 < s.count {
+            guard s[i] == "{", s[i + 1] == "%" else { i += 1; continue }
+            var j = i + 2
+            let sign: Unicode.Scalar? = j < s.count && (s[j] == "-" || s[j] == "+") ? s[j] : nil
+            if sign != nil { j += 1 }
+            while j < s.count, isSpace(s[j]) { j += 1 }
+            guard j + 6 <= s.count, String(String.UnicodeScalarView(s[j..<j + 6])) == "endraw" else { i += 1; continue }
+            j += 6
+            while j < s.count, isSpace(s[j]) { j += 1 }
+            let closeSign: Unicode.Scalar? = j < s.count && (s[j] == "-" || s[j] == "+") ? s[j] : nil
+            if closeSign != nil { j += 1 }
+            guard j + 1 < s.count, s[j] == "%", s[j + 1] == "}" else { i += 1; continue }
+            var body = Array(s[pos..<i])
+            if sign == "-" {
+                while let last = body.last, isSpace(last) { body.removeLast() }
+            } else if sign != "+" {
+                let lineStart = (body.lastIndex(of: "\n").map { $0 + 1 }) ?? 0
+                if lineStart > 0, lineStart < body.count, body[lineStart...].allSatisfy(isSpace) { body.removeSubrange(lineStart...) }
+            }
+            if !body.isEmpty { tokens.append(Token(kind: .text(String(String.UnicodeScalarView(body))), line: line)) }
+            advance(j + 2 - pos)
+            finishTag(sign: closeSign, trimBlocks: true)
+            return
+        }
+        throw ChatTemplateError.syntax(line: startLine, message: "missing end of raw directive")
     }
 
     private mutating func lexComment() throws {

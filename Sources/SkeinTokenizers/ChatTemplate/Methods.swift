@@ -102,7 +102,7 @@ enum Methods {
     /// Python `str.strip`: whitespace by default, else any of `chars`.
     static func strip(_ s: String, chars: String?, leading: Bool, trailing: Bool) -> String {
         let set = chars.map { Set($0.unicodeScalars) }
-        func strippable(_ c: Unicode.Scalar) -> Bool { set?.contains(c) ?? c.properties.isWhitespace }
+        func strippable(_ c: Unicode.Scalar) -> Bool { set?.contains(c) ?? Lexer.isSpace(c) }
         var scalars = Substring(s).unicodeScalars[...]
         if leading { while let c = scalars.first, strippable(c) { scalars.removeFirst() } }
         if trailing { while let c = scalars.last, strippable(c) { scalars.removeLast() } }
@@ -125,11 +125,11 @@ enum Methods {
         var current = String.UnicodeScalarView()
         var scalars = Array(s.unicodeScalars)[...]
         while let c = scalars.first {
-            if c.properties.isWhitespace {
+            if Lexer.isSpace(c) {
                 if !current.isEmpty { parts.append(String(current)); current = String.UnicodeScalarView() }
                 scalars.removeFirst()
                 if maxSplit >= 0, parts.count == maxSplit {
-                    while let w = scalars.first, w.properties.isWhitespace { scalars.removeFirst() }
+                    while let w = scalars.first, Lexer.isSpace(w) { scalars.removeFirst() }
                     if !scalars.isEmpty { parts.append(String(String.UnicodeScalarView(scalars))) }
                     return parts
                 }
