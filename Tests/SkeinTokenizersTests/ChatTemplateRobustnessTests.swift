@@ -91,3 +91,17 @@ struct ChatTemplateRobustnessTests {
         #expect(parsed > 0 && rejected > 0)
     }
 }
+
+@Suite("ChatTemplate runtime errors")
+struct ChatTemplateRuntimeErrorTests {
+    @Test("runtime errors name the template line")
+    func runtimeLine() throws {
+        let template = try ChatTemplate(source: "a\n{% for m in messages %}\n{{ m.content + 1 }}\n{% endfor %}")
+        do {
+            _ = try template.render(messages: [["content": "x"]], addGenerationPrompt: false)
+            Issue.record("expected a type error")
+        } catch let ChatTemplateError.typeMismatch(message) {
+            #expect(message.hasSuffix("(template line 3)"))
+        }
+    }
+}

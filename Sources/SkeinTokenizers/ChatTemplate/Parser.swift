@@ -105,7 +105,7 @@ struct Parser {
         if depth > Self.maxDepth { throw error("blocks nested too deeply") }
         switch tag {
         case "for": return try parseFor(line: line)
-        case "if": return try parseIf()
+        case "if": return try parseIf(line: line)
         case "set": return try parseSet(line: line)
         case "macro": return try parseMacro()
         case "break", "continue":
@@ -147,7 +147,7 @@ struct Parser {
         return .forLoop(targets: targets, iterable: iterable, filter: filter, body: body, otherwise: otherwise, line: line)
     }
 
-    mutating func parseIf() throws -> Node {
+    mutating func parseIf(line: Int) throws -> Node {
         var branches: [(condition: Expr, body: [Node])] = []
         var condition = try parseTuple()
         while true {
@@ -161,10 +161,10 @@ struct Parser {
                 try expectBlockEnd()
                 let (otherwise, _) = try parseBody(until: ["endif"])
                 try expectBlockEnd()
-                return .ifChain(branches, otherwise: otherwise)
+                return .ifChain(branches, otherwise: otherwise, line: line)
             default:
                 try expectBlockEnd()
-                return .ifChain(branches, otherwise: [])
+                return .ifChain(branches, otherwise: [], line: line)
             }
         }
     }

@@ -28,10 +28,29 @@ final class Renderer {
     @discardableResult
     func execute(_ nodes: [Node], into out: inout String) throws -> Flow {
         for node in nodes {
-            let flow = try execute(node, into: &out)
+            let flow: Flow
+            do {
+                flow = try execute(node, into: &out)
+            } catch let error as ChatTemplateError {
+                throw Self.locate(error, line: node.line)
+            }
             if flow != .normal { return flow }
         }
         return .normal
+    }
+
+    /// Adds the template line to runtime errors (innermost statement wins). `raised` messages stay
+    /// exactly as the template wrote them.
+    static func locate(_ error: ChatTemplateError, line: Int?) -> ChatTemplateError {
+        guard let line else { return error }
+        let suffix = " (template line \(line))"
+        switch error {
+        case let .undefinedValue(m) where !m.contains("(template line "): return .undefinedValue(m + suffix)
+        case let .typeMismatch(m) where !m.contains("(template line "): return .typeMismatch(m + suffix)
+        case let .unsupported(m) where !m.contains("(template line "): return .unsupported(m + suffix)
+        case let .limitExceeded(m) where !m.contains("(template line "): return .limitExceeded(m + suffix)
+        default: return error
+        }
     }
 
     private func execute(_ node: Node, into out: inout String) throws -> Flow {
@@ -41,7 +60,7 @@ final class Renderer {
         case let .output(expr, _):
             out += PythonFormat.str(try evaluate(expr))
             if out.utf8.count > outputLimit { throw ChatTemplateError.limitExceeded("output larger than \(outputLimit) bytes") }
-        case let .ifChain(branches, otherwise):
+        case let .ifChain(branches, otherwise, _):
             for branch in branches where try evaluate(branch.condition).isTruthy {
                 return try execute(branch.body, into: &out)
             }

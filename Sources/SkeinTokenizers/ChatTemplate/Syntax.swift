@@ -44,7 +44,7 @@ struct MacroDefinition: Sendable {
 indirect enum Node: Sendable {
     case text(String)
     case output(Expr, line: Int)
-    case ifChain([(condition: Expr, body: [Node])], otherwise: [Node])
+    case ifChain([(condition: Expr, body: [Node])], otherwise: [Node], line: Int)
     case forLoop(targets: [String], iterable: Expr, filter: Expr?, body: [Node], otherwise: [Node], line: Int)
     case set(SetTarget, Expr, line: Int)
     case setBlock(SetTarget, [Node], line: Int)
@@ -53,4 +53,13 @@ indirect enum Node: Sendable {
     case continueLoop
     /// transformers' `{% generation %}` block: rendered as its body.
     case generation([Node])
+
+    /// The source line of statements that evaluate expressions.
+    var line: Int? {
+        switch self {
+        case let .output(_, line), let .ifChain(_, _, line), let .set(_, _, line), let .setBlock(_, _, line): return line
+        case let .forLoop(_, _, _, _, _, line): return line
+        default: return nil
+        }
+    }
 }
