@@ -140,6 +140,7 @@ SNIPPETS = [
     ("dictsort-and-falsy-select", "{{ {'b': 1, 'A': 2, 'c': 0}|dictsort }}{{ {'b': 1, 'A': 2}|dictsort(true) }}{{ {'b': 1, 'a': 2}|dictsort(by='value', reverse=true) }}|{{ none|selectattr('type', 'equalto', 'x')|list }}{{ none|map(attribute='x')|list }}{{ [] | reject('none') | list }}"),
     ("raw-block", "a\n  {% raw %}\n{{ not parsed }} {% if %}\n  {% endraw %}\nb {%- raw -%}  x  {%- endraw -%}  c"),
     ("unicode-whitespace", "{{ '\\u00a0\\u3000 x \\x1f'.strip() }}|{{ 'a\\u00a0b'.split() }}|  \u00a0{%- if true %}y{% endif %}"),
+    ("generation-tag", "{% for m in msgs %}{% if m.role == 'assistant' %}{% generation %}{{ m.content }}!{% endgeneration %}{% else %}{{ m.content }}{% endif %}\n{% endfor %}"),
     ("raise", "{{ raise_exception('custom failure ' ~ n) }}"),
     ("undefined-attribute-error", "{{ nope.attr }}"),
     ("type-error-add", "{{ 'a' + 1 }}"),

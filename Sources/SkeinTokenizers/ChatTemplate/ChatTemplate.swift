@@ -5,6 +5,13 @@ import Foundation
 /// `trim_blocks`, `lstrip_blocks`, loop controls, `raise_exception`, `strftime_now`,
 /// `namespace` and its own `tojson`).
 ///
+/// Supported: `for` (with `if` filter, `else`, tuple targets, `loop.*`), `if/elif/else`, `set`
+/// (names, `ns.attr`, block form), `macro` with defaults, `break`/`continue`, `raw`,
+/// `generation`; Python operators, slicing, `str`/`dict` methods and the filters and tests
+/// that published templates use. Not supported (typed error): `include`/`extends`/`block`,
+/// `call`/`filter` blocks, recursive loops, `loop.cycle`, `%` string formatting, non-string
+/// dict keys, and jinja2's `Markup` escaping after `|safe`.
+///
 /// ```swift
 /// let template = try ChatTemplate(source: jinjaSource)
 /// let prompt = try template.render(
