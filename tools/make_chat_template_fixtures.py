@@ -141,6 +141,8 @@ SNIPPETS = [
     ("raw-block", "a\n  {% raw %}\n{{ not parsed }} {% if %}\n  {% endraw %}\nb {%- raw -%}  x  {%- endraw -%}  c"),
     ("unicode-whitespace", "{{ '\\u00a0\\u3000 x \\x1f'.strip() }}|{{ 'a\\u00a0b'.split() }}|  \u00a0{%- if true %}y{% endif %}"),
     ("generation-tag", "{% for m in msgs %}{% if m.role == 'assistant' %}{% generation %}{{ m.content }}!{% endgeneration %}{% else %}{{ m.content }}{% endif %}\n{% endfor %}"),
+    ("filter-block-and-cycle", "{% filter upper %}up {{ name }}{% endfilter %}|{% filter replace('a', 'o') %}banana{% endfilter %}|{% for i in items %}{{ loop.cycle('odd', 'even') }} {% endfor %}"),
+    ("namespace-underscore", "{% set ns = namespace() %}{% set ns._x = 1 %}{{ ns._x }}"),
     ("raise", "{{ raise_exception('custom failure ' ~ n) }}"),
     ("undefined-attribute-error", "{{ nope.attr }}"),
     ("type-error-add", "{{ 'a' + 1 }}"),

@@ -7,9 +7,9 @@ import Foundation
 ///
 /// Supported: `for` (with `if` filter, `else`, tuple targets, `loop.*`), `if/elif/else`, `set`
 /// (names, `ns.attr`, block form), `macro` with defaults, `break`/`continue`, `raw`,
-/// `generation`; Python operators, slicing, `str`/`dict` methods and the filters and tests
+/// `generation`, `filter` blocks; Python operators, slicing, `str`/`dict` methods and the filters and tests
 /// that published templates use. Not supported (typed error): `include`/`extends`/`block`,
-/// `call`/`filter` blocks, recursive loops, `loop.cycle`, `%` string formatting, non-string
+/// `call` blocks, recursive loops, `%` string formatting, non-string
 /// dict keys, and jinja2's `Markup` escaping after `|safe`.
 ///
 /// ```swift

@@ -19,6 +19,9 @@ enum Globals {
             for kw in args.keyword {
                 if let i = attributes.firstIndex(where: { $0.key == kw.name }) { attributes[i].value = kw.value } else { attributes.append((kw.name, kw.value)) }
             }
+            if let bad = attributes.first(where: { $0.key.hasPrefix("_") }) {
+                throw ChatTemplateError.unsupported("chat templates cannot store underscore-prefixed attributes on a namespace ('\(bad.key)')")
+            }
             return .namespace(Namespace(attributes))
         case "dict":
             var pairs: [(key: String, value: Value)] = []

@@ -11,6 +11,9 @@ enum Methods {
     static func call(_ name: String, on receiver: Value, _ args: Arguments) throws -> Value {
         switch receiver {
         case let .string(s): return try stringMethod(name, s, args)
+        case let .int(index) where name == "loop.cycle":
+            guard !args.positional.isEmpty else { throw ChatTemplateError.typeMismatch("no items for cycling given") }
+            return args.positional[index % args.positional.count]
         case let .object(pairs):
             switch name {
             case "items": return .array(pairs.map { .tuple([.string($0.key), $0.value]) })

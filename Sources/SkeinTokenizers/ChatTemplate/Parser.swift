@@ -111,6 +111,13 @@ struct Parser {
         case "break", "continue":
             try expectBlockEnd()
             return tag == "break" ? .breakLoop : .continueLoop
+        case "filter":
+            let name = try expectName()
+            let arguments = skipOp("(") ? try parseCallArguments() : CallArguments()
+            try expectBlockEnd()
+            let (body, _) = try parseBody(until: ["endfilter"])
+            try expectBlockEnd()
+            return .filterBlock(name: name, arguments, body, line: line)
         case "generation":
             try expectBlockEnd()
             let (body, _) = try parseBody(until: ["endgeneration"])

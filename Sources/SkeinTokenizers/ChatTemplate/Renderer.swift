@@ -81,6 +81,11 @@ final class Renderer {
             return .continueLoop
         case let .generation(body):
             return try execute(body, into: &out)
+        case let .filterBlock(name, arguments, body, _):
+            var captured = ""
+            let flow = try execute(body, into: &captured)
+            out += PythonFormat.str(try applyFilter(name, .string(captured), try evaluateArguments(arguments)))
+            return flow
         }
         return .normal
     }
@@ -96,6 +101,9 @@ final class Renderer {
             }
             for (name, item) in zip(names, items) { assign(name, item) }
         case let .attribute(object, attribute):
+            if attribute.hasPrefix("_") {
+                throw ChatTemplateError.unsupported("chat templates cannot store underscore-prefixed attributes on a namespace ('\(attribute)')")
+            }
             guard case let .namespace(ns) = lookup(object) else {
                 throw ChatTemplateError.typeMismatch("cannot assign attribute on non-namespace object '\(object)'")
             }
@@ -127,6 +135,7 @@ final class Renderer {
                 ("revindex", .int(count - i)), ("revindex0", .int(count - i - 1)),
                 ("first", .bool(i == 0)), ("last", .bool(i == count - 1)),
                 ("length", .int(count)), ("depth", .int(1)), ("depth0", .int(0)),
+                ("cycle", .callable(.method(receiver: .int(i), name: "loop.cycle"))),
                 ("previtem", i > 0 ? items[i - 1] : .undefined(name: "previtem")),
                 ("nextitem", i + 1 < count ? items[i + 1] : .undefined(name: "nextitem")),
             ]))

@@ -53,11 +53,14 @@ indirect enum Node: Sendable {
     case continueLoop
     /// transformers' `{% generation %}` block: rendered as its body.
     case generation([Node])
+    /// `{% filter name(args) %}...{% endfilter %}`: the body's output passed through a filter.
+    case filterBlock(name: String, CallArguments, [Node], line: Int)
 
     /// The source line of statements that evaluate expressions.
     var line: Int? {
         switch self {
-        case let .output(_, line), let .ifChain(_, _, line), let .set(_, _, line), let .setBlock(_, _, line): return line
+        case let .output(_, line), let .ifChain(_, _, line), let .set(_, _, line), let .setBlock(_, _, line),
+             let .filterBlock(_, _, _, line): return line
         case let .forLoop(_, _, _, _, _, line): return line
         default: return nil
         }
