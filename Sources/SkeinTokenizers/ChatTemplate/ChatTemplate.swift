@@ -7,10 +7,12 @@ import Foundation
 ///
 /// Supported: `for` (with `if` filter, `else`, tuple targets, `loop.*`), `if/elif/else`, `set`
 /// (names, `ns.attr`, block form), `macro` with defaults, `break`/`continue`, `raw`,
-/// `generation`, `filter` blocks; Python operators, slicing, `str`/`dict` methods and the filters and tests
-/// that published templates use. Not supported (typed error): `include`/`extends`/`block`,
-/// `call` blocks, recursive loops, `%` string formatting, non-string
-/// dict keys, and jinja2's `Markup` escaping after `|safe`.
+/// `generation`, `filter` blocks; Python operators, slicing, `str`/`dict` methods and the
+/// filters and tests that published templates use. Not supported (typed error):
+/// `include`/`extends`/`block`, `call` blocks, recursive loops, `%` string formatting,
+/// non-string dict keys. Known differences: `|safe` does not make jinja2's `Markup`, so a
+/// string added to it is not HTML-escaped; `tojson` of a `map`/`select` result succeeds
+/// where jinja2 fails on the generator.
 ///
 /// ```swift
 /// let template = try ChatTemplate(source: jinjaSource)
