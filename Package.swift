@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Skein: a long-context inference engine for the CPU.
 ///
-/// Dependencies point one way: Tensor <- Formats <- Engine <- Eval <- CLI.
+/// Dependencies point one way: Kernels <- Tensor <- Formats <- Engine <- CLI.
 /// Tokenizers depend on nothing but Foundation.
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
@@ -25,11 +25,10 @@ let package = Package(
         .target(name: "SkeinFormats", dependencies: ["SkeinTensor"], swiftSettings: optimize),
         .target(name: "SkeinTokenizers", swiftSettings: optimize),
         .target(name: "SkeinEngine", dependencies: ["SkeinTensor", "SkeinFormats", "SkeinTokenizers"], swiftSettings: optimize),
-        .target(name: "SkeinEval", dependencies: ["SkeinEngine"], swiftSettings: optimize),
         .executableTarget(
             name: "skein",
             dependencies: [
-                "SkeinEngine", "SkeinEval", "SkeinFormats", "SkeinTokenizers",
+                "SkeinEngine", "SkeinFormats", "SkeinTokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize),
@@ -37,7 +36,6 @@ let package = Package(
         .testTarget(name: "SkeinFormatsTests", dependencies: ["SkeinFormats"]),
         .testTarget(name: "SkeinTokenizersTests", dependencies: ["SkeinTokenizers"]),
         .testTarget(name: "SkeinEngineTests", dependencies: ["SkeinEngine", "SkeinFormats"]),
-        .testTarget(name: "SkeinEvalTests", dependencies: ["SkeinEval"]),
     ],
     // Kernels share raw buffers across worker threads; Swift 5 mode keeps that readable.
     swiftLanguageModes: [.v5]

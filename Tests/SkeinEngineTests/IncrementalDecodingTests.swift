@@ -22,7 +22,8 @@ import Testing
         #expect(diff <= 1e-5 * scale, "\(name) chunk \(chunk): \(diff) vs \(scale)")
     }
 
-    @Test(arguments: Fixtures.modelNames)
+    /// (dynamic and longrope fixtures have no incremental steps: transformers recomputes their tables per call.)
+    @Test(arguments: Fixtures.modelNames.filter { !$0.contains("dynamic") && !$0.contains("longrope") })
     func incrementalStepsMatchTransformers(name: String) throws {
         let reference = try Fixtures.reference(name)
         guard let incremental = reference.incremental else {

@@ -16,6 +16,9 @@ public final class DenseKVCache {
     /// Tokens seen so far, evicted ones included: the position of the next token.
     public private(set) var nextPosition: Int = 0
     private var _keyRope: RotaryEmbedding?
+    /// Slots a policy may drop before the cache compacts them (compacting every step would cost
+    /// as much as attention itself). Memory stays bounded by the policy's budget plus this.
+    public var evictionBatch = 64
     private var buffers: [KeyChannel?: [UnsafeMutablePointer<Float>]] = [:]  // nil key = values; per layer
 
     public init(layerCount: Int, kvHeadCount: Int, headDim: Int, initialCapacity: Int = 256, channels: [KeyChannel] = []) {
@@ -131,15 +134,12 @@ public final class DenseKVCache {
 }
 
 extension DenseKVCache {
-    /// Slots a policy may drop before the cache compacts them (compacting every step would cost
-    /// as much as attention itself). Memory stays bounded by the policy's budget plus this.
-    public static let evictionBatch = 64
 
     /// Drops the slots `policy` no longer needs once at least `evictionBatch` of them have gathered.
     public func evict(for policy: AttentionPolicy) {
         guard let ranges = policy.retainedPositions(nextPosition: nextPosition) else { return }
         let slots = SlotPositions(positions)
         let kept = ranges.reduce(0) { $0 + slots.slots(covering: $1.lowerBound..<min($1.upperBound, nextPosition)).count }
-        if count - kept >= Self.evictionBatch { retain(positionsIn: ranges) }
+        if count - kept >= evictionBatch { retain(positionsIn: ranges) }
     }
 }
