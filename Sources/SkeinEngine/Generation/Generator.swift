@@ -35,8 +35,12 @@ public struct GenerationResult: Sendable {
 /// The generation loop: chunked prefill, then one token per forward pass.
 public struct Generator {
     public let model: TransformerModel
+    public let policy: AttentionPolicy
 
-    public init(model: TransformerModel) { self.model = model }
+    public init(model: TransformerModel, policy: AttentionPolicy? = nil) {
+        self.model = model
+        self.policy = policy ?? model.defaultPolicy
+    }
 
     /// Generates tokens, calling `onToken` for each as it is produced; returning false stops early.
     public func generate(_ request: GenerationRequest, cache: DenseKVCache? = nil,
@@ -45,14 +49,14 @@ public struct Generator {
         guard request.maxTokens >= 0 else { throw EngineError.invalidOption(name: "max-tokens", reason: "must be >= 0") }
         guard request.prefillChunk >= 1 else { throw EngineError.invalidOption(name: "prefill-chunk", reason: "must be >= 1") }
         try model.validate(request.promptTokens)
-        let cache = cache ?? model.makeCache(initialCapacity: request.promptTokens.count + request.maxTokens)
+        let cache = cache ?? model.makeCache(for: policy, initialCapacity: request.promptTokens.count + request.maxTokens)
         var sampler = Sampler(request.sampling)
         var history = request.promptTokens
         var logits: [Float] = []
         var offset = 0
         while offset < request.promptTokens.count {
             let end = min(request.promptTokens.count, offset + request.prefillChunk)
-            logits = try model.forward(Array(request.promptTokens[offset..<end]), cache: cache, logits: .last)[0]
+            logits = try model.forward(Array(request.promptTokens[offset..<end]), cache: cache, policy: policy, logits: .last)[0]
             offset = end
         }
         var produced: [Int] = []
@@ -63,7 +67,7 @@ public struct Generator {
             if try !onToken(next) { return GenerationResult(tokens: produced, finishReason: .cancelled, promptTokenCount: request.promptTokens.count) }
             if request.stopTokens.contains(next) { return GenerationResult(tokens: produced, finishReason: .stopToken, promptTokenCount: request.promptTokens.count) }
             if produced.count == request.maxTokens { break }
-            logits = try model.forward([next], cache: cache, logits: .last)[0]
+            logits = try model.forward([next], cache: cache, policy: policy, logits: .last)[0]
         }
         return GenerationResult(tokens: produced, finishReason: .maxTokens, promptTokenCount: request.promptTokens.count)
     }

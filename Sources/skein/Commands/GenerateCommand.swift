@@ -10,6 +10,7 @@ struct GenerateCommand: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var policyOptions: PolicyOptions
 
     @Option(help: "The prompt as comma-separated token ids, e.g. \"1,2,3\" (output is token ids).")
     var promptTokens: String
@@ -19,11 +20,12 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let ids = try parseTokenList(promptTokens, option: "--prompt-tokens")
-        let model = try TransformerModel.load(directory: modelOptions.resolvedURL())
+        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(directory: modelOptions.resolvedURL()))
         let request = GenerationRequest(promptTokens: ids, maxTokens: sampling.maxTokens, sampling: sampling.parameters,
                                         stopTokens: Set(model.configuration.eosTokenIds), prefillChunk: prefillChunk)
         var first = true
-        _ = try Generator(model: model).generate(request) { token in
+        let cache = model.makeCache(for: policy, initialCapacity: ids.count + sampling.maxTokens)
+        _ = try Generator(model: model, policy: policy).generate(request, cache: cache) { token in
             FileHandle.standardOutput.write(Data(((first ? "" : ",") + String(token)).utf8))
             first = false
             return true
