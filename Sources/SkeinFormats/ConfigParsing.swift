@@ -7,6 +7,7 @@ struct JSONFields {
 
     init(data: Data, file: String) throws {
         self.file = file
+        try Self.checkNesting(data, file: file)
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
@@ -17,6 +18,29 @@ struct JSONFields {
             throw FormatError.malformedJSON(file: file, reason: "top level is not an object")
         }
         self.object = object
+    }
+
+    /// Nesting deeper than this is rejected before parsing (a recursive parser would exhaust the stack).
+    static let maximumDepth = 256
+
+    static func checkNesting(_ data: Data, file: String) throws {
+        var depth = 0, inString = false, escaped = false
+        for byte in data {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > maximumDepth {
+                    throw FormatError.malformedJSON(file: file, reason: "nested deeper than \(maximumDepth) levels")
+                }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
     }
 
     init(object: [String: Any], file: String) {

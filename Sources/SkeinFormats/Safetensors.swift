@@ -23,7 +23,16 @@ public final class SafetensorsFile: @unchecked Sendable {
     public init(path: String) throws {
         file = try MappedFile(path: path)
         self.path = path
-        let bytes = file.bytes
+        let parsed = try Self.parse(file.bytes, file: path)
+        dataStart = parsed.dataStart
+        tensors = parsed.tensors
+        metadata = parsed.metadata
+    }
+
+    /// Validates a whole safetensors image in memory (header length, JSON header, every tensor's
+    /// dtype, shape and byte range). The fuzz target and `init(path:)` share it.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, file path: String)
+        throws -> (tensors: [String: TensorInfo], metadata: [String: String], dataStart: Int) {
         guard bytes.count >= 8 else {
             throw FormatError.malformedHeader(file: path, reason: "file has \(bytes.count) bytes, fewer than the 8-byte header length")
         }
@@ -31,11 +40,10 @@ public final class SafetensorsFile: @unchecked Sendable {
         guard headerLength <= UInt64(bytes.count - 8) else {
             throw FormatError.malformedHeader(file: path, reason: "header length \(headerLength) goes beyond the file (\(bytes.count) bytes)")
         }
-        dataStart = 8 + Int(headerLength)
+        let dataStart = 8 + Int(headerLength)
         let header = Data(bytes[8..<dataStart])
-        let parsed = try Self.parseHeader(header, file: path, dataSize: bytes.count - dataStart)
-        tensors = parsed.tensors
-        metadata = parsed.metadata
+        let parsed = try parseHeader(header, file: path, dataSize: bytes.count - dataStart)
+        return (parsed.tensors, parsed.metadata, dataStart)
     }
 
     /// The raw little-endian bytes of a tensor (valid while this file is alive).
