@@ -113,3 +113,18 @@ extension WeightMatrix {
         }
     }
 }
+
+extension WeightMatrix {
+    /// `apply` over whole arrays: x (rows, inFeatures) -> y (rows, outFeatures).
+    public func apply(_ x: [Float], rows: Int, bias: [Float]?, into y: inout [Float]) {
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                if let bias {
+                    bias.withUnsafeBufferPointer { apply(xp.baseAddress!, rows: rows, bias: $0.baseAddress!, into: yp.baseAddress!) }
+                } else {
+                    apply(xp.baseAddress!, rows: rows, bias: nil, into: yp.baseAddress!)
+                }
+            }
+        }
+    }
+}

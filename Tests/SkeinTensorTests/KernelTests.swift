@@ -17,15 +17,7 @@ import Testing
         MatMul.setKernelLevel(level)
         defer { MatMul.setKernelLevel("avx512") }
         var y = [Float](repeating: .nan, count: rows * w.outFeatures)
-        x.withUnsafeBufferPointer { xp in
-            y.withUnsafeMutableBufferPointer { yp in
-                if let bias {
-                    bias.withUnsafeBufferPointer { w.apply(xp.baseAddress!, rows: rows, bias: $0.baseAddress!, into: yp.baseAddress!) }
-                } else {
-                    w.apply(xp.baseAddress!, rows: rows, bias: nil, into: yp.baseAddress!)
-                }
-            }
-        }
+        w.apply(x, rows: rows, bias: bias, into: &y)
         return y
     }
 

@@ -169,15 +169,7 @@ public final class TransformerModel: @unchecked Sendable {
     // MARK: - Small helpers over whole row blocks
 
     static func linear(_ x: [Float], rows: Int, _ w: WeightMatrix, bias: [Float]?, into y: inout [Float]) {
-        x.withUnsafeBufferPointer { xp in
-            y.withUnsafeMutableBufferPointer { yp in
-                if let bias {
-                    bias.withUnsafeBufferPointer { w.apply(xp.baseAddress!, rows: rows, bias: $0.baseAddress!, into: yp.baseAddress!) }
-                } else {
-                    w.apply(xp.baseAddress!, rows: rows, bias: nil, into: yp.baseAddress!)
-                }
-            }
-        }
+        w.apply(x, rows: rows, bias: bias, into: &y)
     }
 
     static func normRows(_ x: [Float], weight: [Float], eps: Float, rows: Int, width: Int, into out: inout [Float]) {
