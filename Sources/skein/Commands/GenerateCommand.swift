@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SkeinEngine
+import SkeinFormats
 
 /// `skein generate`: continue a prompt, streaming the output.
 struct GenerateCommand: ParsableCommand {
@@ -21,8 +22,11 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let ids = try parseTokenList(promptTokens, option: "--prompt-tokens")
         let (model, policy) = try policyOptions.apply(to: TransformerModel.load(directory: modelOptions.resolvedURL()))
+        // Stop at the end-of-sequence ids of config.json and generation_config.json.
+        let generationConfig = try GenerationConfiguration.load(directory: modelOptions.resolvedURL())
+        let stops = Set(model.configuration.eosTokenIds + (generationConfig?.eosTokenIds ?? []))
         let request = GenerationRequest(promptTokens: ids, maxTokens: sampling.maxTokens, sampling: sampling.parameters,
-                                        stopTokens: Set(model.configuration.eosTokenIds), prefillChunk: prefillChunk)
+                                        stopTokens: stops, prefillChunk: prefillChunk)
         var first = true
         let cache = model.makeCache(for: policy, initialCapacity: ids.count + sampling.maxTokens)
         _ = try Generator(model: model, policy: policy).generate(request, cache: cache) { token in
