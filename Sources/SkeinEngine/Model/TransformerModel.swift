@@ -115,9 +115,9 @@ public final class TransformerModel: @unchecked Sendable {
 
         for (layerIndex, layer) in weights.layers.enumerated() {
             Self.normRows(x, weight: layer.attentionNorm, eps: c.rmsNormEps, rows: n, width: hidden, into: &h)
-            Self.linear(h, rows: n, layer.q, bias: layer.qBias, into: &q)
-            Self.linear(h, rows: n, layer.k, bias: layer.kBias, into: &k)
-            Self.linear(h, rows: n, layer.v, bias: layer.vBias, into: &v)
+            layer.q.apply(h, rows: n, bias: layer.qBias, into: &q)
+            layer.k.apply(h, rows: n, bias: layer.kBias, into: &k)
+            layer.v.apply(h, rows: n, bias: layer.vBias, into: &v)
             if let qNorm = layer.qNorm { Self.normHeads(&q, weight: qNorm, eps: c.rmsNormEps, headDim: hd) }
             if let kNorm = layer.kNorm { Self.normHeads(&k, weight: kNorm, eps: c.rmsNormEps, headDim: hd) }
             // Write this chunk's keys (rotated for each channel) and values at slots firstSlot..<firstSlot+n.
@@ -136,16 +136,16 @@ public final class TransformerModel: @unchecked Sendable {
             }
             PolicyAttention.run(rawQueries: q, plans: plans, cache: cache, layer: layerIndex,
                                 configuration: c, rope: rope, into: &attention)
-            Self.linear(attention, rows: n, layer.o, bias: nil, into: &projected)
+            layer.o.apply(attention, rows: n, bias: nil, into: &projected)
             for i in 0..<(n * hidden) { x[i] += projected[i] }
 
             Self.normRows(x, weight: layer.mlpNorm, eps: c.rmsNormEps, rows: n, width: hidden, into: &h)
-            Self.linear(h, rows: n, layer.gate, bias: nil, into: &gate)
-            Self.linear(h, rows: n, layer.up, bias: nil, into: &up)
+            layer.gate.apply(h, rows: n, bias: nil, into: &gate)
+            layer.up.apply(h, rows: n, bias: nil, into: &up)
             gate.withUnsafeMutableBufferPointer { g in
                 up.withUnsafeBufferPointer { u in VectorMath.swiglu(g.baseAddress!, u.baseAddress!, n * c.intermediateSize) }
             }
-            Self.linear(gate, rows: n, layer.down, bias: nil, into: &projected)
+            layer.down.apply(gate, rows: n, bias: nil, into: &projected)
             for i in 0..<(n * hidden) { x[i] += projected[i] }
         }
         cache.commit(n)
@@ -162,15 +162,11 @@ public final class TransformerModel: @unchecked Sendable {
         var normed = [Float](repeating: 0, count: count * hidden)
         Self.normRows(tail, weight: weights.finalNorm, eps: c.rmsNormEps, rows: count, width: hidden, into: &normed)
         var out = [Float](repeating: 0, count: count * c.vocabSize)
-        Self.linear(normed, rows: count, weights.lmHead ?? weights.embedding, bias: nil, into: &out)
+        (weights.lmHead ?? weights.embedding).apply(normed, rows: count, bias: nil, into: &out)
         return (0..<count).map { Array(out[($0 * c.vocabSize)..<(($0 + 1) * c.vocabSize)]) }
     }
 
     // MARK: - Small helpers over whole row blocks
-
-    static func linear(_ x: [Float], rows: Int, _ w: WeightMatrix, bias: [Float]?, into y: inout [Float]) {
-        w.apply(x, rows: rows, bias: bias, into: &y)
-    }
 
     static func normRows(_ x: [Float], weight: [Float], eps: Float, rows: Int, width: Int, into out: inout [Float]) {
         x.withUnsafeBufferPointer { xp in

@@ -1,17 +1,7 @@
 import SkeinKernels
 
-/// Dense products against a weight matrix stored as a Linear layer does: (outFeatures, inFeatures).
+/// The kernel instruction set (the products themselves are `WeightMatrix.apply`).
 public enum MatMul {
-    /// `y[t, o] = sum_i x[t, i] * w[o, i] (+ bias[o])` for `rows` input rows, with f32 weights.
-    /// - x: (rows, inFeatures); w: (outFeatures, inFeatures); y: (rows, outFeatures).
-    public static func linear(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
-                              weight w: UnsafePointer<Float>, outFeatures: Int, bias: UnsafePointer<Float>?,
-                              into y: UnsafeMutablePointer<Float>) {
-        Parallel.forEachRange(outFeatures, minimumPerThread: max(1, 16_384 / max(1, inFeatures * rows))) { range in
-            skein_linear(x, rows, inFeatures, w, SKEIN_WEIGHT_F32, bias, y, outFeatures, range.lowerBound, range.upperBound)
-        }
-    }
-
     /// The instruction set the kernels run with: "avx512", "avx2" or "generic".
     public static var kernelLevel: String {
         switch skein_kernel_level() {
