@@ -1,0 +1,45 @@
+/// Turns a stream of token ids into text pieces that never split a UTF-8 character.
+///
+/// Decoding token by token breaks multi-byte characters (byte-level and byte-fallback tokens
+/// carry parts of one) and loses the spaces some decoders strip at the start. So each step
+/// decodes a short window ending at the newest token and emits only what the window adds,
+/// holding text back while it ends in an incomplete character (U+FFFD).
+public struct StreamingDetokenizer {
+    private let tokenizer: Tokenizer
+    private let skipSpecialTokens: Bool
+    private var ids: [Int] = []
+    /// Tokens before `prefixStart` are settled; the window starts here for context.
+    private var prefixStart = 0
+    /// Tokens before `readStart` have had their text emitted.
+    private var readStart = 0
+
+    public init(tokenizer: Tokenizer, skipSpecialTokens: Bool = true) {
+        self.tokenizer = tokenizer
+        self.skipSpecialTokens = skipSpecialTokens
+    }
+
+    /// Adds one token; returns the text it completes (possibly empty).
+    /// - Throws: `TokenizerError.unknownTokenId` for an id outside the vocabulary.
+    public mutating func append(_ id: Int) throws -> String {
+        ids.append(id)
+        let prefix = try tokenizer.decode(Array(ids[prefixStart..<readStart]), skipSpecialTokens: skipSpecialTokens)
+        let full = try tokenizer.decode(Array(ids[prefixStart...]), skipSpecialTokens: skipSpecialTokens)
+        guard full.count > prefix.count || full.unicodeScalars.count > prefix.unicodeScalars.count,
+              full.unicodeScalars.last != "\u{FFFD}", full.hasPrefix(prefix) else {
+            return ""
+        }
+        let text = String(full.unicodeScalars.dropFirst(prefix.unicodeScalars.count))
+        prefixStart = readStart
+        readStart = ids.count
+        return text
+    }
+
+    /// Text still held back at the end of the stream (an incomplete character shows as U+FFFD).
+    public mutating func finish() throws -> String {
+        let prefix = try tokenizer.decode(Array(ids[prefixStart..<readStart]), skipSpecialTokens: skipSpecialTokens)
+        let full = try tokenizer.decode(Array(ids[prefixStart...]), skipSpecialTokens: skipSpecialTokens)
+        readStart = ids.count
+        prefixStart = ids.count
+        return String(full.unicodeScalars.dropFirst(prefix.unicodeScalars.count))
+    }
+}
