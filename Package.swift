@@ -3,7 +3,7 @@ import PackageDescription
 
 /// Skein: a long-context inference engine for the CPU.
 ///
-/// Dependencies point one way: Kernels <- Tensor <- Formats <- Engine <- CLI.
+/// Dependencies point one way: Kernels <- Tensor <- Formats <- Engine <- Eval <- CLI.
 /// Tokenizers depend on nothing but Foundation.
 let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SkeinEngine", targets: ["SkeinEngine"]),
         .library(name: "SkeinFormats", targets: ["SkeinFormats"]),
         .library(name: "SkeinTokenizers", targets: ["SkeinTokenizers"]),
+        .library(name: "SkeinEval", targets: ["SkeinEval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,10 +26,13 @@ let package = Package(
         .target(name: "SkeinFormats", dependencies: ["SkeinTensor"], swiftSettings: optimize),
         .target(name: "SkeinTokenizers", swiftSettings: optimize),
         .target(name: "SkeinEngine", dependencies: ["SkeinTensor", "SkeinFormats", "SkeinTokenizers"], swiftSettings: optimize),
+        .target(name: "SkeinEval", dependencies: ["SkeinEngine", "SkeinTokenizers"], swiftSettings: optimize),
+        // The shipped demo model (tools/train_demo_model.py), copied next to the executable.
+        .target(name: "SkeinDemoModel", resources: [.copy("Resources/skein-demo")]),
         .executableTarget(
             name: "skein",
             dependencies: [
-                "SkeinEngine", "SkeinFormats", "SkeinTokenizers",
+                "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinEval", "SkeinDemoModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize),
@@ -36,6 +40,7 @@ let package = Package(
         .testTarget(name: "SkeinFormatsTests", dependencies: ["SkeinFormats"]),
         .testTarget(name: "SkeinTokenizersTests", dependencies: ["SkeinTokenizers"]),
         .testTarget(name: "SkeinEngineTests", dependencies: ["SkeinEngine", "SkeinFormats"]),
+        .testTarget(name: "SkeinEvalTests", dependencies: ["SkeinEval", "SkeinDemoModel"]),
     ],
     // Kernels share raw buffers across worker threads; Swift 5 mode keeps that readable.
     swiftLanguageModes: [.v5]

@@ -1,15 +1,23 @@
 import ArgumentParser
 import Foundation
+import SkeinDemoModel
 
 /// `--model PATH`: a Hugging Face model folder. Shared by every command that runs a model.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "A Hugging Face model folder (config.json, *.safetensors, tokenizer.json).")
+    @Option(name: .long, help: "A Hugging Face model folder (config.json, *.safetensors, tokenizer.json); default: the shipped demo model.")
     var model: String?
 
-    /// The model folder to use, checked to exist.
+    init() {}
+
+    init(model: String?) { self.model = model }
+
+    /// The model folder to use, checked to exist; the shipped demo model when --model is absent.
     func resolvedURL() throws -> URL {
         guard let model else {
-            throw ValidationError("no --model given (the shipped demo model is not available in this build)")
+            guard let demo = DemoModel.folder else {
+                throw ValidationError("no --model given and the shipped demo model was not found next to the executable")
+            }
+            return demo
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) else {

@@ -1,0 +1,82 @@
+import Foundation
+
+/// A self-contained HTML page (inline SVG charts, no scripts) for a length sweep.
+public enum HTMLReport {
+    /// Marks files Skein wrote, so a later run may replace them and nothing else.
+    public static let marker = "<!-- written by skein -->"
+
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+
+    public static func render(_ r: LengthSweep.Results, title: String) -> String {
+        let names = r.methods.map(\.name)
+        let accuracy = chart(
+            title: "Passkey accuracy vs prompt length", xLabels: r.lengths.map { "\($0)" }, yMax: 1, logY: false,
+            yFormat: { String(format: "%.0f%%", $0 * 100) },
+            series: names.map { ($0, (r.passkey[$0] ?? []).map { Optional($0) }) })
+        let perplexity = chart(
+            title: "Perplexity by position band (log scale)", xLabels: r.bands.map { "\($0[0])-\($0[1])" },
+            yMax: nil, logY: true, yFormat: { String(format: "%.1f", $0) },
+            series: names.map { ($0, r.perplexity[$0] ?? []) })
+        let methodRows = r.methods.map { "<tr><td>\(escape($0.name))</td><td><code>\(escape($0.commandLine))</code></td></tr>" }
+        return """
+        <!DOCTYPE html>
+        \(marker)
+        <html><head><meta charset="utf-8"><title>\(escape(title))</title>
+        <style>body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}
+        table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
+        td:first-child,th:first-child{text-align:left}pre{background:#f6f6f6;padding:1em;overflow:auto}</style></head>
+        <body><h1>\(escape(title))</h1>
+        <p>Model <code>\(escape(r.model))</code>, trained at \(r.trainingLength) tokens. \(r.trials) passkey trials per
+        length at spread depths; perplexity over one stream of held-out text. Took \(String(format: "%.0f", r.seconds)) s.</p>
+        \(accuracy)
+        <pre>\(escape(r.passkeyTable))</pre>
+        \(perplexity)
+        <pre>\(escape(r.perplexityTable))</pre>
+        <h2>Methods</h2><table><tr><th>name</th><th>options</th></tr>\(methodRows.joined())</table>
+        </body></html>
+        """
+    }
+
+    /// A line chart: one series per method over categorical x positions.
+    static func chart(title: String, xLabels: [String], yMax: Double?, logY: Bool, yFormat: (Double) -> String,
+                      series: [(String, [Double?])]) -> String {
+        let width = 900.0, height = 360.0, left = 70.0, right = 170.0, top = 40.0, bottom = 50.0
+        let plotW = width - left - right, plotH = height - top - bottom
+        let values = series.flatMap { $0.1.compactMap { $0 } }.filter { $0.isFinite && $0 > 0 || !logY }
+        let top0 = yMax ?? (values.max() ?? 1)
+        let bottom0 = logY ? max(1, (values.min() ?? 1)) : 0
+        let lo = logY ? log10(bottom0) : bottom0
+        let hi = logY ? log10(max(top0, bottom0 * 1.01)) : max(top0, 1e-9)
+        func y(_ v: Double) -> Double {
+            let t = ((logY ? log10(max(v, bottom0)) : v) - lo) / max(hi - lo, 1e-9)
+            return top + plotH * (1 - min(max(t, 0), 1))
+        }
+        func x(_ i: Int) -> Double { left + (xLabels.count <= 1 ? plotW / 2 : plotW * Double(i) / Double(xLabels.count - 1)) }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-size=\"12\">"
+        svg += "<text x=\"\(left)\" y=\"20\" font-size=\"15\">\(escape(title))</text>"
+        for k in 0...4 {
+            let v = logY ? pow(10, lo + (hi - lo) * Double(k) / 4) : lo + (hi - lo) * Double(k) / 4
+            let yy = y(v)
+            svg += "<line x1=\"\(left)\" x2=\"\(left + plotW)\" y1=\"\(yy)\" y2=\"\(yy)\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(left - 6)\" y=\"\(yy + 4)\" text-anchor=\"end\">\(yFormat(v))</text>"
+        }
+        for (i, label) in xLabels.enumerated() {
+            svg += "<text x=\"\(x(i))\" y=\"\(top + plotH + 20)\" text-anchor=\"middle\">\(escape(label))</text>"
+        }
+        for (index, (name, points)) in series.enumerated() {
+            let color = palette[index % palette.count]
+            let coords = points.enumerated().compactMap { i, v in v.flatMap { $0.isFinite ? "\(x(i)),\(y($0))" : nil } }
+            svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(coords.joined(separator: " "))\"/>"
+            for c in coords { svg += "<circle cx=\"\(c.split(separator: ",")[0])\" cy=\"\(c.split(separator: ",")[1])\" r=\"3\" fill=\"\(color)\"/>" }
+            let ly = top + 18 * Double(index)
+            svg += "<rect x=\"\(left + plotW + 20)\" y=\"\(ly)\" width=\"12\" height=\"12\" fill=\"\(color)\"/>"
+            svg += "<text x=\"\(left + plotW + 38)\" y=\"\(ly + 10)\">\(escape(name))</text>"
+        }
+        return svg + "</svg>"
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import SkeinDemoModel
+import SkeinEngine
+import SkeinEval
+import SkeinTokenizers
+
+/// `skein demo`: the long-context story on the shipped model in a few minutes.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Passkey retrieval and perplexity at 1x-16x the training length for each method; writes an HTML report.")
+
+    @Option(help: "A model folder (default: the shipped demo model).")
+    var model: String?
+
+    @Option(help: "Folder for report.html and results.json.")
+    var out: String = "skein-demo"
+
+    @Option(help: "Passkey prompts per method and length.")
+    var trials: Int = 5
+
+    @Option(help: "Largest length, as a multiple of the training length (powers of two from 1 up to it).")
+    var maxFactor: Int = 16
+
+    @Option(help: "A text file for filler and perplexity (default: the model folder's heldout.txt).")
+    var text: String?
+
+    /// The methods the demo compares, with settings sized for the training length L.
+    static func methods(trainingLength L: Int, maxLength: Int) -> [Method] {
+        // Self-extend must map the largest distance back inside L: window + (n - window) / group < L.
+        let window = max(1, L / 4)
+        let group = max(2, Int((Double(maxLength - window) / Double(L - window)).rounded(.up)) + 1)
+        return [
+            Method(name: "full"),
+            Method(name: "streaming", attention: "streaming:sinks=4,window=\(L - 4)"),
+            Method(name: "lm-infinite", attention: "lm-infinite:global=10,cap=\(L)"),
+            Method(name: "self-extend", attention: "self-extend:group=\(group),window=\(window)"),
+            Method(name: "dca", attention: "dca:chunk=\(L * 3 / 4),local=\(max(1, L / 16))"),
+            Method(name: "yarn", rope: "yarn:factor=\(maxLength / L)"),
+        ]
+    }
+
+    func validate() throws {
+        guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
+        guard maxFactor >= 1, maxFactor <= 1024 else { throw ValidationError("--max-factor must be between 1 and 1024") }
+    }
+
+    func run() throws {
+        let folder = try ModelOptions(model: model).resolvedURL()
+        let outFolder = URL(fileURLWithPath: out)
+        let reportFile = outFolder.appendingPathComponent("report.html")
+        try refuseToOverwrite(reportFile)
+        let tokenizer = try ModelTokenizer(folder: folder)
+        let engine = try TransformerModel.load(directory: folder)
+        let textFile = text.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("heldout.txt")
+        guard let data = FileManager.default.contents(atPath: textFile.path) else {
+            throw ValidationError("\(textFile.path): cannot read the filler text (give --text FILE)")
+        }
+        let L = engine.trainingLength
+        let factors = (0...10).map { 1 << $0 }.filter { $0 <= maxFactor }
+        let methods = Self.methods(trainingLength: L, maxLength: L * (factors.last ?? 1))
+        let sweep = LengthSweep(model: engine, tokenizer: tokenizer, fillerText: String(decoding: data, as: UTF8.self),
+                                methods: methods, factors: factors, trials: trials)
+        FileHandle.standardError.write(Data("skein demo: \(folder.lastPathComponent), trained at \(L) tokens; \(methods.count) methods x \(factors.count) lengths x \(trials) passkeys\n".utf8))
+        var bar = ProgressBar(label: "demo", total: 1)
+        let results = try sweep.run(modelName: folder.lastPathComponent) { done, total, _ in
+            if bar.total != total { bar = ProgressBar(label: "demo", total: total) }
+            bar.update(done)
+        }
+        bar.finish()
+        print(results.passkeyTable)
+        print()
+        print(results.perplexityTable)
+        try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
+        try HTMLReport.render(results, title: "skein demo: training-free long context on \(folder.lastPathComponent)")
+            .write(to: reportFile, atomically: true, encoding: .utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(results).write(to: outFolder.appendingPathComponent("results.json"))
+        print("\nreport: \(reportFile.path) (\(String(format: "%.0f", results.seconds)) s)")
+    }
+
+    /// Throws when `file` exists and Skein did not write it.
+    func refuseToOverwrite(_ file: URL) throws {
+        guard let existing = FileManager.default.contents(atPath: file.path) else { return }
+        guard String(decoding: existing, as: UTF8.self).contains(HTMLReport.marker) else {
+            throw ValidationError("\(file.path) exists and was not written by skein; choose another --out")
+        }
+    }
+}
