@@ -22,6 +22,9 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Print {\"ids\": [...]} instead of comma-separated ids.")
     var json = false
 
+    @Flag(help: "Print only the token count and the encoding speed (MB/s, one thread).")
+    var time = false
+
     func validate() throws {
         guard (text == nil) != (file == nil) else { throw ValidationError("give exactly one of --text and --file") }
     }
@@ -29,7 +32,14 @@ struct TokenizeCommand: ParsableCommand {
     func run() throws {
         let tokenizer = try ModelTokenizer(folder: modelOptions.resolvedURL())
         let input = try text ?? readTextFile(file!)
+        let started = DispatchTime.now().uptimeNanoseconds
         let ids = tokenizer.encode(input, addSpecialTokens: !noSpecialTokens)
+        if time {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let megabytes = Double(input.utf8.count) / 1e6
+            print(String(format: "%d tokens from %.2f MB in %.3f s: %.2f MB/s", ids.count, megabytes, seconds, megabytes / seconds))
+            return
+        }
         let list = ids.map(String.init).joined(separator: json ? ", " : ",")
         print(json ? "{\"ids\": [\(list)]}" : list)
     }
