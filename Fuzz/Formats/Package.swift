@@ -1,5 +1,5 @@
 // swift-tools-version:6.1
-// libFuzzer targets for Skein's model-file parsing. See Fuzz/README.md for the commands.
+// libFuzzer targets for Skein's model-file and tokenizer parsing. See Fuzz/README.md for the commands.
 import PackageDescription
 
 let package = Package(
@@ -8,5 +8,6 @@ let package = Package(
     targets: [
         .executableTarget(name: "FuzzSafetensors", dependencies: [.product(name: "SkeinFormats", package: "Skein")]),
         .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "SkeinFormats", package: "Skein")]),
+        .executableTarget(name: "FuzzTokenizer", dependencies: [.product(name: "SkeinTokenizers", package: "Skein")]),
     ]
 )

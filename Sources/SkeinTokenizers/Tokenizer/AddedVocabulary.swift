@@ -42,16 +42,19 @@ struct AddedVocabulary: Sendable {
             }
         }
         self.tokens = tokens
-        contentById = Dictionary(tokens.map { ($0.id, $0.content) }, uniquingKeysWith: { _, last in last })
         specialIds = Set(tokens.filter(\.special).map(\.id))
         var raw = [Unicode.Scalar: [([Unicode.Scalar], Int)]]()
         var normalized = raw
+        var contentById = [Int: String]()
         for (index, token) in tokens.enumerated() {
             var pattern = Array(token.content.unicodeScalars)
             if token.normalized, let normalizer { pattern = normalizer.normalize(pattern) }
+            // Tokens with `normalized: true` are matched and decoded in their normalized form.
+            contentById[token.id] = BPEModel.string(pattern)
             guard let first = pattern.first else { continue }
             if token.normalized { normalized[first, default: []].append((pattern, index)) } else { raw[first, default: []].append((pattern, index)) }
         }
+        self.contentById = contentById
         rawPatterns = raw.mapValues { $0.sorted { $0.0.count > $1.0.count } }
         normalizedPatterns = normalized.mapValues { $0.sorted { $0.0.count > $1.0.count } }
     }
@@ -83,7 +86,8 @@ struct AddedVocabulary: Sendable {
                 }
             }
             if token.lstrip {
-                while start > emitted && CharacterClass.isWhitespace(text[start - 1]) { start -= 1 }
+                while start > text.startIndex && CharacterClass.isWhitespace(text[start - 1]) { start -= 1 }
+                start = max(start, emitted)
             }
             if token.rstrip {
                 while stop < text.endIndex && CharacterClass.isWhitespace(text[stop]) { stop += 1 }
@@ -91,7 +95,9 @@ struct AddedVocabulary: Sendable {
             if emitted < start { segments.append(Segment(scalars: text[emitted..<start], tokenId: nil)) }
             segments.append(Segment(scalars: text[start..<stop], tokenId: token.id))
             emitted = stop
-            i = stop
+            // Matching resumes after the token itself, not after what rstrip swallowed: an added
+            // token made of spaces can match there again, as tokenizers' matcher does.
+            i += pattern.count
         }
         if emitted < text.endIndex { segments.append(Segment(scalars: text[emitted...], tokenId: nil)) }
         return segments

@@ -1,9 +1,12 @@
+import Foundation
+
 /// A tokenizer.json decoder: turns token strings back into text.
 enum Decoder: Sendable {
     case byteLevel
     case metaspace(replacement: Unicode.Scalar, stripFirst: Bool)
     case byteFallback
     case fuse
+    case wordSuffix(String)
     case strip(content: Unicode.Scalar, start: Int, stop: Int)
     case replace(pattern: any SplitPattern, content: String)
     case sequence([Decoder])
@@ -17,6 +20,7 @@ enum Decoder: Sendable {
                               stripFirst: try PreTokenizer.metaspacePrependScheme(reader) != .never)
         case "ByteFallback": return .byteFallback
         case "Fuse": return .fuse
+        case "BPEDecoder": return .wordSuffix(try reader.optionalString("suffix") ?? "</w>")
         case "Strip":
             let content = try reader.string("content")
             guard content.unicodeScalars.count == 1, let scalar = content.unicodeScalars.first else {
@@ -57,6 +61,11 @@ enum Decoder: Sendable {
             return Self.byteFallback(tokens)
         case .fuse:
             return [tokens.joined()]
+        case .wordSuffix(let suffix):
+            // The end-of-word marker becomes a space, except on the last token.
+            return tokens.enumerated().map { index, token in
+                token.replacingOccurrences(of: suffix, with: index == tokens.count - 1 ? "" : " ")
+            }
         case .strip(let content, let start, let stop):
             return tokens.map { token in
                 let scalars = Array(token.unicodeScalars)

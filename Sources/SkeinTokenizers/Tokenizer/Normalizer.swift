@@ -4,6 +4,7 @@ import Foundation
 enum Normalizer: Sendable {
     case nfc, nfd, nfkc, nfkd
     case lowercase
+    case stripAccents
     case prepend(String)
     case replace(pattern: any SplitPattern, content: [Unicode.Scalar])
     case strip(left: Bool, right: Bool)
@@ -18,6 +19,7 @@ enum Normalizer: Sendable {
         case "NFKC": return .nfkc
         case "NFKD": return .nfkd
         case "Lowercase": return .lowercase
+        case "StripAccents": return .stripAccents
         case "Prepend": return .prepend(try reader.string("prepend"))
         case "Replace":
             return .replace(pattern: try makeSplitPattern(reader, key: "pattern"),
@@ -51,6 +53,14 @@ enum Normalizer: Sendable {
                 }
             }
             return out
+        case .stripAccents:
+            // Every combining mark goes (Mn, Mc and Me), as tokenizers' `is_combining_mark`.
+            return text.filter {
+                switch $0.properties.generalCategory {
+                case .nonspacingMark, .spacingMark, .enclosingMark: return false
+                default: return true
+                }
+            }
         case .prepend(let prefix):
             return text.isEmpty ? text : Array(prefix.unicodeScalars) + text
         case .replace(let pattern, let content):
