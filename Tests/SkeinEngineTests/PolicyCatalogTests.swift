@@ -10,6 +10,7 @@ import Testing
         #expect(try PolicyCatalog.attention("self-extend:group=8,window=32", trainingLength: 256).description == "self-extend:group=8,window=32")
         #expect(try PolicyCatalog.attention("dca", trainingLength: 256).description == "dca:chunk=192,local=16")
         #expect(try PolicyCatalog.attention("lm-infinite", trainingLength: 256).description == "lm-infinite:global=10,local=256,cap=256")
+        #expect(try PolicyCatalog.attention("lm-infinite:topk=5,from-layer=2", trainingLength: 256).description == "lm-infinite:global=10,local=256,cap=256,topk=5,from-layer=2")
     }
 
     @Test(arguments: [

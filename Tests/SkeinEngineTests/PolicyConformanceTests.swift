@@ -11,6 +11,7 @@ import Testing
         WindowAttention(size: 7),
         StreamingAttention(sinks: 3, window: 9),
         LMInfiniteAttention(global: 4, local: 10, cap: 12),
+        LMInfiniteAttention(global: 3, local: 12, cap: 12, topK: 3, fromLayer: 1),
         SelfExtendAttention(group: 3, window: 8),
         DualChunkAttention(chunk: 12, local: 3),
         StringAttention(shift: 10, window: 4),

@@ -53,6 +53,8 @@ enum PolicyAttention {
                         let logitScale = scale * plan.logitScale
                         var filled = 0
                         for (s, segment) in plan.segments.enumerated() {
+                            if layer < segment.fromLayer { continue }
+                            let segmentStart = filled
                             rotated.update(from: query, count: hd)
                             plan.cos[s].withUnsafeBufferPointer { cs in
                                 plan.sin[s].withUnsafeBufferPointer { sn in rope.apply(rotated, cos: cs.baseAddress!, sin: sn.baseAddress!) }
@@ -62,13 +64,16 @@ enum PolicyAttention {
                                 scores[filled] = VectorMath.dot(rotated, keys + slot * hd, hd) * logitScale
                                 filled += 1
                             }
+                            if let k = segment.topK {
+                                keepTop(k, of: scores + segmentStart, count: filled - segmentStart)
+                            }
                         }
                         VectorMath.softmax(scores, filled)
                         let result = o + t * qDim + head * hd
                         result.initialize(repeating: 0, count: hd)
                         let values = cache.valueBase(layer: layer, head: kvHead)
                         var index = 0
-                        for segment in plan.segments {
+                        for segment in plan.segments where layer >= segment.fromLayer {
                             for slot in segment.slots {
                                 VectorMath.axpy(scores[index], values + slot * hd, result, hd)
                                 index += 1
@@ -78,5 +83,16 @@ enum PolicyAttention {
                 }
             }
         }
+    }
+
+    /// Sets all but the `k` largest of `count` scores to -infinity (ties keep the earlier one).
+    static func keepTop(_ k: Int, of scores: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > k else { return }
+        guard k > 0 else {
+            scores.update(repeating: -.infinity, count: count)
+            return
+        }
+        let order = (0..<count).sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        for index in order[k...] { scores[index] = -.infinity }
     }
 }

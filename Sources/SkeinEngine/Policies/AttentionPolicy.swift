@@ -9,6 +9,8 @@ public enum KeyChannel: Hashable, Sendable {
     case grouped(Int)
     /// Rotated at p mod period (Dual Chunk Attention's intra-chunk positions).
     case modulo(Int)
+    /// Rotated at position 0 (unrotated): a query at position d then sees every key at distance d.
+    case fixed
 
     /// The RoPE position this channel uses for a key at position `p`.
     @inlinable
@@ -17,6 +19,7 @@ public enum KeyChannel: Hashable, Sendable {
         case .stored: p
         case .grouped(let g): p / g
         case .modulo(let c): p % c
+        case .fixed: 0
         }
     }
 }
@@ -27,11 +30,17 @@ public struct AttentionSegment: Sendable, Equatable {
     public var slots: Range<Int>
     public var channel: KeyChannel
     public var queryPosition: Int
+    /// When set, only the `topK` highest logits of this segment (per head) enter the softmax.
+    public var topK: Int?
+    /// Layers below this one skip the segment (LM-Infinite selects middle tokens in upper layers).
+    public var fromLayer: Int
 
-    public init(slots: Range<Int>, channel: KeyChannel = .stored, queryPosition: Int) {
+    public init(slots: Range<Int>, channel: KeyChannel = .stored, queryPosition: Int, topK: Int? = nil, fromLayer: Int = 0) {
         self.slots = slots
         self.channel = channel
         self.queryPosition = queryPosition
+        self.topK = topK
+        self.fromLayer = fromLayer
     }
 }
 

@@ -1,17 +1,30 @@
 /// LM-Infinite (Han et al., 2023): a Lambda-shaped mask (the first `global` tokens plus the last
 /// `local` tokens) with every relative distance capped at `cap` (the training length by default).
+///
+/// Optionally (`topk` > 0) each query also reads the `topk` "middle" tokens (between the two
+/// branches) with the highest attention logits, per head, in layers `fromLayer` and up, as the
+/// paper's variant for upper layers does. Middle tokens are read at the capped distance `cap`;
+/// the cache then keeps every token, so memory is no longer bounded.
 public struct LMInfiniteAttention: AttentionPolicy {
     public let global: Int
     public let local: Int
     public let cap: Int
+    public let topK: Int
+    public let fromLayer: Int
 
-    public init(global: Int, local: Int, cap: Int) {
+    public init(global: Int, local: Int, cap: Int, topK: Int = 0, fromLayer: Int = 0) {
         self.global = global
         self.local = local
         self.cap = cap
+        self.topK = topK
+        self.fromLayer = fromLayer
     }
 
-    public var description: String { "lm-infinite:global=\(global),local=\(local),cap=\(cap)" }
+    public var description: String {
+        "lm-infinite:global=\(global),local=\(local),cap=\(cap)" + (topK > 0 ? ",topk=\(topK),from-layer=\(fromLayer)" : "")
+    }
+
+    public var keyChannels: [KeyChannel] { topK > 0 ? [.fixed] : [] }
 
     public func segments(queryPosition i: Int, slots: SlotPositions) -> [AttentionSegment] {
         let localStart = max(0, i - local + 1)
@@ -23,18 +36,28 @@ public struct LMInfiniteAttention: AttentionPolicy {
             guard !range.isEmpty else { continue }
             result.append(AttentionSegment(slots: range, queryPosition: j + min(i - j, cap)))
         }
+        if topK > 0 && localStart > global {
+            // Unrotated keys read by a query rotated at `cap`: every middle token at distance cap.
+            result.append(AttentionSegment(slots: slots.slots(covering: global..<localStart), channel: .fixed,
+                                           queryPosition: cap, topK: topK, fromLayer: fromLayer))
+        }
         result.append(AttentionSegment(slots: slots.slots(covering: localStart...i), queryPosition: i))
         return result
     }
 
     public func retainedPositions(nextPosition: Int) -> [Range<Int>]? {
-        [0..<global, max(global, nextPosition - local + 1)..<Int.max]
+        topK > 0 ? nil : [0..<global, max(global, nextPosition - local + 1)..<Int.max]
     }
 
     public var explicitAttention: ExplicitAttention {
         let g = global, l = local, cap = cap
+        let selection = topK > 0 ? ExplicitAttention.Selection(
+            k: topK, fromLayer: fromLayer,
+            isCandidate: { i, j in j >= g && j <= i && i - j >= l },
+            positions: { _, j in (j + cap, j) }) : nil
         return ExplicitAttention(
             isVisible: { i, j in j <= i && (j < g || i - j < l) },
-            positions: { i, j in (j + min(i - j, cap), j) })
+            positions: { i, j in (j + min(i - j, cap), j) },
+            selection: selection)
     }
 }

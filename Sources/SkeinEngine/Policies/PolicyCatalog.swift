@@ -21,7 +21,7 @@ public enum PolicyCatalog {
             Entry(name: "streaming", summary: "StreamingLLM: attention sinks + recent window, in-cache positions; bounded memory",
                   options: [("sinks", "4"), ("window", v({ max(1, $0 - 4) }, "L-4"))]),
             Entry(name: "lm-infinite", summary: "LM-Infinite: Lambda mask (global + local) with distances capped; bounded memory",
-                  options: [("global", "10"), ("local", v({ $0 }, "L")), ("cap", v({ $0 }, "L"))]),
+                  options: [("global", "10"), ("local", v({ $0 }, "L")), ("cap", v({ $0 }, "L")), ("topk", "0"), ("from-layer", "0")]),
             Entry(name: "self-extend", summary: "Self-Extend: grouped positions beyond a neighbour window",
                   options: [("group", "4"), ("window", v({ max(1, $0 / 4) }, "L/4"))]),
             Entry(name: "dca", summary: "Dual Chunk Attention: intra / successive / inter-chunk positions",
@@ -52,7 +52,9 @@ public enum PolicyCatalog {
             let cap = try r.int("cap", default: L)
             let local = try r.int("local", default: cap)
             guard local <= cap else { throw invalid("local (\(local)) must not exceed cap (\(cap))") }
-            return LMInfiniteAttention(global: try r.int("global", default: 10, minimum: 0), local: local, cap: cap)
+            return LMInfiniteAttention(global: try r.int("global", default: 10, minimum: 0), local: local, cap: cap,
+                                       topK: try r.int("topk", default: 0, minimum: 0),
+                                       fromLayer: try r.int("from-layer", default: 0, minimum: 0))
         case "self-extend":
             let group = try r.int("group", default: 4)
             let window = try r.int("window", default: max(1, L / 4))

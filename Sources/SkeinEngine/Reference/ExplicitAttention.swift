@@ -10,13 +10,33 @@ public struct ExplicitAttention: Sendable {
     public var positions: @Sendable (_ query: Int, _ key: Int) -> (query: Int, key: Int)
     /// Multiplies query i's logits (1 for most policies; log-n scaling changes it).
     public var logitScale: @Sendable (_ query: Int) -> Float
+    /// Content-dependent extra keys (LM-Infinite's top-k middle tokens), or nil.
+    public var selection: Selection?
+
+    /// Keys that are not visible but compete: per query and head, the `k` of them with the
+    /// highest logits (at `positions`) join the softmax, in layers `fromLayer` and up.
+    public struct Selection: Sendable {
+        public var k: Int
+        public var fromLayer: Int
+        public var isCandidate: @Sendable (_ query: Int, _ key: Int) -> Bool
+        public var positions: @Sendable (_ query: Int, _ key: Int) -> (query: Int, key: Int)
+
+        public init(k: Int, fromLayer: Int, isCandidate: @escaping @Sendable (Int, Int) -> Bool,
+                    positions: @escaping @Sendable (Int, Int) -> (query: Int, key: Int)) {
+            self.k = k
+            self.fromLayer = fromLayer
+            self.isCandidate = isCandidate
+            self.positions = positions
+        }
+    }
 
     public init(isVisible: @escaping @Sendable (Int, Int) -> Bool,
                 positions: @escaping @Sendable (Int, Int) -> (query: Int, key: Int),
-                logitScale: @escaping @Sendable (Int) -> Float = { _ in 1 }) {
+                logitScale: @escaping @Sendable (Int) -> Float = { _ in 1 }, selection: Selection? = nil) {
         self.isVisible = isVisible
         self.positions = positions
         self.logitScale = logitScale
+        self.selection = selection
     }
 
     /// Plain causal attention: i sees every j <= i, at their own positions.

@@ -33,7 +33,7 @@ public struct ReferenceForward {
         }
 
         var x: [[Float]] = tokens.map { w.embedding.row($0) }
-        for layer in w.layers {
+        for (layerIndex, layer) in w.layers.enumerated() {
             let h = x.map { rmsNorm($0, layer.attentionNorm, c.rmsNormEps) }
             // Per token: unrotated heads.
             let qw = layer.q.floats, kw = layer.k.floats, vw = layer.v.floats
@@ -56,6 +56,25 @@ public struct ReferenceForward {
                         for d in 0..<hd { dot += qr[d] * kr[d] }
                         logits.append(dot / Float(hd).squareRoot() * pattern.logitScale(i))
                         visible.append(j)
+                    }
+                    if let selection = pattern.selection, layerIndex >= selection.fromLayer, selection.k > 0 {
+                        var candidates: [(logit: Float, key: Int)] = []
+                        for j in 0..<n where selection.isCandidate(i, j) {
+                            let (qp, kp) = selection.positions(i, j)
+                            rotate(q[i][head], position: qp, into: &qr)
+                            rotate(k[j][head / group], position: kp, into: &kr)
+                            var dot: Float = 0
+                            for d in 0..<hd { dot += qr[d] * kr[d] }
+                            candidates.append((dot / Float(hd).squareRoot() * pattern.logitScale(i), j))
+                        }
+                        // Highest logits first; ties keep the earlier key.
+                        let chosen = candidates.enumerated()
+                            .sorted { $0.element.logit != $1.element.logit ? $0.element.logit > $1.element.logit : $0.offset < $1.offset }
+                            .prefix(selection.k)
+                        for entry in chosen {
+                            logits.append(entry.element.logit)
+                            visible.append(entry.element.key)
+                        }
                     }
                     let probabilities = softmax(logits)
                     var out = [Float](repeating: 0, count: hd)
