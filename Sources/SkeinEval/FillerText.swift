@@ -18,12 +18,17 @@ public struct FillerText: Sendable {
 
     /// Consecutive sentences (wrapping around) from a random start, about `tokens` tokens in all.
     public func take(tokens: Int, using rng: inout SeededGenerator) -> [String] {
+        takeCounted(tokens: tokens, using: &rng).map(\.sentence)
+    }
+
+    /// Like `take`, with each sentence's token count.
+    public func takeCounted(tokens: Int, using rng: inout SeededGenerator) -> [(sentence: String, tokens: Int)] {
         var index = Int.random(in: 0..<sentences.count, using: &rng)
         var total = 0
-        var out = [String]()
+        var out = [(sentence: String, tokens: Int)]()
         while total < tokens {
             if total + tokenCounts[index] > tokens && !out.isEmpty { break }
-            out.append(sentences[index])
+            out.append((sentences[index], tokenCounts[index]))
             total += tokenCounts[index]
             index = (index + 1) % sentences.count
             if out.count > 4 * sentences.count { break }

@@ -29,9 +29,16 @@ public struct PasskeyTask: Sendable {
         var rng = SeededGenerator(seed: seed)
         let key = String(Int.random(in: 10000...99999, using: &rng))
         let overhead = tokenizer.encode(" " + Self.needle(key) + Self.question).count
-        var parts = filler.take(tokens: max(0, length - overhead), using: &rng)
-        let slot = Int((depth * Double(parts.count)).rounded())
-        parts.insert(Self.needle(key), at: min(max(0, slot), parts.count))
+        let counted = filler.takeCounted(tokens: max(0, length - overhead), using: &rng)
+        var parts = counted.map(\.sentence)
+        // The sentence boundary whose token offset is nearest depth x filler tokens.
+        let target = depth * Double(counted.reduce(0) { $0 + $1.tokens })
+        var offset = 0, slot = 0, best = Double.infinity
+        for boundary in 0...counted.count {
+            if abs(Double(offset) - target) < best { best = abs(Double(offset) - target); slot = boundary }
+            if boundary < counted.count { offset += counted[boundary].tokens }
+        }
+        parts.insert(Self.needle(key), at: slot)
         let ids = tokenizer.encode(parts.joined(separator: " ") + Self.question)
         return Prompt(ids: ids, key: key, depth: depth)
     }

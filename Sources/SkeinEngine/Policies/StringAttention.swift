@@ -1,6 +1,7 @@
 /// STRING (An et al., 2024, "Why Does the Effective Context Length of LLMs Fall Short?"): distances
 /// d >= shift are replaced by d - shift + window, so the rarely-trained large distances are
-/// overwritten by well-trained smaller ones, while the nearest `shift` tokens keep theirs.
+/// overwritten by well-trained smaller ones, while distances d < shift keep their value
+/// (the mapping of the authors' decode path and published figure).
 public struct StringAttention: AttentionPolicy {
     public let shift: Int
     public let window: Int

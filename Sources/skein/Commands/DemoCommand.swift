@@ -26,6 +26,21 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "A text file for filler and perplexity (default: the model folder's heldout.txt).")
     var text: String?
 
+    @Option(name: .customLong("method"), help: ArgumentHelp(
+        "Replace the compared methods: NAME=ATTENTION or NAME=ATTENTION@ROPE, repeatable (e.g. se=self-extend:group=8,window=32).",
+        valueName: "name=spec"))
+    var customMethods: [String] = []
+
+    /// `name=attention[@rope]` -> Method.
+    static func parseMethod(_ text: String) throws -> Method {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("--method \(text): expected NAME=ATTENTION or NAME=ATTENTION@ROPE")
+        }
+        let specs = parts[1].split(separator: "@", maxSplits: 1).map(String.init)
+        return Method(name: parts[0], attention: specs[0], rope: specs.count > 1 ? specs[1] : "config")
+    }
+
     /// The methods the demo compares, with settings sized for the training length L.
     static func methods(trainingLength L: Int, maxLength: Int) -> [Method] {
         // Self-extend must map the largest distance back inside L: window + (n - window) / group < L.
@@ -59,7 +74,12 @@ struct DemoCommand: ParsableCommand {
         }
         let L = engine.trainingLength
         let factors = (0...10).map { 1 << $0 }.filter { $0 <= maxFactor }
-        let methods = Self.methods(trainingLength: L, maxLength: L * (factors.last ?? 1))
+        let methods = customMethods.isEmpty
+            ? Self.methods(trainingLength: L, maxLength: L * (factors.last ?? 1))
+            : try customMethods.map(Self.parseMethod)
+        for method in methods {
+            do { _ = try method.apply(to: engine) } catch { throw ValidationError("--method \(method.name): \(error)") }
+        }
         let sweep = LengthSweep(model: engine, tokenizer: tokenizer, fillerText: String(decoding: data, as: UTF8.self),
                                 methods: methods, factors: factors, trials: trials)
         FileHandle.standardError.write(Data("skein demo: \(folder.lastPathComponent), trained at \(L) tokens; \(methods.count) methods x \(factors.count) lengths x \(trials) passkeys\n".utf8))
