@@ -107,33 +107,50 @@ def needle_text(rng, sentences, count):
     return " ".join(parts) + f" What is the magic number of the {name}? The magic number of the {name} is {number}.", number
 
 
+ANSWER_WEIGHT = 5.0  # the few answer tokens of a retrieval sample weigh this much more in the loss
+
+
 def sample_ids(rng, tok, sentences, bos):
-    """One training sequence of at most CONTEXT tokens (starting with BOS)."""
+    """One training sequence of at most CONTEXT tokens (starting with BOS), and how many of
+    its final tokens are the answer (digits, the space before them and the closing period)."""
     kind = rng.random()
     while True:
         count = rng.randrange(1, 8)
-        if kind < 0.45:
-            text, _ = passkey_text(rng, sentences, count)
-        elif kind < 0.55:
-            text, _ = kv_text(rng, sentences, count)
-        elif kind < 0.65:
-            text, _ = needle_text(rng, sentences, count)
+        if kind < 0.70:
+            text, answer = passkey_text(rng, sentences, count)
+        elif kind < 0.80:
+            text, answer = kv_text(rng, sentences, count)
+        elif kind < 0.85:
+            text, answer = needle_text(rng, sentences, count)
         else:
             text = " ".join(filler(rng, sentences, 24))
-            return tok.encode(text).ids[:CONTEXT]
+            return tok.encode(text).ids[:CONTEXT], 0
         ids = tok.encode(text).ids
         if len(ids) <= CONTEXT:
-            return ids
+            return ids, len(answer) + 2
 
 
 def batch(rng, tok, sentences, bos, size):
     rows = [sample_ids(rng, tok, sentences, bos) for _ in range(size)]
     x = torch.full((size, CONTEXT), bos, dtype=torch.long)
     labels = torch.full((size, CONTEXT), -100, dtype=torch.long)
-    for i, ids in enumerate(rows):
+    weights = torch.zeros((size, CONTEXT))
+    for i, (ids, answer) in enumerate(rows):
         x[i, :len(ids)] = torch.tensor(ids)
         labels[i, :len(ids)] = torch.tensor(ids)
-    return x, labels
+        weights[i, :len(ids)] = 1.0
+        if answer:
+            weights[i, len(ids) - answer:len(ids)] = ANSWER_WEIGHT
+    return x, labels, weights
+
+
+def weighted_loss(model, x, labels, weights):
+    """Next-token cross-entropy with per-token weights (answer tokens count more)."""
+    logits = model(input_ids=x).logits[:, :-1]
+    target, w = labels[:, 1:], weights[:, 1:]
+    losses = torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=-100, reduction="none")
+    return (losses * w.reshape(-1)).sum() / w.sum(), losses[target.reshape(-1) != -100].mean()
 
 
 @torch.no_grad()
@@ -158,6 +175,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="Sources/SkeinDemoModel/Resources/skein-demo")
     ap.add_argument("--steps", type=int, default=2400)
+    ap.add_argument("--min-steps", type=int, default=1200, help="train at least this long before stopping early")
     ap.add_argument("--batch", type=int, default=24)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1234)
@@ -190,22 +208,26 @@ def main():
     step = 0
     for step in range(1, args.steps + 1):
         model.train()
-        x, labels = batch(rng, tok, sentences, bos, args.batch)
-        loss = model(input_ids=x, labels=labels).loss
+        x, labels, weights = batch(rng, tok, sentences, bos, args.batch)
+        objective, loss = weighted_loss(model, x, labels, weights)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        objective.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
         if step % 25 == 0:
             elapsed = time.time() - start
             curve.append({"step": step, "loss": round(loss.item(), 4), "seconds": round(elapsed, 1)})
-            print(f"step {step} loss {loss.item():.4f} {elapsed:.0f}s", flush=True)
-        if step % 300 == 0:
+            print(f"step {step} loss {loss.item():.4f} objective {objective.item():.4f} {elapsed:.0f}s", flush=True)
+        if step % 200 == 0:
             model.eval()
             acc = passkey_accuracy(model, tok, sentences, 20, seed=step)
             evals.append({"step": step, "passkey": acc})
             print(f"step {step} passkey@1x {acc:.2f}", flush=True)
+            # Stop once retrieval is learned and held: two evaluations in a row at 100%.
+            if len(evals) >= 2 and evals[-1]["passkey"] == 1.0 and evals[-2]["passkey"] == 1.0 and step >= args.min_steps:
+                print("passkey learned; stopping", flush=True)
+                break
         if time.time() - start > args.time_budget:
             print("time budget reached", flush=True)
             break
@@ -255,8 +277,9 @@ is included so chat tooling has something to render; the model was not trained o
 - The King James Version of the Bible, public domain, from Debian's `bible-kjv-text` package
   (printed with `bible -f Gen1:1-Rev22:21`). The books of Jude and Revelation are held out
   (`heldout.txt`) for perplexity and as passkey filler in evaluation.
-- Synthetic retrieval samples built from that text (45% passkeys, 10% key-value lines,
-  10% named needles, 35% plain text), generated by the training script.
+- Synthetic retrieval samples built from that text (70% passkeys, 10% key-value lines,
+  5% named needles, 15% plain text), generated by the training script. The answer tokens of
+  retrieval samples weigh 5x in the loss.
 The weights and tokenizer are released under the same terms as Skein's code.
 
 ## Training

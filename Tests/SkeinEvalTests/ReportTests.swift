@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 @testable import SkeinEval
 
@@ -27,5 +30,25 @@ import Testing
         #expect(html.contains("m&lt;x&gt;") && html.contains("a&amp;b"))
         #expect(!html.contains("m<x>"))
         #expect(html.contains("<polyline"))
+    }
+
+    @Test func chartsAreWellFormedSVG() throws {
+        let results = LengthSweep.Results(
+            model: "m", trainingLength: 256, lengths: [256, 512, 1024], trials: 2,
+            methods: [Method(name: "full"), Method(name: "s&e", attention: "self-extend")],
+            passkey: ["full": [1, 0, 0], "s&e": [1, 1, 0.5]],
+            bands: [[0, 256], [256, 512], [512, 1024]], perplexity: ["full": [3, 9, nil], "s&e": [3, 3.5, 4]], seconds: 1)
+        let html = HTMLReport.render(results, title: "t")
+        var svgs = [String]()
+        var rest = Substring(html)
+        while let start = rest.range(of: "<svg"), let end = rest.range(of: "</svg>", range: start.upperBound..<rest.endIndex) {
+            svgs.append(String(rest[start.lowerBound..<end.upperBound]))
+            rest = rest[end.upperBound...]
+        }
+        #expect(svgs.count == 2)
+        for svg in svgs {
+            let parser = XMLParser(data: Data(svg.utf8))
+            #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+        }
     }
 }
