@@ -35,5 +35,25 @@ public struct FillerText: Sendable {
         }
         return out
     }
-}
 
+    /// About `tokens` tokens of filler with `inserts` placed at their depths (0 = start, 1 = end),
+    /// each at the sentence boundary whose token offset is nearest depth x filler tokens.
+    public func compose(tokens: Int, inserts: [(depth: Double, text: String)], using rng: inout SeededGenerator) -> String {
+        let counted = takeCounted(tokens: tokens, using: &rng)
+        let total = Double(counted.reduce(0) { $0 + $1.tokens })
+        var boundaries = [Int](repeating: 0, count: counted.count + 1)  // token offset of each boundary
+        for index in counted.indices { boundaries[index + 1] = boundaries[index] + counted[index].tokens }
+        var slots = [Int: [String]]()
+        for insert in inserts {
+            let target = insert.depth * total
+            let slot = boundaries.indices.min { abs(Double(boundaries[$0]) - target) < abs(Double(boundaries[$1]) - target) } ?? 0
+            slots[slot, default: []].append(insert.text)
+        }
+        var parts = [String]()
+        for index in 0...counted.count {
+            parts += slots[index] ?? []
+            if index < counted.count { parts.append(counted[index].sentence) }
+        }
+        return parts.joined(separator: " ")
+    }
+}

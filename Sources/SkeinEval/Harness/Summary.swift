@@ -1,0 +1,117 @@
+import Foundation
+
+/// Accuracy of a sweep by method, length and depth, and each method's effective context length.
+public struct EvalSummary: Sendable, Codable, Equatable {
+    public var task: String
+    public var methods: [String]
+    public var lengths: [Int]
+    public var depths: [Double]
+    /// method -> mean score per length (nil when no sample ran there).
+    public var accuracy: [String: [Double?]]
+    /// method -> [depth][length] mean score.
+    public var grid: [String: [[Double?]]]
+    /// method -> longest length whose accuracy (and every shorter one's) is >= threshold; nil if none.
+    public var effectiveLength: [String: Int?]
+    public var threshold: Double
+    public var records: Int
+    /// Mean prompt size in characters per length (lengths are requested in tokens).
+    public var meanCharacters: [Int]
+
+    public init(records: [EvalRecord], threshold: Double = 0.5) {
+        task = records.first?.task ?? ""
+        var methodOrder = [String]()
+        for record in records where !methodOrder.contains(record.method) { methodOrder.append(record.method) }
+        methods = methodOrder
+        let lengths = Array(Set(records.map(\.length))).sorted()
+        let depths = Array(Set(records.map(\.depth))).sorted()
+        self.lengths = lengths
+        self.depths = depths
+        self.threshold = threshold
+        self.records = records.count
+        func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+        var accuracy = [String: [Double?]]()
+        var grid = [String: [[Double?]]]()
+        var effective = [String: Int?]()
+        for method in methodOrder {
+            let mine = records.filter { $0.method == method }
+            let row = lengths.map { length in mean(mine.filter { $0.length == length }.map(\.score)) }
+            accuracy[method] = row
+            grid[method] = depths.map { depth in
+                lengths.map { length in mean(mine.filter { $0.length == length && $0.depth == depth }.map(\.score)) }
+            }
+            var best: Int?
+            for (length, value) in zip(lengths, row) {
+                guard let value, value >= threshold else { break }
+                best = length
+            }
+            effective[method] = best
+        }
+        self.accuracy = accuracy
+        self.grid = grid
+        effectiveLength = effective
+        meanCharacters = lengths.map { length in
+            let sizes = records.filter { $0.length == length }.map(\.promptCharacters)
+            return sizes.isEmpty ? 0 : sizes.reduce(0, +) / sizes.count
+        }
+    }
+
+    /// Accuracy per method and length, with the effective length.
+    public var table: String {
+        let header = ["\(task) accuracy"] + zip(lengths, meanCharacters).map { "\($0.0) tok (\($0.1) ch)" } + ["effective"]
+        let rows = methods.map { method in
+            [method] + (accuracy[method] ?? []).map { $0.map { String(format: "%.0f%%", $0 * 100) } ?? "-" }
+                + [(effectiveLength[method] ?? nil).map(String.init) ?? "-"]
+        }
+        return TextTable.render([header] + rows)
+    }
+}
+
+extension HTMLReport {
+    /// A report for an eval sweep: accuracy vs length, then a depth x length heatmap per method.
+    public static func render(_ summary: EvalSummary, title: String) -> String {
+        let accuracy = chart(
+            title: "\(summary.task): accuracy vs length (tokens)", xLabels: summary.lengths.map(String.init), yMax: 1,
+            logY: false, yFormat: { String(format: "%.0f%%", $0 * 100) },
+            series: summary.methods.map { ($0, summary.accuracy[$0] ?? []) })
+        let heatmaps = summary.methods.map { method in
+            heatmap(title: "\(method): depth x length", rows: summary.depths.map { String(format: "%.2f", $0) },
+                    columns: summary.lengths.map(String.init), values: summary.grid[method] ?? [])
+        }
+        return """
+        <!DOCTYPE html>
+        \(marker)
+        <html><head><meta charset="utf-8"><title>\(escape(title))</title>
+        <style>body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}
+        pre{background:#f6f6f6;padding:1em;overflow:auto}</style></head>
+        <body><h1>\(escape(title))</h1>
+        <p>\(summary.records) samples; effective length = longest length with accuracy &gt;= \(Int(summary.threshold * 100))%.</p>
+        \(accuracy)
+        <pre>\(escape(summary.table))</pre>
+        \(heatmaps.joined(separator: "\n"))
+        </body></html>
+        """
+    }
+
+    /// A grid of cells shaded from red (0) to green (1), with the value written in each.
+    static func heatmap(title: String, rows: [String], columns: [String], values: [[Double?]]) -> String {
+        let cell = 56.0, left = 60.0, top = 40.0
+        let width = left + cell * Double(columns.count) + 20, height = top + cell * Double(rows.count) + 40
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-size=\"11\">"
+        svg += "<text x=\"\(left)\" y=\"20\" font-size=\"14\">\(escape(title))</text>"
+        for (r, label) in rows.enumerated() {
+            svg += "<text x=\"\(left - 6)\" y=\"\(top + cell * Double(r) + cell / 2 + 4)\" text-anchor=\"end\">\(escape(label))</text>"
+            for (c, _) in columns.enumerated() {
+                let value = r < values.count && c < values[r].count ? values[r][c] : nil
+                let color = value.map { "rgb(\(Int(220 * (1 - $0) + 30)),\(Int(180 * $0 + 40)),70)" } ?? "#ddd"
+                let x = left + cell * Double(c), y = top + cell * Double(r)
+                svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(cell - 2)\" height=\"\(cell - 2)\" fill=\"\(color)\"/>"
+                let text = value.map { String(format: "%.0f", $0 * 100) } ?? "-"
+                svg += "<text x=\"\(x + cell / 2 - 1)\" y=\"\(y + cell / 2 + 4)\" text-anchor=\"middle\" fill=\"#fff\">\(text)</text>"
+            }
+        }
+        for (c, label) in columns.enumerated() {
+            svg += "<text x=\"\(left + cell * Double(c) + cell / 2)\" y=\"\(top + cell * Double(rows.count) + 16)\" text-anchor=\"middle\">\(escape(label))</text>"
+        }
+        return svg + "</svg>"
+    }
+}

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import SkeinEngine
+import SkeinEval
+import SkeinTokenizers
+
+/// `skein eval`: seeded, resumable sweeps of a long-context task over lengths x depths x methods.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate long-context methods on a synthetic task; results.jsonl, summary.json and report.html in --out.",
+        subcommands: [EvalRunCommand.self, EvalMergeCommand.self],
+        defaultSubcommand: EvalRunCommand.self)
+}
+
+struct EvalRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run (or resume) a sweep: skein eval TASK [options]. Tasks: \(EvalTask.allCases.map(\.rawValue).joined(separator: ", ")).")
+
+    @Argument(help: "The task: \(EvalTask.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var task: String
+
+    @Option(help: "A model folder (default: the shipped demo model); its tokenizer builds the prompts.")
+    var model: String?
+
+    @Option(help: "Prompt lengths in tokens, comma-separated (default: 1x,2x,4x the training length).")
+    var lengths: String?
+
+    @Option(help: "Needle depths in [0, 1], comma-separated.")
+    var depths: String = "0.1,0.5,0.9"
+
+    @Option(help: "An attention policy to compare; repeat for several (default: full).")
+    var attention: [String] = []
+
+    @Option(help: "RoPE scaling for every method (see `skein policies`).")
+    var rope: String = "config"
+
+    @Option(help: "Samples per (length, depth, method).")
+    var samples: Int = 3
+
+    @Option(help: "Seed of the prompts; the same seed gives the same prompts.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Output folder (results are appended; running again resumes).")
+    var out: String = "skein-eval"
+
+    @Option(help: "Haystack text file (default: the demo model's public-domain heldout.txt).")
+    var haystack: String?
+
+    @Option(help: "Run shard k of n (k/n, 1-based), for job arrays; join with `skein eval merge`.")
+    var shard: String?
+
+    @Option(help: "Evaluate an OpenAI-compatible server instead of the local engine (base URL, e.g. http://host:8000).")
+    var endpoint: String?
+
+    @Option(help: "API key for --endpoint.")
+    var apiKey: String?
+
+    @Option(help: "Model name sent to --endpoint (default: the model folder's name).")
+    var endpointModel: String?
+
+    func run() throws {
+        guard let evalTask = EvalTask(rawValue: task) else {
+            throw ValidationError("unknown task '\(task)'; valid: \(EvalTask.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let folder = try ModelOptions(model: model).resolvedURL()
+        let tokenizer = try ModelTokenizer(folder: folder)
+        let engine = try TransformerModel.load(directory: folder)
+        let L = engine.trainingLength
+        let lengthList = try lengths.map { try parseTokenList($0, option: "--lengths") } ?? [L, 2 * L, 4 * L]
+        guard lengthList.allSatisfy({ $0 > 0 }) else { throw ValidationError("--lengths must be positive") }
+        let depthList = try depths.split(separator: ",").map { part -> Double in
+            guard let value = Double(part.trimmingCharacters(in: .whitespaces)), (0...1).contains(value) else {
+                throw ValidationError("--depths: '\(part)' is not a number in [0, 1]")
+            }
+            return value
+        }
+        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+        let methods = try (attention.isEmpty ? ["full"] : attention).map { spec -> Method in
+            let method = Method(name: rope == "config" ? spec : "\(spec)@\(rope)", attention: spec, rope: rope)
+            do { _ = try method.apply(to: engine) } catch { throw ValidationError("--attention \(spec): \(error)") }
+            return method
+        }
+        let shardPair = try shard.map(parseShard)
+        let haystackFile = haystack.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("heldout.txt")
+        guard let text = FileManager.default.contents(atPath: haystackFile.path) else {
+            throw ValidationError("\(haystackFile.path): cannot read the haystack (give --haystack FILE)")
+        }
+        let outFolder = URL(fileURLWithPath: out)
+        let results = outFolder.appendingPathComponent("results.jsonl")
+        do {
+            try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("--out \(out): cannot create the folder: \(error.localizedDescription)")
+        }
+        let sweep = Sweep(task: evalTask, lengths: lengthList, depths: depthList, methods: methods, samples: samples,
+                          seed: seed, shard: shardPair)
+        let filler = FillerText(text: String(decoding: text, as: UTF8.self), tokenizer: tokenizer)
+        var bar = ProgressBar(label: "eval \(task)", total: 1)
+        let records = try sweep.run(results: results, filler: filler, tokenizer: tokenizer, backend: { method in
+            if let endpoint {
+                guard let url = URL(string: endpoint) else { throw ValidationError("--endpoint \(endpoint): not a URL") }
+                return EndpointBackend(baseURL: url, modelName: endpointModel ?? folder.lastPathComponent, apiKey: apiKey)
+            }
+            return try LocalBackend(model: engine, method: method, tokenizer: tokenizer)
+        }, progress: { done, total in
+            if bar.total != total { bar = ProgressBar(label: "eval \(task)", total: total) }
+            bar.update(done)
+        })
+        bar.finish()
+        try writeSummary(records: records, to: outFolder, title: "skein eval \(task) on \(folder.lastPathComponent)")
+    }
+
+    func parseShard(_ text: String) throws -> (index: Int, count: Int) {
+        let parts = text.split(separator: "/").compactMap { Int($0) }
+        guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else {
+            throw ValidationError("--shard \(text): expected k/n with 1 <= k <= n")
+        }
+        return (parts[0], parts[1])
+    }
+}
+
+/// `skein eval merge`: joins shard folders into one results.jsonl, summary and report.
+struct EvalMergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Join the results of sharded sweeps into one folder.")
+
+    @Argument(help: "Shard output folders.")
+    var shards: [String]
+
+    @Option(help: "Output folder for the merged results.")
+    var out: String
+
+    func run() throws {
+        var seen = Set<String>()
+        var merged = [EvalRecord]()
+        for shard in shards {
+            for record in try Sweep.readRecords(URL(fileURLWithPath: shard).appendingPathComponent("results.jsonl"))
+            where seen.insert(record.key).inserted {
+                merged.append(record)
+            }
+        }
+        guard !merged.isEmpty else { throw ValidationError("no results found in \(shards.joined(separator: ", "))") }
+        let outFolder = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
+        let results = outFolder.appendingPathComponent("results.jsonl")
+        guard !FileManager.default.fileExists(atPath: results.path) else {
+            throw ValidationError("\(results.path) exists; merge into an empty folder")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var data = Data()
+        for record in merged {
+            data += try encoder.encode(record)
+            data.append(0x0A)
+        }
+        try data.write(to: results)
+        try writeSummary(records: merged, to: outFolder, title: "skein eval \(merged[0].task) (merged)")
+    }
+}
+
+/// Writes summary.json and report.html, prints the table.
+func writeSummary(records: [EvalRecord], to folder: URL, title: String) throws {
+    let summary = EvalSummary(records: records)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(summary).write(to: folder.appendingPathComponent("summary.json"))
+    let report = folder.appendingPathComponent("report.html")
+    if let existing = FileManager.default.contents(atPath: report.path),
+       !String(decoding: existing, as: UTF8.self).contains(HTMLReport.marker) {
+        throw ValidationError("\(report.path) exists and was not written by skein; choose another --out")
+    }
+    try HTMLReport.render(summary, title: title).write(to: report, atomically: true, encoding: .utf8)
+    print(summary.table)
+    print("\nresults: \(folder.appendingPathComponent("results.jsonl").path)\nreport: \(report.path)")
+}
