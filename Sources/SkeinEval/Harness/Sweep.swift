@@ -18,7 +18,7 @@ public struct EvalRecord: Sendable, Codable, Equatable {
     public var score: Double
 
     /// Identifies the sample within a sweep (resume and merge use it).
-    public var key: String { "\(task)|\(method)|\(length)|\(depth)|\(sample)" }
+    public var key: String { task == "custom" ? "custom|\(method)|\(sample)" : "\(task)|\(method)|\(length)|\(depth)|\(sample)" }
 }
 
 /// Why a sweep could not run.
@@ -26,6 +26,7 @@ public enum EvalError: Error, CustomStringConvertible {
     case malformedResults(file: String, line: Int)
     case promptTooShort(length: Int, overhead: Int)
     case unwritable(path: String, reason: String)
+    case malformedData(file: String, line: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -33,6 +34,7 @@ public enum EvalError: Error, CustomStringConvertible {
         case .promptTooShort(let length, let overhead):
             return "length \(length) is below the task's prompt overhead (\(overhead) tokens); use longer --lengths"
         case .unwritable(let path, let reason): return "\(path): cannot write: \(reason)"
+        case .malformedData(let file, let line, let reason): return "\(file): line \(line): \(reason)"
         }
     }
 }
@@ -47,6 +49,8 @@ public struct Sweep: Sendable {
     public var seed: UInt64
     /// (k, n): run only the cells with index % n == k - 1.
     public var shard: (index: Int, count: Int)?
+    /// The samples of the `custom` task (one per line of the user's JSONL).
+    public var customSamples: [TaskSample] = []
 
     public init(task: EvalTask, lengths: [Int], depths: [Double], methods: [Method], samples: Int, seed: UInt64,
                 shard: (index: Int, count: Int)? = nil) {
@@ -117,14 +121,18 @@ public struct Sweep: Sendable {
         var finished = cells.filter { done.contains(key(task, $0.method, $0.length, $0.depth, $0.sample)) }.count
         progress(finished, cells.count)
         for cell in cells where !done.contains(key(task, cell.method, cell.length, cell.depth, cell.sample)) {
-            let sample = task.makeSample(length: cell.length, depth: cell.depth, seed: cell.seed, filler: filler, tokenizer: tokenizer)
+            let sample = task == .custom
+                ? customSamples[cell.sample]
+                : task.makeSample(length: cell.length, depth: cell.depth, seed: cell.seed, filler: filler, tokenizer: tokenizer)
             let promptTokens = tokenizer.encode(sample.prompt).count
-            if promptTokens > cell.length + 64 { throw EvalError.promptTooShort(length: cell.length, overhead: promptTokens) }
+            if task != .custom && promptTokens > cell.length + max(8, cell.length / 10) {
+                throw EvalError.promptTooShort(length: cell.length, overhead: promptTokens)
+            }
             if backends[cell.method.name] == nil { backends[cell.method.name] = try backend(cell.method) }
             let output = try backends[cell.method.name]!.complete(sample.prompt, maxTokens: sample.maxTokens)
             let record = EvalRecord(
                 task: task.rawValue, method: cell.method.name, attention: cell.method.attention, rope: cell.method.rope,
-                length: cell.length, depth: cell.depth, sample: cell.sample, seed: cell.seed, promptTokens: promptTokens,
+                length: task == .custom ? promptTokens : cell.length, depth: cell.depth, sample: cell.sample, seed: cell.seed, promptTokens: promptTokens,
                 promptCharacters: sample.prompt.count, answers: sample.answers, output: output, score: sample.score(output))
             var line = try encoder.encode(record)
             line.append(0x0A)
@@ -139,7 +147,7 @@ public struct Sweep: Sendable {
     }
 
     private func key(_ task: EvalTask, _ method: Method, _ length: Int, _ depth: Double, _ sample: Int) -> String {
-        "\(task.rawValue)|\(method.name)|\(length)|\(depth)|\(sample)"
+        task == .custom ? "custom|\(method.name)|\(sample)" : "\(task.rawValue)|\(method.name)|\(length)|\(depth)|\(sample)"
     }
 
     /// Drops a torn last line by rewriting the file from whole records (atomically).

@@ -48,6 +48,9 @@ struct EvalRunCommand: ParsableCommand {
     @Option(help: "Haystack text file (default: the demo model's public-domain heldout.txt).")
     var haystack: String?
 
+    @Option(help: "For the custom task: a JSONL file of {\"context\", \"question\", \"answer\"} lines.")
+    var data: String?
+
     @Option(help: "Run shard k of n (k/n, 1-based), for job arrays; join with `skein eval merge`.")
     var shard: String?
 
@@ -94,8 +97,14 @@ struct EvalRunCommand: ParsableCommand {
         } catch {
             throw ValidationError("--out \(out): cannot create the folder: \(error.localizedDescription)")
         }
-        let sweep = Sweep(task: evalTask, lengths: lengthList, depths: depthList, methods: methods, samples: samples,
+        var sweep = Sweep(task: evalTask, lengths: lengthList, depths: depthList, methods: methods, samples: samples,
                           seed: seed, shard: shardPair)
+        if evalTask == .custom {
+            guard let data else { throw ValidationError("the custom task needs --data FILE.jsonl") }
+            sweep.customSamples = try EvalTask.loadCustom(URL(fileURLWithPath: data))
+            guard !sweep.customSamples.isEmpty else { throw ValidationError("\(data): no samples") }
+            (sweep.lengths, sweep.depths, sweep.samples) = ([0], [0], sweep.customSamples.count)
+        }
         let filler = FillerText(text: String(decoding: text, as: UTF8.self), tokenizer: tokenizer)
         var bar = ProgressBar(label: "eval \(task)", total: 1)
         let records = try sweep.run(results: results, filler: filler, tokenizer: tokenizer, backend: { method in
