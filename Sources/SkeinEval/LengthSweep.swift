@@ -18,6 +18,19 @@ public struct LengthSweep: Sendable {
         /// method name -> perplexity per band (nil when a band has no tokens).
         public var perplexity: [String: [Double?]]
         public var seconds: Double
+
+        public init(model: String, trainingLength: Int, lengths: [Int], trials: Int, methods: [Method], passkey: [String: [Double]],
+                    bands: [[Int]], perplexity: [String: [Double?]], seconds: Double) {
+            self.model = model
+            self.trainingLength = trainingLength
+            self.lengths = lengths
+            self.trials = trials
+            self.methods = methods
+            self.passkey = passkey
+            self.bands = bands
+            self.perplexity = perplexity
+            self.seconds = seconds
+        }
     }
 
     public let model: TransformerModel

@@ -95,7 +95,7 @@ extension HTMLReport {
     /// A grid of cells shaded from red (0) to green (1), with the value written in each.
     static func heatmap(title: String, rows: [String], columns: [String], values: [[Double?]]) -> String {
         let cell = 56.0, left = 60.0, top = 40.0
-        let width = left + cell * Double(columns.count) + 20, height = top + cell * Double(rows.count) + 40
+        let width = max(320, left + cell * Double(columns.count) + 20), height = top + cell * Double(rows.count) + 40
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-size=\"11\">"
         svg += "<text x=\"\(left)\" y=\"20\" font-size=\"14\">\(escape(title))</text>"
         for (r, label) in rows.enumerated() {

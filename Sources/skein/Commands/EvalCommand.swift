@@ -9,7 +9,7 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Evaluate long-context methods on a synthetic task; results.jsonl, summary.json and report.html in --out.",
-        subcommands: [EvalRunCommand.self, EvalMergeCommand.self],
+        subcommands: [EvalRunCommand.self, EvalMergeCommand.self, EvalEfficiencyCommand.self, EvalPerplexityCommand.self],
         defaultSubcommand: EvalRunCommand.self)
 }
 
@@ -80,11 +80,7 @@ struct EvalRunCommand: ParsableCommand {
             return value
         }
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
-        let methods = try (attention.isEmpty ? ["full"] : attention).map { spec -> Method in
-            let method = Method(name: rope == "config" ? spec : "\(spec)@\(rope)", attention: spec, rope: rope)
-            do { _ = try method.apply(to: engine) } catch { throw ValidationError("--attention \(spec): \(error)") }
-            return method
-        }
+        let methods = try methodsFrom(attention: attention, rope: rope, model: engine)
         let shardPair = try shard.map(parseShard)
         let haystackFile = haystack.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("heldout.txt")
         guard let text = FileManager.default.contents(atPath: haystackFile.path) else {
@@ -177,11 +173,137 @@ func writeSummary(records: [EvalRecord], to folder: URL, title: String) throws {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try encoder.encode(summary).write(to: folder.appendingPathComponent("summary.json"))
     let report = folder.appendingPathComponent("report.html")
-    if let existing = FileManager.default.contents(atPath: report.path),
-       !String(decoding: existing, as: UTF8.self).contains(HTMLReport.marker) {
-        throw ValidationError("\(report.path) exists and was not written by skein; choose another --out")
-    }
+    try refuseForeign(report)
     try HTMLReport.render(summary, title: title).write(to: report, atomically: true, encoding: .utf8)
     print(summary.table)
     print("\nresults: \(folder.appendingPathComponent("results.jsonl").path)\nreport: \(report.path)")
+}
+
+/// Builds `Method`s from repeated --attention values and one --rope, checked against the model.
+func methodsFrom(attention: [String], rope: String, model: TransformerModel) throws -> [Method] {
+    try (attention.isEmpty ? ["full"] : attention).map { spec -> Method in
+        let method = Method(name: rope == "config" ? spec : "\(spec)@\(rope)", attention: spec, rope: rope)
+        do { _ = try method.apply(to: model) } catch { throw ValidationError("--attention \(spec): \(error)") }
+        return method
+    }
+}
+
+/// Creates the output folder or explains why it cannot.
+func makeOutputFolder(_ path: String) throws -> URL {
+    let folder = URL(fileURLWithPath: path)
+    do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+        throw ValidationError("--out \(path): cannot create the folder: \(error.localizedDescription)")
+    }
+    return folder
+}
+
+/// `skein eval efficiency`: prefill time, decode speed, KV bytes and peak memory vs length.
+struct EvalEfficiencyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "efficiency",
+        abstract: "Prefill time, decode tokens/s, KV bytes and peak memory vs length per policy; the first --attention is the baseline.")
+
+    @Option(help: "A model folder (default: the shipped demo model).")
+    var model: String?
+
+    @Option(help: "Context lengths in tokens, comma-separated.")
+    var lengths: String = "256,1024,4096"
+
+    @Option(help: "An attention policy; repeat for several. The first is the baseline (default: full, window).")
+    var attention: [String] = []
+
+    @Option(help: "RoPE scaling for every method.")
+    var rope: String = "config"
+
+    @Option(help: "Decode steps timed after each prefill.")
+    var decodeTokens: Int = 16
+
+    @Option(help: "Output folder for efficiency.json and report.html.")
+    var out: String = "skein-eval-efficiency"
+
+    func run() throws {
+        let folder = try ModelOptions(model: model).resolvedURL()
+        let engine = try TransformerModel.load(directory: folder)
+        let methods = try methodsFrom(attention: attention.isEmpty ? ["full", "window"] : attention, rope: rope, model: engine)
+        let lengthList = try parseTokenList(lengths, option: "--lengths")
+        guard decodeTokens >= 1 else { throw ValidationError("--decode-tokens must be at least 1") }
+        let outFolder = try makeOutputFolder(out)
+        var bar = ProgressBar(label: "efficiency", total: methods.count * lengthList.count)
+        let results = try EfficiencyResults.measure(model: engine, methods: methods, lengths: lengthList, decodeTokens: decodeTokens) { done, _ in
+            bar.update(done)
+        }
+        bar.finish()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(results).write(to: outFolder.appendingPathComponent("efficiency.json"))
+        let report = outFolder.appendingPathComponent("report.html")
+        try refuseForeign(report)
+        try HTMLReport.render(results, title: "skein eval efficiency on \(folder.lastPathComponent)").write(to: report, atomically: true, encoding: .utf8)
+        print(results.table)
+        print("\nreport: \(report.path)")
+    }
+}
+
+/// `skein eval perplexity`: perplexity by position band of one text, per method.
+struct EvalPerplexityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "perplexity",
+        abstract: "Perplexity vs length of a text file for each policy (bands doubling from the training length).")
+
+    @Option(help: "A model folder (default: the shipped demo model).")
+    var model: String?
+
+    @Option(help: "The UTF-8 text (default: the demo model's heldout.txt).")
+    var file: String?
+
+    @Option(help: "Longest length scored, in tokens (default: 16x the training length).")
+    var maxLength: Int?
+
+    @Option(help: "An attention policy; repeat for several (default: full).")
+    var attention: [String] = []
+
+    @Option(help: "RoPE scaling for every method.")
+    var rope: String = "config"
+
+    @Option(help: "Output folder for perplexity.json and report.html.")
+    var out: String = "skein-eval-perplexity"
+
+    func run() throws {
+        let folder = try ModelOptions(model: model).resolvedURL()
+        let engine = try TransformerModel.load(directory: folder)
+        let tokenizer = try ModelTokenizer(folder: folder)
+        let methods = try methodsFrom(attention: attention, rope: rope, model: engine)
+        let path = file ?? folder.appendingPathComponent("heldout.txt").path
+        let L = engine.trainingLength
+        let tokens = Array(tokenizer.encode(try readTextFile(path)).prefix((maxLength ?? 16 * L) + 1))
+        guard tokens.count > 2 else { throw ValidationError("\(path): too little text to score") }
+        let bands = PerplexityCurve.doublingBands(trainingLength: min(L, tokens.count - 1), maxLength: tokens.count - 1)
+        let outFolder = try makeOutputFolder(out)
+        var curves = [String: [Double?]]()
+        var bar = ProgressBar(label: "perplexity", total: methods.count)
+        for (index, method) in methods.enumerated() {
+            let (scaled, policy) = try method.apply(to: engine)
+            curves[method.name] = try PerplexityCurve.measure(model: scaled, policy: policy, tokens: tokens, bands: bands).values
+            bar.update(index + 1)
+        }
+        bar.finish()
+        let results = LengthSweep.Results(model: folder.lastPathComponent, trainingLength: L, lengths: [], trials: 0, methods: methods,
+                                          passkey: [:], bands: bands.map { [$0.lowerBound, $0.upperBound] }, perplexity: curves, seconds: 0)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(results).write(to: outFolder.appendingPathComponent("perplexity.json"))
+        let report = outFolder.appendingPathComponent("report.html")
+        try refuseForeign(report)
+        try HTMLReport.render(results, title: "skein eval perplexity on \(folder.lastPathComponent)").write(to: report, atomically: true, encoding: .utf8)
+        print(results.perplexityTable)
+        print("\nreport: \(report.path)")
+    }
+}
+
+/// Throws when `file` exists and Skein did not write it.
+func refuseForeign(_ file: URL) throws {
+    if let existing = FileManager.default.contents(atPath: file.path),
+       !String(decoding: existing, as: UTF8.self).contains(HTMLReport.marker) {
+        throw ValidationError("\(file.path) exists and was not written by skein; choose another --out")
+    }
 }
