@@ -36,23 +36,39 @@ public struct FillerText: Sendable {
         return out
     }
 
-    /// About `tokens` tokens of filler with `inserts` placed at their depths (0 = start, 1 = end),
-    /// each at the sentence boundary whose token offset is nearest depth x filler tokens.
-    public func compose(tokens: Int, inserts: [(depth: Double, text: String)], using rng: inout SeededGenerator) -> String {
+    /// About `tokens` tokens of filler with `inserts` placed at their depths (0 = start, 1 = end).
+    ///
+    /// Each insert goes at the word boundary whose token offset in the filler is nearest
+    /// depth x filler tokens (offsets counted as the filler's words tokenize one by one).
+    public func compose(tokens: Int, inserts: [(depth: Double, text: String)], tokenizer: ModelTokenizer,
+                        using rng: inout SeededGenerator) -> String {
         let counted = takeCounted(tokens: tokens, using: &rng)
-        let total = Double(counted.reduce(0) { $0 + $1.tokens })
-        var boundaries = [Int](repeating: 0, count: counted.count + 1)  // token offset of each boundary
-        for index in counted.indices { boundaries[index + 1] = boundaries[index] + counted[index].tokens }
+        // The filler as words with their token counts (" word" each).
+        var words = [(word: String, tokens: Int)]()
+        for (sentence, _) in counted {
+            for word in sentence.split(separator: " ") {
+                words.append((String(word), tokenizer.encode(" " + word, addSpecialTokens: false).count))
+            }
+        }
+        var offsets = [Int](repeating: 0, count: words.count + 1)  // token offset before word i
+        for index in words.indices { offsets[index + 1] = offsets[index] + words[index].tokens }
+        let total = Double(offsets.last ?? 0)
         var slots = [Int: [String]]()
         for insert in inserts {
             let target = insert.depth * total
-            let slot = boundaries.indices.min { abs(Double(boundaries[$0]) - target) < abs(Double(boundaries[$1]) - target) } ?? 0
+            // Offsets ascend: binary search for the nearest boundary.
+            var low = 0, high = offsets.count - 1
+            while low < high {
+                let mid = (low + high) / 2
+                if Double(offsets[mid]) < target { low = mid + 1 } else { high = mid }
+            }
+            let slot = low > 0 && abs(Double(offsets[low - 1]) - target) <= abs(Double(offsets[low]) - target) ? low - 1 : low
             slots[slot, default: []].append(insert.text)
         }
         var parts = [String]()
-        for index in 0...counted.count {
+        for index in 0...words.count {
             parts += slots[index] ?? []
-            if index < counted.count { parts.append(counted[index].sentence) }
+            if index < words.count { parts.append(words[index].word) }
         }
         return parts.joined(separator: " ")
     }

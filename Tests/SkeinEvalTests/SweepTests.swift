@@ -90,6 +90,35 @@ final class ScriptedBackend: CompletionBackend, @unchecked Sendable {
         #expect(try Data(contentsOf: file) == Data("not json\n{}\n".utf8))
     }
 
+    @Test func aLengthBelowThePromptOverheadIsAClearError() throws {
+        let sweep = Sweep(task: .niahMultiquery, lengths: [20], depths: [0.5], methods: [Method(name: "a")], samples: 1, seed: 1)
+        #expect { try run(sweep, into: Self.folder()) } throws: { error in
+            guard case EvalError.promptTooShort(let length, let overhead) = error else { return false }
+            return length == 20 && overhead > 20
+        }
+    }
+
+    @Test func anUnwritableOutputIsAClearError() throws {
+        let (tokenizer, filler) = try #require(Self.setup)
+        #expect { try Self.sweep().run(results: URL(fileURLWithPath: "/proc/skein/results.jsonl"), filler: filler,
+                                       tokenizer: tokenizer, backend: { _ in ScriptedBackend() }) } throws: { error in
+            guard case EvalError.unwritable(let path, _) = error else { return false }
+            return path.hasPrefix("/proc/skein")
+        }
+    }
+
+    @Test func customDataLinesAreReadAndBadOnesNamed() throws {
+        let folder = Self.folder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let good = folder.appendingPathComponent("good.jsonl")
+        try Data("{\"context\": \"c\", \"question\": \"q\", \"answer\": \"a\"}\n\n{\"context\": \"c\", \"question\": \"q\", \"answer\": [\"x\", \"y\"]}\n".utf8).write(to: good)
+        let samples = try EvalTask.loadCustom(good)
+        #expect(samples.map(\.answers) == [["a"], ["x", "y"]])
+        let bad = folder.appendingPathComponent("bad.jsonl")
+        try Data("{\"context\": \"c\", \"question\": \"q\", \"answer\": \"a\"}\n{\"context\": 3}\n".utf8).write(to: bad)
+        #expect { try EvalTask.loadCustom(bad) } throws: { "\($0)".contains("line 2") && "\($0)".contains("context") }
+    }
+
     @Test func scoringCountsEveryAnswer() {
         let sample = TaskSample(prompt: "", answers: ["123", "456"], maxTokens: 4)
         #expect(sample.score("123 and 456") == 1)
@@ -97,21 +126,40 @@ final class ScriptedBackend: CompletionBackend, @unchecked Sendable {
         #expect(sample.score("none") == 0)
     }
 
-    @Test(arguments: EvalTask.allCases)
+    @Test(arguments: [EvalTask.passkey, .niahSingle, .niahMultikey, .niahMultivalue, .niahMultiquery, .variableTracking])
     func needlesLandAtTheRequestedDepth(task: EvalTask) throws {
         let (tokenizer, filler) = try #require(Self.setup)
-        for depth in [0.0, 0.25, 0.5, 0.75] {
+        for depth in [0.0, 0.25, 0.5, 0.75, 1.0] {
             let sample = task.makeSample(length: 2048, depth: depth, seed: 3, filler: filler, tokenizer: tokenizer)
             let ids = tokenizer.encode(sample.prompt)
             #expect(ids.count <= 2048 + 8)
-            // Token offset of the first needle, relative to the prompt.
-            let marker = task == .passkey ? "The pass key is" : "One of the special magic numbers"
-            let head = String(sample.prompt[..<sample.prompt.range(of: marker)!.lowerBound])
-            let offset = Double(tokenizer.encode(head).count) / Double(ids.count)
-            // Needles sit between sentences: within one long verse (about 60 tokens) of the target,
-            // plus the other needles and the question (about 25 tokens each), which depth does not count.
-            let needles = Double(sample.answers.count == 1 && task != .niahMultikey ? 1 : 4)
-            #expect(abs(offset - depth) <= (60 + 25 * needles) / Double(ids.count) + 0.02, "\(task) depth \(depth) at \(offset)")
+            // The first needle's token offset within the filler, against depth x filler tokens.
+            let marker = task == .passkey ? "The pass key is" : task == .variableTracking ? "VAR " : "One of the special magic numbers"
+            let cut = sample.prompt.range(of: marker)!.lowerBound
+            let before = tokenizer.encode(String(sample.prompt[..<cut]), addSpecialTokens: false).count
+            // Filler tokens: every token but BOS, the needles and the question.
+            let fillerTokens = ids.count - 1 - Self.nonFillerTokens(sample, task: task, tokenizer: tokenizer)
+            let target = depth * Double(fillerTokens)
+            #expect(abs(Double(before) - target) <= 2, "\(task) depth \(depth): needle at token \(before), target \(target)")
         }
+    }
+
+    /// Tokens of the needles and question of a sample (they are not filler).
+    static func nonFillerTokens(_ sample: TaskSample, task: EvalTask, tokenizer: ModelTokenizer) -> Int {
+        let needlePattern: String
+        switch task {
+        case .passkey: needlePattern = #"The pass key is \d+\. Remember it\. \d+ is the pass key\."#
+        case .variableTracking: needlePattern = #"VAR [A-Z]+ = (VAR [A-Z]+|\d+)\."#
+        default: needlePattern = #"One of the special magic numbers for \w+ is: \d+\."#
+        }
+        let regex = try! NSRegularExpression(pattern: needlePattern)
+        let text = sample.prompt as NSString
+        var count = 0
+        for match in regex.matches(in: sample.prompt, range: NSRange(location: 0, length: text.length)) {
+            count += tokenizer.encode(" " + text.substring(with: match.range), addSpecialTokens: false).count
+        }
+        let questionStart = sample.prompt.range(of: task == .variableTracking ? " Question:" : task == .passkey ? " What is the pass key?" : " What ")!
+        count += tokenizer.encode(String(sample.prompt[questionStart.lowerBound...]), addSpecialTokens: false).count
+        return count
     }
 }

@@ -91,7 +91,7 @@ public enum EvalTask: String, Sendable, Codable, CaseIterable {
         let inserts = needles.enumerated().map { index, text in
             (depth: min(1, depth + Double(index) * (1 - depth) / Double(max(1, needles.count))), text: text)
         }
-        let prompt = filler.compose(tokens: max(0, length - overhead), inserts: inserts, using: &rng) + question
+        let prompt = filler.compose(tokens: max(0, length - overhead), inserts: inserts, tokenizer: tokenizer, using: &rng) + question
         return TaskSample(prompt: prompt, answers: answers, maxTokens: answers.count == 1 ? 12 : 48)
     }
 

@@ -30,7 +30,7 @@ struct EvalRunCommand: ParsableCommand {
     @Option(help: "Needle depths in [0, 1], comma-separated.")
     var depths: String = "0.1,0.5,0.9"
 
-    @Option(help: "An attention policy to compare; repeat for several (default: full).")
+    @Option(help: "An attention policy to compare; repeat for several (default: full). ATTENTION@ROPE sets that method's RoPE scaling.")
     var attention: [String] = []
 
     @Option(help: "RoPE scaling for every method (see `skein policies`).")
@@ -180,9 +180,12 @@ func writeSummary(records: [EvalRecord], to folder: URL, title: String) throws {
 }
 
 /// Builds `Method`s from repeated --attention values and one --rope, checked against the model.
+/// `ATTENTION@ROPE` in one value overrides --rope for that method, so one sweep can compare RoPE settings.
 func methodsFrom(attention: [String], rope: String, model: TransformerModel) throws -> [Method] {
-    try (attention.isEmpty ? ["full"] : attention).map { spec -> Method in
-        let method = Method(name: rope == "config" ? spec : "\(spec)@\(rope)", attention: spec, rope: rope)
+    try (attention.isEmpty ? ["full"] : attention).map { value -> Method in
+        let parts = value.split(separator: "@", maxSplits: 1).map(String.init)
+        let spec = parts[0], methodRope = parts.count > 1 ? parts[1] : rope
+        let method = Method(name: methodRope == "config" ? spec : "\(spec)@\(methodRope)", attention: spec, rope: methodRope)
         do { _ = try method.apply(to: model) } catch { throw ValidationError("--attention \(spec): \(error)") }
         return method
     }
