@@ -38,14 +38,13 @@ import Testing
             methods: [Method(name: "full"), Method(name: "s&e", attention: "self-extend")],
             passkey: ["full": [1, 0, 0], "s&e": [1, 1, 0.5]],
             bands: [[0, 256], [256, 512], [512, 1024]], perplexity: ["full": [3, 9, nil], "s&e": [3, 3.5, 4]], seconds: 1)
-        let html = HTMLReport.render(results, title: "t")
         var svgs = [String]()
-        var rest = Substring(html)
+        var rest = Substring(([HTMLReport.render(results, title: "t")] + ChromiumRenderTests.reports().map(\.1)).joined())
         while let start = rest.range(of: "<svg"), let end = rest.range(of: "</svg>", range: start.upperBound..<rest.endIndex) {
             svgs.append(String(rest[start.lowerBound..<end.upperBound]))
             rest = rest[end.upperBound...]
         }
-        #expect(svgs.count == 2)
+        #expect(svgs.count == 2 + 1 + 2 + 2 + 3)  // this report, then eval (chart + 2 heatmaps), demo, efficiency
         for svg in svgs {
             let parser = XMLParser(data: Data(svg.utf8))
             #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
