@@ -18,7 +18,21 @@ public struct EvalRecord: Sendable, Codable, Equatable {
     public var score: Double
 
     /// Identifies the sample within a sweep (resume and merge use it).
-    public var key: String { task == "custom" ? "custom|\(method)|\(sample)" : "\(task)|\(method)|\(length)|\(depth)|\(sample)" }
+    public var key: String { Self.key(task: task, method: method, length: length, depth: depth, sample: sample) }
+
+    /// The key of a cell; custom samples are identified by their line alone (their length is measured).
+    public static func key(task: String, method: String, length: Int, depth: Double, sample: Int) -> String {
+        task == EvalTask.custom.rawValue ? "custom|\(method)|\(sample)" : "\(task)|\(method)|\(length)|\(depth)|\(sample)"
+    }
+
+    /// One results.jsonl line (sorted keys, newline-terminated).
+    public func jsonLine() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var line = try encoder.encode(self)
+        line.append(0x0A)
+        return line
+    }
 }
 
 /// Why a sweep could not run.
@@ -84,18 +98,28 @@ public struct Sweep: Sendable {
     }
 
     /// Reads the records of a results.jsonl; a torn last line (an interrupted write) is ignored.
-    public static func readRecords(_ file: URL) throws -> [EvalRecord] {
-        guard let data = FileManager.default.contents(atPath: file.path) else { return [] }
+    public static func readRecords(_ file: URL) throws -> [EvalRecord] { try load(file).records }
+
+    /// The records of a results.jsonl, and whether the file must be rewritten before appending
+    /// (it is missing, or its last line is torn or lacks its newline).
+    private static func load(_ file: URL) throws -> (records: [EvalRecord], needsRewrite: Bool) {
+        guard let data = FileManager.default.contents(atPath: file.path) else { return ([], true) }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         var records = [EvalRecord]()
+        var torn = false
         for (index, line) in lines.enumerated() where !line.isEmpty {
             guard let record = try? JSONDecoder().decode(EvalRecord.self, from: Data(line.utf8)) else {
-                if index == lines.count - 1 { continue }  // torn tail: the sample reruns
+                if index == lines.count - 1 { torn = true; continue }  // torn tail: the sample reruns
                 throw EvalError.malformedResults(file: file.path, line: index + 1)
             }
             records.append(record)
         }
-        return records
+        return (records, torn || (!data.isEmpty && data.last != 0x0A))
+    }
+
+    /// Records as JSONL, one line each.
+    public static func jsonLines(_ records: [EvalRecord]) throws -> Data {
+        try records.reduce(into: Data()) { $0 += try $1.jsonLine() }
     }
 
     /// Runs the cells not yet in `results` (a JSONL file), appending and flushing each record.
@@ -105,10 +129,11 @@ public struct Sweep: Sendable {
     public func run(results: URL, filler: FillerText, tokenizer: ModelTokenizer,
                     backend: (Method) throws -> CompletionBackend,
                     progress: (Int, Int) -> Void = { _, _ in }) throws -> [EvalRecord] {
-        var records = try Self.readRecords(results)
+        let loaded = try Self.load(results)
+        var records = loaded.records
         var done = Set(records.map(\.key))
         let cells = self.cells
-        try rewriteCleanly(results, records)
+        if loaded.needsRewrite { try rewrite(results, records) }
         let handle: FileHandle
         do { handle = try FileHandle(forWritingTo: results) } catch {
             throw EvalError.unwritable(path: results.path, reason: error.localizedDescription)
@@ -116,11 +141,12 @@ public struct Sweep: Sendable {
         defer { try? handle.close() }
         try handle.seekToEnd()
         var backends = [String: CompletionBackend]()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var finished = cells.filter { done.contains(key(task, $0.method, $0.length, $0.depth, $0.sample)) }.count
+        func key(_ cell: (method: Method, length: Int, depth: Double, sample: Int, seed: UInt64)) -> String {
+            EvalRecord.key(task: task.rawValue, method: cell.method.name, length: cell.length, depth: cell.depth, sample: cell.sample)
+        }
+        var finished = cells.filter { done.contains(key($0)) }.count
         progress(finished, cells.count)
-        for cell in cells where !done.contains(key(task, cell.method, cell.length, cell.depth, cell.sample)) {
+        for cell in cells where !done.contains(key(cell)) {
             let sample = task == .custom
                 ? customSamples[cell.sample]
                 : task.makeSample(length: cell.length, depth: cell.depth, seed: cell.seed, filler: filler, tokenizer: tokenizer)
@@ -134,9 +160,7 @@ public struct Sweep: Sendable {
                 task: task.rawValue, method: cell.method.name, attention: cell.method.attention, rope: cell.method.rope,
                 length: task == .custom ? promptTokens : cell.length, depth: cell.depth, sample: cell.sample, seed: cell.seed, promptTokens: promptTokens,
                 promptCharacters: sample.prompt.count, answers: sample.answers, output: output, score: sample.score(output))
-            var line = try encoder.encode(record)
-            line.append(0x0A)
-            try handle.write(contentsOf: line)
+            try handle.write(contentsOf: record.jsonLine())
             try handle.synchronize()
             records.append(record)
             done.insert(record.key)
@@ -146,24 +170,11 @@ public struct Sweep: Sendable {
         return records
     }
 
-    private func key(_ task: EvalTask, _ method: Method, _ length: Int, _ depth: Double, _ sample: Int) -> String {
-        task == .custom ? "custom|\(method.name)|\(sample)" : "\(task.rawValue)|\(method.name)|\(length)|\(depth)|\(sample)"
-    }
-
-    /// Drops a torn last line by rewriting the file from whole records (atomically).
-    private func rewriteCleanly(_ results: URL, _ records: [EvalRecord]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var data = Data()
-        for record in records {
-            data += try encoder.encode(record)
-            data.append(0x0A)
-        }
-        let existing = FileManager.default.contents(atPath: results.path)
-        if existing == data { return }
+    /// Rewrites the file from whole records (atomically), dropping a torn last line.
+    private func rewrite(_ results: URL, _ records: [EvalRecord]) throws {
         do {
             try FileManager.default.createDirectory(at: results.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: results, options: .atomic)
+            try Self.jsonLines(records).write(to: results, options: .atomic)
         } catch {
             throw EvalError.unwritable(path: results.path, reason: error.localizedDescription)
         }

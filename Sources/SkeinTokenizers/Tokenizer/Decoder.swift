@@ -77,18 +77,8 @@ enum Decoder: Sendable {
                 return BPEModel.string(scalars[lower..<upper])
             }
         case .replace(let pattern, let content):
-            return tokens.map { token in
-                let scalars = Array(token.unicodeScalars)
-                var out = String.UnicodeScalarView()
-                var last = 0
-                for match in pattern.matches(in: scalars) {
-                    out.append(contentsOf: scalars[last..<match.lowerBound])
-                    out.append(contentsOf: content.unicodeScalars)
-                    last = match.upperBound
-                }
-                out.append(contentsOf: scalars[last...])
-                return String(out)
-            }
+            let replacement = Array(content.unicodeScalars)
+            return tokens.map { BPEModel.string(replacingMatches(of: pattern, in: Array($0.unicodeScalars), with: replacement)) }
         case .sequence(let steps):
             return steps.reduce(tokens) { $1.decodeChain($0) }
         }

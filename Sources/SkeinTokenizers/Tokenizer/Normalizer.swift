@@ -64,15 +64,7 @@ enum Normalizer: Sendable {
         case .prepend(let prefix):
             return text.isEmpty ? text : Array(prefix.unicodeScalars) + text
         case .replace(let pattern, let content):
-            var out = [Unicode.Scalar]()
-            var last = 0
-            for match in pattern.matches(in: text) {
-                out.append(contentsOf: text[last..<match.lowerBound])
-                out.append(contentsOf: content)
-                last = match.upperBound
-            }
-            out.append(contentsOf: text[last...])
-            return out
+            return replacingMatches(of: pattern, in: text, with: content)
         case .strip(let left, let right):
             var lower = 0
             var upper = text.count

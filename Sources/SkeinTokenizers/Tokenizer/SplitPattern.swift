@@ -62,6 +62,20 @@ struct RegexPattern: SplitPattern, @unchecked Sendable {
     }
 }
 
+/// `text` with every match of `pattern` replaced by `content` (Replace normalizer and decoder).
+func replacingMatches(of pattern: any SplitPattern, in text: [Unicode.Scalar], with content: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    var out = [Unicode.Scalar]()
+    out.reserveCapacity(text.count)
+    var last = 0
+    for match in pattern.matches(in: text) {
+        out.append(contentsOf: text[last..<match.lowerBound])
+        out.append(contentsOf: content)
+        last = match.upperBound
+    }
+    out.append(contentsOf: text[last...])
+    return out
+}
+
 /// Builds the pattern for a tokenizer.json `pattern` object: `{"String": s}` or `{"Regex": r}`.
 func makeSplitPattern(_ reader: JSONReader, key: String) throws -> any SplitPattern {
     let spec = try reader.child(key)

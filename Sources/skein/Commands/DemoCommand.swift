@@ -65,7 +65,7 @@ struct DemoCommand: ParsableCommand {
         let folder = try ModelOptions(model: model).resolvedURL()
         let outFolder = URL(fileURLWithPath: out)
         let reportFile = outFolder.appendingPathComponent("report.html")
-        try refuseToOverwrite(reportFile)
+        try refuseForeign(reportFile)  // before minutes of work, not after
         let tokenizer = try ModelTokenizer(folder: folder)
         let engine = try TransformerModel.load(directory: folder)
         let textFile = text.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("heldout.txt")
@@ -93,19 +93,8 @@ struct DemoCommand: ParsableCommand {
         print()
         print(results.perplexityTable)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
-        try HTMLReport.render(results, title: "skein demo: training-free long context on \(folder.lastPathComponent)")
-            .write(to: reportFile, atomically: true, encoding: .utf8)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(results).write(to: outFolder.appendingPathComponent("results.json"))
+        _ = try writeReport(HTMLReport.render(results, title: "skein demo: training-free long context on \(folder.lastPathComponent)"),
+                            json: results, named: "results.json", in: outFolder)
         print("\nreport: \(reportFile.path) (\(String(format: "%.0f", results.seconds)) s)")
-    }
-
-    /// Throws when `file` exists and Skein did not write it.
-    func refuseToOverwrite(_ file: URL) throws {
-        guard let existing = FileManager.default.contents(atPath: file.path) else { return }
-        guard String(decoding: existing, as: UTF8.self).contains(HTMLReport.marker) else {
-            throw ValidationError("\(file.path) exists and was not written by skein; choose another --out")
-        }
     }
 }

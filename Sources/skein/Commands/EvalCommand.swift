@@ -154,14 +154,7 @@ struct EvalMergeCommand: ParsableCommand {
         guard !FileManager.default.fileExists(atPath: results.path) else {
             throw ValidationError("\(results.path) exists; merge into an empty folder")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var data = Data()
-        for record in merged {
-            data += try encoder.encode(record)
-            data.append(0x0A)
-        }
-        try data.write(to: results)
+        try Sweep.jsonLines(merged).write(to: results)
         try writeSummary(records: merged, to: outFolder, title: "skein eval \(merged[0].task) (merged)")
     }
 }
@@ -169,12 +162,7 @@ struct EvalMergeCommand: ParsableCommand {
 /// Writes summary.json and report.html, prints the table.
 func writeSummary(records: [EvalRecord], to folder: URL, title: String) throws {
     let summary = EvalSummary(records: records)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try encoder.encode(summary).write(to: folder.appendingPathComponent("summary.json"))
-    let report = folder.appendingPathComponent("report.html")
-    try refuseForeign(report)
-    try HTMLReport.render(summary, title: title).write(to: report, atomically: true, encoding: .utf8)
+    let report = try writeReport(HTMLReport.render(summary, title: title), json: summary, named: "summary.json", in: folder)
     print(summary.table)
     print("\nresults: \(folder.appendingPathComponent("results.jsonl").path)\nreport: \(report.path)")
 }
@@ -236,12 +224,8 @@ struct EvalEfficiencyCommand: ParsableCommand {
             bar.update(done)
         }
         bar.finish()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(results).write(to: outFolder.appendingPathComponent("efficiency.json"))
-        let report = outFolder.appendingPathComponent("report.html")
-        try refuseForeign(report)
-        try HTMLReport.render(results, title: "skein eval efficiency on \(folder.lastPathComponent)").write(to: report, atomically: true, encoding: .utf8)
+        let report = try writeReport(HTMLReport.render(results, title: "skein eval efficiency on \(folder.lastPathComponent)"),
+                                     json: results, named: "efficiency.json", in: outFolder)
         print(results.table)
         print("\nreport: \(report.path)")
     }
@@ -292,21 +276,10 @@ struct EvalPerplexityCommand: ParsableCommand {
         bar.finish()
         let results = LengthSweep.Results(model: folder.lastPathComponent, trainingLength: L, lengths: [], trials: 0, methods: methods,
                                           passkey: [:], bands: bands.map { [$0.lowerBound, $0.upperBound] }, perplexity: curves, seconds: 0)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(results).write(to: outFolder.appendingPathComponent("perplexity.json"))
-        let report = outFolder.appendingPathComponent("report.html")
-        try refuseForeign(report)
-        try HTMLReport.render(results, title: "skein eval perplexity on \(folder.lastPathComponent)").write(to: report, atomically: true, encoding: .utf8)
+        let report = try writeReport(HTMLReport.render(results, title: "skein eval perplexity on \(folder.lastPathComponent)"),
+                                     json: results, named: "perplexity.json", in: outFolder)
         print(results.perplexityTable)
         print("\nreport: \(report.path)")
     }
 }
 
-/// Throws when `file` exists and Skein did not write it.
-func refuseForeign(_ file: URL) throws {
-    if let existing = FileManager.default.contents(atPath: file.path),
-       !String(decoding: existing, as: UTF8.self).contains(HTMLReport.marker) {
-        throw ValidationError("\(file.path) exists and was not written by skein; choose another --out")
-    }
-}
