@@ -73,32 +73,26 @@ public final class TransformerModel: @unchecked Sendable {
     ///   (the model's `defaultPolicy` when nil). Use the same policy for a whole sequence.
     public func forward(_ tokens: [Int], cache: DenseKVCache, policy: AttentionPolicy? = nil,
                         logits rows: LogitRows = .all) throws -> [[Float]] {
-        try validate(tokens)
-        let policy = policy ?? defaultPolicy
-        for channel in policy.keyChannels where !cache.channels.contains(channel) {
-            guard cache.count == 0 else {
-                throw EngineError.invalidOption(name: "attention", reason: "\(policy) needs a cache made for it (makeCache(for:))")
-            }
-            cache.addChannel(channel)
+        try forward(batch: [BatchEntry(tokens: tokens, cache: cache, policy: policy ?? defaultPolicy, logits: rows)])[0]
+    }
+
+    /// Runs several sequences in one pass: their rows share every matrix product (the weights are
+    /// read once), and each attends over its own cache under its own policy. Returns each entry's
+    /// logits as `forward(_:cache:policy:logits:)` would.
+    public func forward(batch: [BatchEntry]) throws -> [[[Float]]] {
+        guard Set(batch.map { ObjectIdentifier($0.cache) }).count == batch.count else {
+            throw EngineError.invalidOption(name: "batch", reason: "each entry needs its own cache")
         }
         let c = configuration
-        let n = tokens.count, start = cache.nextPosition, firstSlot = cache.count
         let hidden = c.hiddenSize, hd = c.headDim
         let qDim = c.headCount * hd, kvDim = c.kvHeadCount * hd
-        let rope = try rotaryEmbedding(sequenceLength: start + n)
-        if let previous = cache.keyRope, previous.frequencies != rope.frequencies, cache.count > 0 {
-            // Length-dependent scalings changed their table: move the cached keys onto the new one.
-            cache.rerotateKeys(from: previous, to: rope)
+        var n = 0
+        let steps = try batch.map { entry in
+            defer { n += entry.tokens.count }
+            return try prepare(entry, firstRow: n)
         }
-        cache.keyRope = rope
-        cache.reserve(n)
-        let plans = PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
-                                          slots: SlotPositions(cache.positions + Array(start..<(start + n))), rope: rope)
-        // cos/sin per new token and key channel: (n, rotaryDim / 2) each.
-        let channels = cache.channels
-        let keyTables = channels.map { channel in (0..<n).map { rope.table(position: channel.keyPosition(start + $0)) } }
 
-        // Scratch, all row-major with one row per input token.
+        // Scratch, all row-major with one row per input token of every entry.
         var x = [Float](repeating: 0, count: n * hidden)            // (n, hidden) residual stream
         var h = [Float](repeating: 0, count: n * hidden)            // (n, hidden) normed input
         var q = [Float](repeating: 0, count: n * qDim)              // (n, heads * hd), before RoPE
@@ -108,8 +102,7 @@ public final class TransformerModel: @unchecked Sendable {
         var projected = [Float](repeating: 0, count: n * hidden)    // (n, hidden)
         var gate = [Float](repeating: 0, count: n * c.intermediateSize)  // (n, intermediate)
         var up = [Float](repeating: 0, count: n * c.intermediateSize)    // (n, intermediate)
-        for t in 0..<n {
-            let id = tokens[t]
+        for (t, id) in steps.flatMap(\.tokens).enumerated() {
             x.replaceSubrange((t * hidden)..<((t + 1) * hidden), with: weights.embedding.row(id))
         }
 
@@ -120,22 +113,15 @@ public final class TransformerModel: @unchecked Sendable {
             layer.v.apply(h, rows: n, bias: layer.vBias, into: &v)
             if let qNorm = layer.qNorm { Self.normHeads(&q, weight: qNorm, eps: c.rmsNormEps, headDim: hd) }
             if let kNorm = layer.kNorm { Self.normHeads(&k, weight: kNorm, eps: c.rmsNormEps, headDim: hd) }
-            // Write this chunk's keys (rotated for each channel) and values at slots firstSlot..<firstSlot+n.
-            for head in 0..<c.kvHeadCount {
-                let valueBase = cache.valueBase(layer: layerIndex, head: head)
-                for t in 0..<n {
-                    let slot = firstSlot + t
-                    for d in 0..<hd { valueBase[slot * hd + d] = v[t * kvDim + head * hd + d] }
-                    for (channelIndex, channel) in channels.enumerated() {
-                        let key = cache.keyBase(layer: layerIndex, head: head, channel: channel) + slot * hd
-                        for d in 0..<hd { key[d] = k[t * kvDim + head * hd + d] }
-                        let table = keyTables[channelIndex][t]
-                        rope.apply(key, cos: table.cos, sin: table.sin)
-                    }
-                }
+            for step in steps {
+                step.writeKeysAndValues(k, v, layer: layerIndex, kvDim: kvDim, headDim: hd)
+                let rows = step.rows
+                var out = [Float](repeating: 0, count: rows.count * qDim)
+                PolicyAttention.run(rawQueries: Array(q[(rows.lowerBound * qDim)..<(rows.upperBound * qDim)]),
+                                    plans: step.plans, cache: step.cache, layer: layerIndex,
+                                    configuration: c, rope: step.rope, into: &out)
+                attention.replaceSubrange((rows.lowerBound * qDim)..<(rows.upperBound * qDim), with: out)
             }
-            PolicyAttention.run(rawQueries: q, plans: plans, cache: cache, layer: layerIndex,
-                                configuration: c, rope: rope, into: &attention)
             layer.o.apply(attention, rows: n, bias: nil, into: &projected)
             for i in 0..<(n * hidden) { x[i] += projected[i] }
 
@@ -148,22 +134,56 @@ public final class TransformerModel: @unchecked Sendable {
             layer.down.apply(gate, rows: n, bias: nil, into: &projected)
             for i in 0..<(n * hidden) { x[i] += projected[i] }
         }
-        cache.commit(n)
-        cache.evict(for: policy)
-        return logits(from: x, rows: n, which: rows)
+        for step in steps {
+            step.cache.commit(step.tokens.count)
+            step.cache.evict(for: step.policy)
+        }
+        // Final norm and LM head over just the rows that want logits.
+        let wanted = steps.map { $0.logits == .last ? [$0.rows.upperBound - 1] : Array($0.rows) }
+        let all = logits(from: x, rows: wanted.flatMap { $0 })
+        var next = 0
+        return wanted.map { rows in
+            defer { next += rows.count }
+            return Array(all[next..<(next + rows.count)])
+        }
     }
 
-    /// Final norm and LM head for the requested rows of the residual stream `x` (n, hidden).
-    func logits(from x: [Float], rows n: Int, which: LogitRows) -> [[Float]] {
+    /// Checks an entry and gets its cache ready: key channels, RoPE table, room, attention plans.
+    private func prepare(_ entry: BatchEntry, firstRow: Int) throws -> BatchStep {
+        try validate(entry.tokens)
+        let cache = entry.cache, policy = entry.policy, n = entry.tokens.count
+        for channel in policy.keyChannels where !cache.channels.contains(channel) {
+            guard cache.count == 0 else {
+                throw EngineError.invalidOption(name: "attention", reason: "\(policy) needs a cache made for it (makeCache(for:))")
+            }
+            cache.addChannel(channel)
+        }
+        let start = cache.nextPosition
+        let rope = try rotaryEmbedding(sequenceLength: start + n)
+        if let previous = cache.keyRope, previous.frequencies != rope.frequencies, cache.count > 0 {
+            // Length-dependent scalings changed their table: move the cached keys onto the new one.
+            cache.rerotateKeys(from: previous, to: rope)
+        }
+        cache.keyRope = rope
+        cache.reserve(n)
+        let plans = PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
+                                          slots: SlotPositions(cache.positions + Array(start..<(start + n))), rope: rope)
+        let keyTables = cache.channels.map { channel in (0..<n).map { rope.table(position: channel.keyPosition(start + $0)) } }
+        return BatchStep(entry: entry, firstRow: firstRow, firstSlot: cache.count, rope: rope, plans: plans, keyTables: keyTables)
+    }
+
+    /// Final norm and LM head for the given rows of the residual stream `x` (n, hidden).
+    func logits(from x: [Float], rows: [Int]) -> [[Float]] {
         let c = configuration, hidden = c.hiddenSize
-        let first = which == .last ? n - 1 : 0
-        let count = n - first
-        let tail = Array(x[(first * hidden)...])
-        var normed = [Float](repeating: 0, count: count * hidden)
-        Self.normRows(tail, weight: weights.finalNorm, eps: c.rmsNormEps, rows: count, width: hidden, into: &normed)
-        var out = [Float](repeating: 0, count: count * c.vocabSize)
-        (weights.lmHead ?? weights.embedding).apply(normed, rows: count, bias: nil, into: &out)
-        return (0..<count).map { Array(out[($0 * c.vocabSize)..<(($0 + 1) * c.vocabSize)]) }
+        var picked = [Float](repeating: 0, count: rows.count * hidden)
+        for (i, row) in rows.enumerated() {
+            picked.replaceSubrange((i * hidden)..<((i + 1) * hidden), with: x[(row * hidden)..<((row + 1) * hidden)])
+        }
+        var normed = [Float](repeating: 0, count: rows.count * hidden)
+        Self.normRows(picked, weight: weights.finalNorm, eps: c.rmsNormEps, rows: rows.count, width: hidden, into: &normed)
+        var out = [Float](repeating: 0, count: rows.count * c.vocabSize)
+        (weights.lmHead ?? weights.embedding).apply(normed, rows: rows.count, bias: nil, into: &out)
+        return (0..<rows.count).map { Array(out[($0 * c.vocabSize)..<(($0 + 1) * c.vocabSize)]) }
     }
 
     // MARK: - Small helpers over whole row blocks
