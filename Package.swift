@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(name: "SkeinKernels", cSettings: [.unsafeFlags(["-O3"])]),
@@ -27,12 +28,16 @@ let package = Package(
         .target(name: "SkeinTokenizers", swiftSettings: optimize),
         .target(name: "SkeinEngine", dependencies: ["SkeinTensor", "SkeinFormats", "SkeinTokenizers"], swiftSettings: optimize),
         .target(name: "SkeinEval", dependencies: ["SkeinEngine", "SkeinTokenizers"], swiftSettings: optimize),
+        .target(
+            name: "SkeinServer",
+            dependencies: ["SkeinEngine", "SkeinFormats", "SkeinTokenizers", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: optimize),
         // The shipped demo model (tools/train_demo_model.py), copied next to the executable.
         .target(name: "SkeinDemoModel", resources: [.copy("Resources/skein-demo")]),
         .executableTarget(
             name: "skein",
             dependencies: [
-                "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinEval", "SkeinDemoModel",
+                "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinEval", "SkeinDemoModel", "SkeinServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize),
@@ -41,6 +46,7 @@ let package = Package(
         .testTarget(name: "SkeinTokenizersTests", dependencies: ["SkeinTokenizers"]),
         .testTarget(name: "SkeinEngineTests", dependencies: ["SkeinEngine", "SkeinFormats"]),
         .testTarget(name: "SkeinEvalTests", dependencies: ["SkeinEval", "SkeinDemoModel"]),
+        .testTarget(name: "SkeinServerTests", dependencies: ["SkeinServer", "SkeinDemoModel"]),
     ],
     // Kernels share raw buffers across worker threads; Swift 5 mode keeps that readable.
     swiftLanguageModes: [.v5]

@@ -19,7 +19,7 @@ public final class DenseKVCache {
     /// Slots a policy may drop before the cache compacts them (compacting every step would cost
     /// as much as attention itself). Memory stays bounded by the policy's budget plus this.
     public var evictionBatch = 64
-    private var buffers: [KeyChannel?: [UnsafeMutablePointer<Float>]] = [:]  // nil key = values; per layer
+    var buffers: [KeyChannel?: [UnsafeMutablePointer<Float>]] = [:]  // nil key = values; per layer
 
     public init(layerCount: Int, kvHeadCount: Int, headDim: Int, initialCapacity: Int = 256, channels: [KeyChannel] = []) {
         self.layerCount = layerCount

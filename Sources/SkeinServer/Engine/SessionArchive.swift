@@ -1,0 +1,95 @@
+import Foundation
+import SkeinEngine
+
+/// A session on disk: magic, a JSON header (id, policy, tokens), the KV cache archive, checksum.
+enum SessionArchive {
+    private static let magic = Data("SKEINSES1\n".utf8)
+
+    private struct Header: Codable {
+        var id: String
+        var attention: String
+        var rope: String
+        var tokens: [Int]
+        var hasCache: Bool
+    }
+
+    static func encode(_ session: SessionStore.Session) -> Data {
+        let header = Header(id: session.id, attention: session.attention, rope: session.rope,
+                            tokens: session.tokens, hasCache: session.cache != nil)
+        let headerBytes = try! JSONEncoder().encode(header)
+        var data = magic
+        data.append(littleEndian: UInt64(headerBytes.count))
+        data.append(headerBytes)
+        if let cache = session.cache { data.append(cache.archived()) }
+        data.append(littleEndian: checksum(data))
+        return data
+    }
+
+    static func decode(_ data: Data, host: ModelHost, source: String) throws -> SessionStore.Session {
+        struct Corrupt: Error, CustomStringConvertible { var description: String }
+        guard data.count >= magic.count + 16, data.prefix(magic.count) == magic else { throw Corrupt(description: "\(source): not a Skein session file") }
+        let body = data.prefix(data.count - 8)
+        guard data.suffix(8).littleEndianUInt64 == checksum(body) else {
+            throw Corrupt(description: "\(source): checksum mismatch (torn or corrupted)")
+        }
+        let headerLength = Int(data.dropFirst(magic.count).prefix(8).littleEndianUInt64)
+        let headerStart = data.startIndex + magic.count + 8
+        guard headerLength >= 0, headerStart + headerLength <= body.endIndex else { throw Corrupt(description: "\(source): header out of range") }
+        let header = try JSONDecoder().decode(Header.self, from: data[headerStart..<(headerStart + headerLength)])
+        var session = SessionStore.Session(id: header.id, attention: header.attention, rope: header.rope, tokens: header.tokens)
+        if header.hasCache {
+            let model = try host.resolve(attention: header.attention, rope: header.rope).model
+            session.cache = try DenseKVCache.unarchive(Data(body[(headerStart + headerLength)...]), for: model, source: source)
+        }
+        return session
+    }
+
+    static func checksum(_ data: Data) -> UInt64 { FNV1a.hash(data) }
+}
+
+/// Writes a file so that readers see the old content or the new, never a mix: a temporary
+/// sibling, fsync, rename over the target, fsync of the folder.
+enum AtomicFile {
+    static func write(_ data: Data, to url: URL) throws {
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw POSIXFailure(call: "open", path: temporary.path) }
+        var ok = data.withUnsafeBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(temporary.path, url.path) == 0 else {
+            unlink(temporary.path)
+            throw POSIXFailure(call: "write/rename", path: url.path)
+        }
+        let dirFD = open(folder.path, O_RDONLY)
+        if dirFD >= 0 { fsync(dirFD); close(dirFD) }
+    }
+}
+
+struct POSIXFailure: Error, CustomStringConvertible {
+    var call: String
+    var path: String
+    var code = errno
+    var description: String { "\(call) \(path): \(String(cString: strerror(code)))" }
+}
+
+extension Data {
+    mutating func append(littleEndian value: UInt64) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+
+    var littleEndianUInt64: UInt64 {
+        var value: UInt64 = 0
+        for (i, byte) in prefix(8).enumerated() { value |= UInt64(byte) << (8 * i) }
+        return value
+    }
+}

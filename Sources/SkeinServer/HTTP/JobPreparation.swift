@@ -1,0 +1,91 @@
+import Foundation
+import SkeinEngine
+import SkeinTokenizers
+
+/// Turns a decoded request into a `JobSpec`: checks every parameter, tokenizes, resolves the
+/// long-context policy, checks the context limit and checks out the session.
+struct JobPreparation {
+    let host: ModelHost
+    let configuration: ServerConfiguration
+    let sessions: SessionStore
+
+    /// The spec, the stop strings, and the session taken for it (to be returned if the job never starts).
+    func prepare(prompt: [Int], common p: CommonParameters, topLogprobs: Int?) throws -> (JobSpec, [String], SessionStore.Session?) {
+        if let n = p.n, n != 1 { throw APIError.badRequest("only n=1 is supported", param: "n") }
+        let maxTokens = p.maxCompletionTokens ?? p.maxTokens ?? configuration.defaultMaxTokens
+        guard maxTokens >= 1 else { throw APIError.badRequest("max_tokens must be at least 1, got \(maxTokens)", param: "max_tokens") }
+        let temperature = p.temperature ?? 1
+        guard temperature.isFinite, (0...2).contains(temperature) else {
+            throw APIError.badRequest("temperature must be between 0 and 2, got \(temperature)", param: "temperature")
+        }
+        if let topP = p.topP, !(topP > 0 && topP <= 1) {
+            throw APIError.badRequest("top_p must be in (0, 1], got \(topP)", param: "top_p")
+        }
+        if let k = topLogprobs, !(0...20).contains(k) {
+            throw APIError.badRequest("top_logprobs must be between 0 and 20, got \(k)", param: "top_logprobs")
+        }
+        let stops = p.stop?.values ?? []
+        guard stops.count <= 4, stops.allSatisfy({ !$0.isEmpty }) else {
+            throw APIError.badRequest("stop takes up to 4 non-empty strings", param: "stop")
+        }
+        guard !prompt.isEmpty else { throw APIError.badRequest("the prompt is empty", param: "prompt") }
+        let vocabulary = host.base.configuration.vocabSize
+        if let bad = prompt.first(where: { $0 < 0 || $0 >= vocabulary }) {
+            throw APIError.badRequest("token id \(bad) is outside the vocabulary (0..<\(vocabulary))", param: "prompt")
+        }
+        guard prompt.count + maxTokens <= configuration.maxContext else {
+            throw APIError.badRequest(
+                "this request needs \(prompt.count + maxTokens) tokens (\(prompt.count) in the prompt + \(maxTokens) to generate), "
+                + "more than the server's context limit of \(configuration.maxContext) (--max-context)",
+                param: "messages", code: "context_length_exceeded")
+        }
+
+        var session: SessionStore.Session?
+        var attention = p.skein?.attention ?? configuration.defaultAttention
+        var rope = p.skein?.rope ?? configuration.defaultRope
+        if let id = p.session {
+            let taken = try sessions.checkout(id)
+            let conflict = (p.skein?.attention).map { $0 != taken.attention } == true || (p.skein?.rope).map { $0 != taken.rope } == true
+            guard !conflict else {
+                sessions.checkin(id, tokens: nil, cache: nil)
+                throw APIError.badRequest("session '\(id)' was created with attention '\(taken.attention)' and rope '\(taken.rope)'; "
+                                          + "a request in it cannot change them", param: "skein", code: "session_policy_mismatch")
+            }
+            attention = taken.attention
+            rope = taken.rope
+            session = taken
+        }
+        do {
+            let (model, policy) = try host.resolve(attention: attention, rope: rope)
+            let seed = p.seed.map { UInt64(bitPattern: Int64($0)) } ?? UInt64.random(in: 0...UInt64.max)
+            let sampling = SamplingParameters(temperature: Float(temperature), topP: p.topP.map(Float.init), seed: seed)
+            let spec = JobSpec(promptTokens: prompt, maxTokens: maxTokens, sampling: sampling, stopTokens: host.stopTokens,
+                               topLogprobs: topLogprobs, model: model, policy: policy, attention: attention, rope: rope,
+                               session: session?.id)
+            return (spec, stops, session)
+        } catch {
+            if let id = session?.id { sessions.checkin(id, tokens: nil, cache: nil) }
+            let param = "\(error)".hasPrefix("rope") ? "skein.rope" : "skein.attention"
+            throw APIError.badRequest("\(error)", param: param, code: "invalid_policy")
+        }
+    }
+
+    /// Prompt tokens of a chat request through the model's chat template.
+    func chatPrompt(_ messages: [ChatMessage]) throws -> [Int] {
+        guard !messages.isEmpty else { throw APIError.badRequest("messages must not be empty", param: "messages") }
+        let values: [TemplateValue] = messages.map { ["role": .string($0.role), "content": .string($0.content)] }
+        do {
+            return try host.tokenizer.encodeChat(values)
+        } catch {
+            throw APIError.badRequest("the chat template rejected the messages: \(error)", param: "messages")
+        }
+    }
+
+    /// Prompt tokens of a completion request.
+    func completionPrompt(_ prompt: CompletionRequest.Prompt) -> [Int] {
+        switch prompt {
+        case .text(let text): host.tokenizer.encode(text)
+        case .tokens(let ids): ids
+        }
+    }
+}

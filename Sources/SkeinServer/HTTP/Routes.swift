@@ -1,0 +1,124 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The endpoints: OpenAI's completions, chat completions and models, plus health, metrics and sessions.
+struct Routes: Sendable {
+    let server: SkeinServer
+
+    private var preparation: JobPreparation {
+        JobPreparation(host: server.host, configuration: server.configuration, sessions: server.sessions)
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/health") { _, _ in try json(["status": "ok"]) }
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: server.metrics.render())))
+        }
+        router.get("/v1/models") { _, _ in
+            try json(ModelList(data: [.init(id: server.configuration.modelID, created: Int(Date().timeIntervalSince1970))]))
+        }
+        router.post("/v1/chat/completions") { request, _ in
+            let body = try await decode(ChatCompletionRequest.self, from: request)
+            let prompt = try preparation.chatPrompt(body.messages)
+            let wantsLogprobs = body.logprobs == true
+            return try await run(kind: .chat, prompt: prompt, common: body.common,
+                                 topLogprobs: wantsLogprobs ? (body.topLogprobs ?? 0) : nil)
+        }
+        router.post("/v1/completions") { request, _ in
+            let body = try await decode(CompletionRequest.self, from: request)
+            return try await run(kind: .text, prompt: preparation.completionPrompt(body.prompt), common: body.common,
+                                 topLogprobs: body.logprobs)
+        }
+        registerSessions(on: router)
+    }
+
+    private func registerSessions(on router: Router<BasicRequestContext>) {
+        struct Create: Decodable { var id: String?; var skein: SkeinExtension? }
+        router.post("/v1/sessions") { request, _ in
+            let body = try await decode(Create.self, from: request)
+            let attention = body.skein?.attention ?? server.configuration.defaultAttention
+            let rope = body.skein?.rope ?? server.configuration.defaultRope
+            do {
+                _ = try server.host.resolve(attention: attention, rope: rope)
+            } catch {
+                throw APIError.badRequest("\(error)", param: "skein", code: "invalid_policy")
+            }
+            let session = try server.sessions.create(id: body.id, attention: attention, rope: rope)
+            return try json(SessionInfo(session), status: .created)
+        }
+        router.get("/v1/sessions") { _, _ in try json(["object": AnyEncodable("list"), "data": AnyEncodable(server.sessions.list())]) }
+        router.get("/v1/sessions/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            let session = try server.sessions.checkout(id)
+            server.sessions.checkin(id, tokens: nil, cache: nil)
+            return try json(SessionInfo(session))
+        }
+        router.delete("/v1/sessions/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            try server.sessions.delete(id)
+            return try json(["id": AnyEncodable(id), "object": AnyEncodable("session.deleted"), "deleted": AnyEncodable(true)])
+        }
+    }
+
+    private func run(kind: CompletionHandler.Kind, prompt: [Int], common: CommonParameters, topLogprobs: Int?) async throws -> Response {
+        let (spec, stops, session) = try preparation.prepare(prompt: prompt, common: common, topLogprobs: topLogprobs)
+        let job: InferenceJob, events: AsyncStream<JobEvent>
+        do {
+            (job, events) = try server.scheduler.submit(spec, session: session)
+        } catch {
+            if let id = session?.id { server.sessions.checkin(id, tokens: nil, cache: nil) }
+            throw error
+        }
+        let handler = CompletionHandler(kind: kind, host: server.host, modelName: common.model ?? server.configuration.modelID,
+                                        stops: stops, includeUsageInStream: common.streamOptions?.includeUsage == true)
+        return common.stream == true ? handler.stream(job: job, events: events) : try await handler.respond(job: job, events: events)
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: server.configuration.maxBodyBytes)
+        } catch {
+            throw APIError(.contentTooLarge, "the request body is larger than \(server.configuration.maxBodyBytes) bytes (--max-body)",
+                           code: "body_too_large")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError.decoding(error)
+        }
+    }
+}
+
+/// A session as `/v1/sessions` reports it.
+struct SessionInfo: Encodable {
+    var id: String
+    var object = "session"
+    var attention: String
+    var rope: String
+    var tokens: Int
+
+    init(_ session: SessionStore.Session) {
+        id = session.id
+        attention = session.attention
+        rope = session.rope
+        tokens = session.tokens.count
+    }
+}
+
+/// Any encodable value, for small ad-hoc JSON objects.
+struct AnyEncodable: Encodable {
+    let encodeValue: (Encoder) throws -> Void
+    init(_ value: some Encodable) { encodeValue = value.encode }
+    func encode(to encoder: Encoder) throws { try encodeValue(encoder) }
+}
+
+func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    var headers = HTTPFields()
+    headers[.contentType] = "application/json"
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(value))))
+}

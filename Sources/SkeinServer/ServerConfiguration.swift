@@ -1,0 +1,33 @@
+import Foundation
+
+/// What `skein serve` was started with: where to listen, limits, and long-context defaults.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// When set, every request must carry `Authorization: Bearer <apiKey>`.
+    public var apiKey: String?
+    /// The model id `/v1/models` lists (requests may name it or anything else; one model is served).
+    public var modelID = "skein"
+    /// Default `--attention` and `--rope` for requests that do not set `"skein": {...}`.
+    public var defaultAttention = "full"
+    public var defaultRope = "config"
+    /// Requests queued or running at once; one more is answered 429.
+    public var maxQueue = 16
+    /// Sequences decoded together in one forward pass.
+    public var maxBatch = 8
+    /// Prompt tokens prefilled per scheduler step (keeps other streams moving during a long prefill).
+    public var prefillChunk = 256
+    /// Prompt plus completion tokens allowed per request.
+    public var maxContext = 131_072
+    /// Largest request body, in bytes.
+    public var maxBodyBytes = 8 << 20
+    /// `max_tokens` when a request does not say.
+    public var defaultMaxTokens = 256
+    /// Prompts kept in the prefix cache (0 turns it off), and the shortest prompt worth keeping.
+    public var prefixCacheEntries = 4
+    public var prefixCacheMinimumTokens = 32
+    /// Where sessions are saved; nil keeps them in memory only.
+    public var sessionsDirectory: URL?
+
+    public init() {}
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import SkeinServer
+
+/// `skein serve`: the OpenAI-compatible HTTP server.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the model over an OpenAI-compatible HTTP API (chat/completions, completions, models, sessions).",
+        discussion: """
+        Per request, "skein": {"attention": "...", "rope": "..."} picks the long-context policy; --attention and --rope set
+        the defaults. "session": "ID" keeps a conversation's KV cache across requests (create it with POST /v1/sessions);
+        with --sessions DIR sessions are saved after every request and survive restarts. SIGTERM or SIGINT stops taking
+        connections and lets running requests finish.
+        """)
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var policyOptions: PolicyOptions
+
+    @Option(help: "Address to listen on (localhost by default; 0.0.0.0 exposes the server to the network).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one and prints it).")
+    var port = 8080
+
+    @Option(help: "Require 'Authorization: Bearer KEY' on every route but /health.")
+    var apiKey: String?
+
+    @Option(help: "The model id /v1/models reports.")
+    var modelId = "skein"
+
+    @Option(help: "A folder for sessions; without it sessions live in memory only.")
+    var sessions: String?
+
+    @Option(help: "Requests queued or running at once; more are answered 429.")
+    var maxQueue = 16
+
+    @Option(help: "Requests decoded together in one forward pass.")
+    var maxBatch = 8
+
+    @Option(help: "Prompt plus completion tokens allowed per request.")
+    var maxContext = 131_072
+
+    @Option(help: "Largest request body in bytes.")
+    var maxBody = 8 << 20
+
+    @Option(help: "max_tokens for requests that do not set it.")
+    var defaultMaxTokens = 256
+
+    @Option(help: "Prompts kept in the prefix cache (0 turns it off).")
+    var prefixCache = 4
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
+        for (name, value) in [("--max-queue", maxQueue), ("--max-batch", maxBatch), ("--max-context", maxContext),
+                              ("--max-body", maxBody), ("--default-max-tokens", defaultMaxTokens)] where value < 1 {
+            throw ValidationError("\(name) must be >= 1, got \(value)")
+        }
+        guard prefixCache >= 0 else { throw ValidationError("--prefix-cache must be >= 0") }
+        if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty") }
+    }
+
+    func run() async throws {
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.apiKey = apiKey
+        configuration.modelID = modelId
+        configuration.defaultAttention = policyOptions.attention
+        configuration.defaultRope = policyOptions.rope
+        configuration.maxQueue = maxQueue
+        configuration.maxBatch = maxBatch
+        configuration.maxContext = maxContext
+        configuration.maxBodyBytes = maxBody
+        configuration.defaultMaxTokens = defaultMaxTokens
+        configuration.prefixCacheEntries = prefixCache
+        configuration.sessionsDirectory = sessions.map { URL(fileURLWithPath: $0) }
+        let folder = try modelOptions.resolvedURL()
+        let server: SkeinServer
+        do {
+            server = try SkeinServer(host: try ModelHost(folder: folder), configuration: configuration)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let host = self.host
+        try await server.run { port in
+            print("skein serve: listening on http://\(host):\(port) (model \(folder.lastPathComponent))")
+            fflush(stdout)
+        }
+    }
+}
