@@ -141,15 +141,11 @@ AVX2 static void linear_avx2(const float *x, size_t rows, size_t in, const void 
         }
         for (; t < rows; t++) {
             const float *xt = x + t * in;
-            __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-            size_t i = 0;
-            for (; i + 16 <= tail; i += 16) {
-                s0 = _mm256_fmadd_ps(load8(w, type, base + i), _mm256_loadu_ps(xt + i), s0);
-                s1 = _mm256_fmadd_ps(load8(w, type, base + i + 8), _mm256_loadu_ps(xt + i + 8), s1);
-            }
-            for (; i < tail; i += 8) s0 = _mm256_fmadd_ps(load8(w, type, base + i), _mm256_loadu_ps(xt + i), s0);
-            float r = hsum256(_mm256_add_ps(s0, s1));
-            for (i = tail; i < in; i++) r += weight_at(w, type, base + i) * xt[i];
+            // The same order of operations as the four-row block (batch-invariant decoding).
+            __m256 s0 = _mm256_setzero_ps();
+            for (size_t i = 0; i < tail; i += 8) s0 = _mm256_fmadd_ps(load8(w, type, base + i), _mm256_loadu_ps(xt + i), s0);
+            float r = hsum256(s0);
+            for (size_t i = tail; i < in; i++) r += weight_at(w, type, base + i) * xt[i];
             y[t * out + o] = r + b;
         }
     }
@@ -221,15 +217,12 @@ AVX512 static void linear_avx512(const float *x, size_t rows, size_t in, const v
         }
         for (; t < rows; t++) {
             const float *xt = x + t * in;
-            __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-            size_t i = 0;
-            for (; i + 32 <= tail; i += 32) {
-                s0 = _mm512_fmadd_ps(load16(w, type, base + i), _mm512_loadu_ps(xt + i), s0);
-                s1 = _mm512_fmadd_ps(load16(w, type, base + i + 16), _mm512_loadu_ps(xt + i + 16), s1);
-            }
-            for (; i < tail; i += 16) s0 = _mm512_fmadd_ps(load16(w, type, base + i), _mm512_loadu_ps(xt + i), s0);
-            float r = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
-            for (i = tail; i < in; i++) r += weight_at(w, type, base + i) * xt[i];
+            // The same order of operations as the four-row block: a row's result does not
+            // depend on which other rows share the call (batch-invariant decoding).
+            __m512 s0 = _mm512_setzero_ps();
+            for (size_t i = 0; i < tail; i += 16) s0 = _mm512_fmadd_ps(load16(w, type, base + i), _mm512_loadu_ps(xt + i), s0);
+            float r = _mm512_reduce_add_ps(s0);
+            for (size_t i = tail; i < in; i++) r += weight_at(w, type, base + i) * xt[i];
             y[t * out + o] = r + b;
         }
     }

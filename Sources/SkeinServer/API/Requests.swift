@@ -53,7 +53,10 @@ public struct CommonParameters: Decodable, Sendable {
     public var skein: SkeinExtension?
     public var session: String?
 
-    public struct StreamOptions: Decodable, Sendable { public var includeUsage: Bool? }
+    public struct StreamOptions: Decodable, Sendable {
+        public var includeUsage: Bool?
+        enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
+    }
 
     enum CodingKeys: String, CodingKey {
         case model, temperature, seed, stop, stream, n, skein, session

@@ -12,10 +12,13 @@ struct GuardedResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         let path = request.uri.path
         let route = Self.knownRoutes.contains(path) ? path : (path.hasPrefix("/v1/sessions/") ? "/v1/sessions/{id}" : "other")
-        let response: Response
+        var response: Response
         do {
             try authorize(request)
             response = try await inner.respond(to: request, context: context)
+            if response.status == .notFound, response.headers[.contentType] == nil {
+                response = Self.translate(HTTPError(.notFound)).jsonResponse()   // the router's bare "no route"
+            }
         } catch let error as APIError {
             response = error.jsonResponse()
         } catch let error as HTTPError {
