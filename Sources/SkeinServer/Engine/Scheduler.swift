@@ -87,12 +87,13 @@ public final class Scheduler: @unchecked Sendable {
             while active.count < configuration.maxBatch, !waiting.isEmpty { active.append(waiting.removeFirst()) }
             activeCount = active.count
             condition.unlock()
-            metrics.setLoad(waiting: load.waiting, active: active.count,
-                            kvBytes: active.reduce(0) { $0 + ($1.cache?.byteCount ?? 0) } + prefixCache.byteCount + sessions.byteCount)
             step()
             condition.lock()
             activeCount = active.count
+            let waitingCount = waiting.count
             condition.unlock()
+            metrics.setLoad(waiting: waitingCount, active: active.count,
+                            kvBytes: active.reduce(0) { $0 + ($1.cache?.byteCount ?? 0) } + prefixCache.byteCount + sessions.byteCount)
         }
     }
 
