@@ -23,12 +23,12 @@ public enum AnalysisError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Throws unless `value` is in (0, 1).
-    static func checkEpsilon(_ value: Double, name: String = "eps") throws {
+    public static func checkEpsilon(_ value: Double, name: String = "eps") throws {
         guard value > 0, value < 1 else { throw AnalysisError.invalidEpsilon(name: name, value: value) }
     }
 
     /// Throws unless every length is at least 2.
-    static func checkLengths(_ lengths: [Int]) throws {
+    public static func checkLengths(_ lengths: [Int]) throws {
         guard !lengths.isEmpty else { throw AnalysisError.invalidParameter(name: "lengths", reason: "give at least one length") }
         for n in lengths where n < 2 {
             throw AnalysisError.invalidParameter(name: "lengths", reason: "every length must be at least 2, got \(n)")
