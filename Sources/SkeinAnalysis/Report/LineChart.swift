@@ -115,6 +115,11 @@ private struct Axis {
     func ticks() -> [Double] {
         if log {
             let first = Int(low.rounded(.up)), last = Int(high.rounded(.down))
+            if high - low < 2 {
+                // Under two decades: 1, 2 and 5 times each power of ten.
+                let candidates = (Int(low.rounded(.down))...Int(high.rounded(.up))).flatMap { e in [1.0, 2, 5].map { $0 * pow(10, Double(e)) } }
+                return candidates.filter { Foundation.log10($0) >= low - 1e-9 && Foundation.log10($0) <= high + 1e-9 }
+            }
             guard first <= last else { return [pow(10, low), pow(10, high)] }
             let step = max(1, (last - first + 1) / 6)
             return stride(from: first, through: last, by: step).map { pow(10, Double($0)) }
