@@ -11,7 +11,24 @@ struct AnalyzeCommand: ParsableCommand {
         abstract: "Diagnose length extrapolation: KIND.json, SVG charts and a section of report.html in --out.",
         discussion: AnalysisKind.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "\n"),
         subcommands: [AnalyzeAttentionCommand.self, AnalyzeReceptiveFieldCommand.self, AnalyzeRopeCommand.self,
-                      AnalyzePositionsCommand.self, AnalyzeProbeCommand.self])
+                      AnalyzePositionsCommand.self, AnalyzeProbeCommand.self, AnalyzeUnknownCommand.self],
+        defaultSubcommand: AnalyzeUnknownCommand.self)
+}
+
+/// Catches `skein analyze` with a missing or unknown KIND and names the valid ones.
+struct AnalyzeUnknownCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unknown-kind", shouldDisplay: false)
+
+    @Argument(parsing: .captureForPassthrough)
+    var arguments: [String] = []
+
+    func run() throws {
+        let valid = AnalysisKind.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let kind = arguments.first, !kind.hasPrefix("-") else {
+            throw ValidationError("give the analysis KIND: skein analyze KIND [options]; KIND is one of \(valid)")
+        }
+        throw ValidationError("unknown analysis '\(kind)'; KIND is one of \(valid)")
+    }
 }
 
 /// `skein analyze attention`: entropy, max logit, sink and local shares vs position and length.
@@ -83,7 +100,7 @@ struct AnalyzeReceptiveFieldCommand: ParsableCommand {
     var erfTolerance: Double = 0.05
 
     @Option(help: "Tokens scored per window for the ERF.")
-    var tokens: Int = 64
+    var tokens: Int = 128
 
     @Flag(help: "Skip the model's ERF (theoretical fields only).")
     var noErf = false
