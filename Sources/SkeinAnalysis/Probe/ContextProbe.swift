@@ -25,6 +25,9 @@ public struct ContextProbe: Codable, Sendable {
     public var medianEffectiveContext: Double
     /// How many targets have each window as effective context: (window).
     public var effectiveContextHistogram: [Int]
+    /// A looser reading: the smallest window already within `tolerance` of full context, even if a
+    /// larger one strays again; its median over the targets.
+    public var medianFirstWithinTolerance: Double
 
     /// Probes `targetCount` tokens starting at position max(windows) of `tokens`.
     /// - Parameter progress: (forward passes done, total).
@@ -63,13 +66,14 @@ public struct ContextProbe: Codable, Sendable {
         }
         let effective = logProbabilities.map { row in effectiveWindow(row, windows: windows, tolerance: tolerance) }
         let meanNLL = windows.indices.map { w in -logProbabilities.map { $0[w] }.reduce(0, +) / Double(targetCount) }
-        let sorted = effective.sorted()
-        let median = sorted.count % 2 == 1 ? Double(sorted[sorted.count / 2])
-            : Double(sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        let firstWithin = logProbabilities.map { row in
+            windows[row.firstIndex { abs($0 - row[row.count - 1]) <= tolerance } ?? (windows.count - 1)]
+        }
         return ContextProbe(windows: windows, targets: targets, logProbabilities: logProbabilities, tolerance: tolerance,
                             effectiveContext: effective, meanNegativeLogLikelihood: meanNLL, perplexity: meanNLL.map { exp($0) },
-                            medianEffectiveContext: median,
-                            effectiveContextHistogram: windows.map { w in effective.filter { $0 == w }.count })
+                            medianEffectiveContext: median(effective),
+                            effectiveContextHistogram: windows.map { w in effective.filter { $0 == w }.count },
+                            medianFirstWithinTolerance: median(firstWithin))
     }
 
     /// The smallest window from which every larger window is within `tolerance` of the last one.
@@ -78,6 +82,11 @@ public struct ContextProbe: Codable, Sendable {
         var index = row.count - 1
         while index > 0 && abs(row[index - 1] - full) <= tolerance { index -= 1 }
         return windows[index]
+    }
+
+    static func median(_ values: [Int]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? Double(sorted[sorted.count / 2]) : Double(sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// log softmax(logits)[token], computed in f64.
