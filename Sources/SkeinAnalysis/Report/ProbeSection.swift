@@ -6,6 +6,7 @@ extension ContextProbe {
         var perplexityChart = LineChart(title: "Perplexity with only the previous w tokens visible", xLabel: "window w (tokens)",
                                         yLabel: "perplexity", series: [LineChart.Series(model, zip(windows, perplexity).map { (x: Double($0), y: $1) })])
         perplexityChart.logX = true
+        perplexityChart.logY = true
         perplexityChart.verticalMarkers = [(medianEffectiveContext, "median effective context")]
         var histogramChart = LineChart(title: "Effective context per token (share of tokens)", xLabel: "effective context (tokens)",
                                        yLabel: "share of tokens",
