@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SkeinFormats", targets: ["SkeinFormats"]),
         .library(name: "SkeinTokenizers", targets: ["SkeinTokenizers"]),
         .library(name: "SkeinEval", targets: ["SkeinEval"]),
+        .library(name: "SkeinAnalysis", targets: ["SkeinAnalysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,12 +33,14 @@ let package = Package(
             name: "SkeinServer",
             dependencies: ["SkeinEngine", "SkeinFormats", "SkeinTokenizers", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: optimize),
+        // Diagnoses of length failure: attention statistics, receptive fields, RoPE dimensions, probing.
+        .target(name: "SkeinAnalysis", dependencies: ["SkeinEngine", "SkeinEval"], swiftSettings: optimize),
         // The shipped demo model (tools/train_demo_model.py), copied next to the executable.
         .target(name: "SkeinDemoModel", resources: [.copy("Resources/skein-demo")]),
         .executableTarget(
             name: "skein",
             dependencies: [
-                "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinEval", "SkeinDemoModel", "SkeinServer",
+                "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinEval", "SkeinAnalysis", "SkeinDemoModel", "SkeinServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize),
@@ -47,6 +50,7 @@ let package = Package(
         .testTarget(name: "SkeinEngineTests", dependencies: ["SkeinEngine", "SkeinFormats"]),
         .testTarget(name: "SkeinEvalTests", dependencies: ["SkeinEval", "SkeinDemoModel"]),
         .testTarget(name: "SkeinServerTests", dependencies: ["SkeinServer", "SkeinDemoModel"]),
+        .testTarget(name: "SkeinAnalysisTests", dependencies: ["SkeinAnalysis", "SkeinEngine", "SkeinFormats"]),
     ],
     // Kernels share raw buffers across worker threads; Swift 5 mode keeps that readable.
     swiftLanguageModes: [.v5]

@@ -75,7 +75,8 @@ public enum HTMLReport {
         return svg + "</svg>"
     }
 
-    static func escape(_ text: String) -> String {
+    /// The text with &, <, > and " escaped for HTML and SVG.
+    public static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
