@@ -9,7 +9,7 @@ public final class DenseKVCache {
     public let kvHeadCount: Int
     public let headDim: Int
     /// Slots in use (the same for every layer once a forward pass completes).
-    public private(set) var count: Int = 0
+    public internal(set) var count: Int = 0
     public private(set) var capacity: Int
     /// The position of each slot's token, ascending: (count).
     public private(set) var positions: [Int] = []
@@ -104,6 +104,25 @@ public final class DenseKVCache {
         }
         positions = keep.map { positions[$0] }
         count = keep.count
+    }
+
+    /// The per-head memory of a score-aware policy (nil for position-based policies).
+    public internal(set) var memory: KVMemoryState?
+
+    /// Moves one (layer, kv head)'s `entries` (ascending slot indices) to the front, in every buffer.
+    func compact(layer: Int, head: Int, keeping entries: [Int]) {
+        for layers in buffers.values {
+            let base = layers[layer] + head * capacity * headDim
+            for (target, source) in entries.enumerated() where target != source {
+                (base + target * headDim).update(from: base + source * headDim, count: headDim)
+            }
+        }
+    }
+
+    /// Sets the slot count after every head was compacted to `newCount` entries.
+    func setCount(_ newCount: Int, positions newPositions: [Int]) {
+        count = newCount
+        positions = newPositions
     }
 
     /// Replaces slot positions after their keys were moved (see `moveKeys`).

@@ -92,7 +92,11 @@ public final class TransformerModel: @unchecked Sendable {
         }
         cache.keyRope = rope
         cache.reserve(n)
-        let plans = PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
+        // Score-aware policies keep a per-head memory and read it through MemoryAttention.
+        let memoryPolicy = policy as? KVMemoryPolicy
+        let memory = memoryPolicy.map { _ in cache.prepareMemory(headCount: configuration.headCount) }
+        let queryTables = memoryPolicy == nil ? [] : (0..<n).map { rope.table(position: start + $0) }
+        let plans = memoryPolicy != nil ? [] : PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
                                           slots: SlotPositions(cache.positions + Array(start..<(start + n))), rope: rope)
         // cos/sin per new token and key channel: (n, rotaryDim / 2) each.
         let channels = cache.channels
@@ -134,8 +138,14 @@ public final class TransformerModel: @unchecked Sendable {
                     }
                 }
             }
-            PolicyAttention.run(rawQueries: q, plans: plans, cache: cache, layer: layerIndex,
-                                configuration: c, rope: rope, into: &attention)
+            if let memoryPolicy, let memory {
+                MemoryAttention.run(rawQueries: q, policy: memoryPolicy, memory: memory, cache: cache, layer: layerIndex,
+                                    firstPosition: start, oldCount: firstSlot, tables: queryTables,
+                                    configuration: c, rope: rope, into: &attention)
+            } else {
+                PolicyAttention.run(rawQueries: q, plans: plans, cache: cache, layer: layerIndex,
+                                    configuration: c, rope: rope, into: &attention)
+            }
             layer.o.apply(attention, rows: n, bias: nil, into: &projected)
             for i in 0..<(n * hidden) { x[i] += projected[i] }
 
@@ -149,6 +159,15 @@ public final class TransformerModel: @unchecked Sendable {
             for i in 0..<(n * hidden) { x[i] += projected[i] }
         }
         cache.commit(n)
+        if let memoryPolicy, let memory {
+            var result = logits(from: x, rows: n, which: memoryPolicy.scoreSource == .tokenSurprisal ? .all : rows)
+            if memoryPolicy.scoreSource == .tokenSurprisal {
+                memory.recordSurprisal(tokens: tokens, logits: result)
+                if rows == .last { result = [result[n - 1]] }
+            }
+            cache.applyMemory(memoryPolicy, rows: n)
+            return result
+        }
         cache.evict(for: policy)
         return logits(from: x, rows: n, which: rows)
     }
