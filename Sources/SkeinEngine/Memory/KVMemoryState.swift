@@ -86,7 +86,7 @@ extension DenseKVCache {
     /// Marks the start of a new dialogue turn: score-aware policies that decay older turns
     /// (SirLLM) scale their stored scores by `policy.turnDecay`.
     public func beginTurn(policy: AttentionPolicy) {
-        guard let memory, let policy = policy as? KVMemoryPolicy else { return }
+        guard let memory, let policy = policy.base as? KVMemoryPolicy else { return }
         memory.decay(by: policy.turnDecay)
     }
 

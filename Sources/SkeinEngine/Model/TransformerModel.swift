@@ -63,7 +63,8 @@ public final class TransformerModel: @unchecked Sendable {
     /// An empty cache with the key channels `policy` needs.
     public func makeCache(for policy: AttentionPolicy, initialCapacity: Int = 256) -> DenseKVCache {
         DenseKVCache(layerCount: configuration.layerCount, kvHeadCount: configuration.kvHeadCount,
-                     headDim: configuration.headDim, initialCapacity: initialCapacity, channels: policy.keyChannels)
+                     headDim: configuration.headDim, initialCapacity: initialCapacity, channels: policy.keyChannels,
+                     storage: policy.kvStorage)
     }
 
     /// Runs `tokens` after what `cache` holds, appends their keys and values, and returns logits:
@@ -74,7 +75,10 @@ public final class TransformerModel: @unchecked Sendable {
     public func forward(_ tokens: [Int], cache: DenseKVCache, policy: AttentionPolicy? = nil,
                         logits rows: LogitRows = .all) throws -> [[Float]] {
         try validate(tokens)
-        let policy = policy ?? defaultPolicy
+        let policy = (policy ?? defaultPolicy).base
+        if cache.storage.isQuantized, !policy.keyChannels.isEmpty {
+            throw EngineError.invalidOption(name: "kv-type", reason: "\(cache.storage) cannot hold the extra key channels \(policy) needs")
+        }
         for channel in policy.keyChannels where !cache.channels.contains(channel) {
             guard cache.count == 0 else {
                 throw EngineError.invalidOption(name: "attention", reason: "\(policy) needs a cache made for it (makeCache(for:))")
@@ -87,6 +91,9 @@ public final class TransformerModel: @unchecked Sendable {
         let qDim = c.headCount * hd, kvDim = c.kvHeadCount * hd
         let rope = try rotaryEmbedding(sequenceLength: start + n)
         if let previous = cache.keyRope, previous.frequencies != rope.frequencies, cache.count > 0 {
+            guard !cache.storage.isQuantized && cache.memory == nil else {
+                throw EngineError.invalidOption(name: "rope", reason: "length-dependent RoPE scaling needs an f32 cache and a position-based policy")
+            }
             // Length-dependent scalings changed their table: move the cached keys onto the new one.
             cache.rerotateKeys(from: previous, to: rope)
         }
@@ -122,6 +129,7 @@ public final class TransformerModel: @unchecked Sendable {
             layer.q.apply(h, rows: n, bias: layer.qBias, into: &q)
             layer.k.apply(h, rows: n, bias: layer.kBias, into: &k)
             layer.v.apply(h, rows: n, bias: layer.vBias, into: &v)
+            cache.loadLayer(layerIndex)
             if let qNorm = layer.qNorm { Self.normHeads(&q, weight: qNorm, eps: c.rmsNormEps, headDim: hd) }
             if let kNorm = layer.kNorm { Self.normHeads(&k, weight: kNorm, eps: c.rmsNormEps, headDim: hd) }
             // Write this chunk's keys (rotated for each channel) and values at slots firstSlot..<firstSlot+n.
@@ -146,6 +154,7 @@ public final class TransformerModel: @unchecked Sendable {
                 PolicyAttention.run(rawQueries: q, plans: plans, cache: cache, layer: layerIndex,
                                     configuration: c, rope: rope, into: &attention)
             }
+            cache.storeLayer(layerIndex, slots: firstSlot..<(firstSlot + n))
             layer.o.apply(attention, rows: n, bias: nil, into: &projected)
             for i in 0..<(n * hidden) { x[i] += projected[i] }
 

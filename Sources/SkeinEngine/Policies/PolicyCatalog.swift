@@ -34,6 +34,16 @@ public enum PolicyCatalog {
         ] + memoryEntries(trainingLength: L)
     }
 
+    /// Builds the policy `text` names with its cache stored as `kvType` (`f32`, `f16`, `q8[:...]`, `q4[:...]`).
+    public static func attention(_ text: String, trainingLength L: Int, kvType: String) throws -> AttentionPolicy {
+        let policy = try attention(text, trainingLength: L)
+        let storage = try KVStorageType(parsing: kvType)
+        if storage.isQuantized, !policy.keyChannels.isEmpty {
+            throw EngineError.invalidOption(name: "kv-type", reason: "\(storage.format.rawValue) cannot hold the extra key channels \(policy) needs; use f32")
+        }
+        return policy.storing(storage)
+    }
+
     /// Builds the attention policy `text` names for a model trained on `trainingLength` tokens.
     public static func attention(_ text: String, trainingLength L: Int) throws -> AttentionPolicy {
         let spec = try PolicySpec(parsing: text, what: "attention")
