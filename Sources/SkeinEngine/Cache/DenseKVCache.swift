@@ -149,6 +149,16 @@ public final class DenseKVCache {
 
     /// The per-head memory of a score-aware policy (nil for position-based policies).
     public internal(set) var memory: KVMemoryState?
+    /// InfLLM's block memory and offload file (nil for other policies).
+    public internal(set) var blockMemory: BlockMemory?
+
+    /// Creates InfLLM's block memory on first use.
+    func prepareBlockMemory(_ policy: InfLLMAttention) throws -> BlockMemory {
+        if let blockMemory { return blockMemory }
+        let created = try BlockMemory(policy: policy, layerCount: layerCount, kvHeadCount: kvHeadCount, headDim: headDim)
+        blockMemory = created
+        return created
+    }
 
     /// Moves one (layer, kv head)'s `entries` (ascending slot indices) to the front, in every buffer.
     func compact(layer: Int, head: Int, keeping entries: [Int]) {

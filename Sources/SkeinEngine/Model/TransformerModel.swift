@@ -101,6 +101,7 @@ public final class TransformerModel: @unchecked Sendable {
         cache.reserve(n)
         // Score-aware policies keep a per-head memory and read it through MemoryAttention.
         let memoryPolicy = policy as? KVMemoryPolicy
+        let blockMemory = try (policy as? InfLLMAttention).map { try cache.prepareBlockMemory($0) }
         let memory = memoryPolicy.map { _ in cache.prepareMemory(headCount: configuration.headCount) }
         let queryTables = memoryPolicy == nil ? [] : (0..<n).map { rope.table(position: start + $0) }
         let plans = memoryPolicy != nil ? [] : PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
@@ -146,7 +147,10 @@ public final class TransformerModel: @unchecked Sendable {
                     }
                 }
             }
-            if let memoryPolicy, let memory {
+            if let blockMemory {
+                try InfLLMRun.run(rawQueries: q, memory: blockMemory, cache: cache, layer: layerIndex, firstPosition: start,
+                                  oldCount: firstSlot, configuration: c, rope: rope, into: &attention)
+            } else if let memoryPolicy, let memory {
                 MemoryAttention.run(rawQueries: q, policy: memoryPolicy, memory: memory, cache: cache, layer: layerIndex,
                                     firstPosition: start, oldCount: firstSlot, tables: queryTables,
                                     configuration: c, rope: rope, into: &attention)
@@ -177,6 +181,7 @@ public final class TransformerModel: @unchecked Sendable {
             cache.applyMemory(memoryPolicy, rows: n)
             return result
         }
+        if let blockMemory { try blockMemory.absorb(cache) }
         cache.evict(for: policy)
         return logits(from: x, rows: n, which: rows)
     }

@@ -1,6 +1,6 @@
 /// The score-aware memory policies in the catalog: their option keys, defaults and parser.
 extension PolicyCatalog {
-    static let memoryNames = ["h2o", "tova", "snapkv", "sirllm", "quest", "tokenselect"]
+    static let memoryNames = ["h2o", "tova", "snapkv", "sirllm", "quest", "tokenselect", "infllm"]
 
     /// Entries for `skein policies`; every one takes `budget=N` (entries kept or read per head) or
     /// `ratio=R` (that fraction of the tokens seen).
@@ -19,6 +19,10 @@ extension PolicyCatalog {
                   options: [("budget", budget), ("ratio", "-"), ("page", "16"), ("pages", "budget/page")]),
             Entry(name: "tokenselect", summary: "TokenSelect: soft-voted critical tokens + recent, selection cache; reads a budget, keeps all",
                   options: [("budget", budget), ("ratio", "-"), ("k", "budget/2"), ("reuse", "0.9")]),
+            Entry(name: "infllm", summary: "InfLLM: sinks + local window + top-k retrieved blocks; cold blocks in a temp file, LRU of hot blocks",
+                  options: [("sinks", "4"), ("local", L.map { String(max(1, $0 / 2)) } ?? "L/2"),
+                            ("block", L.map { String(infllmBlock($0)) } ?? "clamp(L/8, 4, 128)"), ("repr", "4"),
+                            ("topk", L.map { String(max(1, $0 / 2 / infllmBlock($0))) } ?? "L/2/block"), ("cached", "64")]),
         ]
     }
 
@@ -33,7 +37,17 @@ extension PolicyCatalog {
         return .entries(try r.int("budget", default: L))
     }
 
+    static func infllmBlock(_ L: Int) -> Int { min(128, max(4, L / 8)) }
+
     static func memoryPolicy(_ name: String, _ r: OptionReader, trainingLength L: Int) throws -> AttentionPolicy {
+        if name == "infllm" {
+            let block = try r.int("block", default: infllmBlock(L))
+            let repr = try r.int("repr", default: 4)
+            guard repr <= block else { throw EngineError.invalidOption(name: "attention infllm", reason: "repr (\(repr)) must not exceed block (\(block))") }
+            return InfLLMAttention(sinks: try r.int("sinks", default: 4, minimum: 0), local: try r.int("local", default: max(1, L / 2)),
+                                   block: block, repr: repr, topK: try r.int("topk", default: max(1, L / 2 / block), minimum: 0),
+                                   cached: try r.int("cached", default: 64, minimum: 0))
+        }
         let b = try budget(r, trainingLength: L)
         func invalid(_ reason: String) -> EngineError { .invalidOption(name: "attention \(name)", reason: reason) }
         func checkBelow(_ key: String, _ value: Int?) throws {

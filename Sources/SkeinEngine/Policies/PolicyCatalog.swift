@@ -10,7 +10,7 @@ public enum PolicyCatalog {
     }
 
     public static let attentionNames = ["full", "window", "streaming", "lm-infinite", "self-extend", "dca", "string", "logn",
-                                         "h2o", "tova", "snapkv", "sirllm", "quest", "tokenselect"]
+                                         "h2o", "tova", "snapkv", "sirllm", "quest", "tokenselect", "infllm"]
 
     /// The attention policies with their defaults, written in terms of the training length L.
     public static func attentionEntries(trainingLength L: Int?) -> [Entry] {
