@@ -1,3 +1,5 @@
+import SkeinTensor
+
 /// Keys and values of past tokens for every layer: the model's attention memory.
 ///
 /// Per layer, keys and values are stored (kvHeads, capacity, headDim) so one head's keys are
@@ -48,8 +50,10 @@ public final class DenseKVCache {
     /// Quantized storage: dequantizes `layer`'s held entries into the f32 buffers (slots 0..<count).
     func loadLayer(_ layer: Int) {
         guard storage.isQuantized else { return }
-        for head in 0..<kvHeadCount {
-            stores[layer][head].materialize(keys: keyBase(layer: layer, head: head), values: valueBase(layer: layer, head: head))
+        Parallel.forEachRange(kvHeadCount) { heads in
+            for head in heads {
+                stores[layer][head].materialize(keys: keyBase(layer: layer, head: head), values: valueBase(layer: layer, head: head))
+            }
         }
     }
 

@@ -55,10 +55,7 @@ struct QuantizedHeadStore {
     /// still-open key group is read as if closed (quantize-dequantize of its f32 originals).
     func materialize(keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>) {
         let hd = headDim
-        for e in 0..<closedCount {
-            decodeKey(entry: e, into: keys + e * hd)
-            decodeValue(entry: e, into: values + e * hd)
-        }
+        decodeClosed(keys: keys, values: values)
         let tail = tailCount, first = closedCount
         guard tail > 0 else { return }
         tailKeys.withUnsafeBufferPointer { k in tailValues.withUnsafeBufferPointer { v in
@@ -72,6 +69,53 @@ struct QuantizedHeadStore {
                 open.materialize(keys: keys + first * hd, values: values + first * hd)
             }
         } }
+    }
+
+    /// The hot loop of decoding: runs once per layer and step over every closed entry, so it
+    /// reads codes through raw pointers and converts each group's parameters once.
+    private func decodeClosed(keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>) {
+        let hd = headDim, rb = rowBytes, n = closedCount
+        guard n > 0 else { return }
+        keyCodes.withUnsafeBufferPointer { kcb in valueCodes.withUnsafeBufferPointer { vcb in
+        keyParameters.withUnsafeBufferPointer { kpb in valueParameters.withUnsafeBufferPointer { vpb in
+        keyGroupOf.withUnsafeBufferPointer { groups in
+            let kc = kcb.baseAddress!, vc = vcb.baseAddress!
+            if isFloat16 {
+                kc.withMemoryRebound(to: UInt16.self, capacity: n * hd) { k in
+                    vc.withMemoryRebound(to: UInt16.self, capacity: n * hd) { v in
+                        for i in 0..<(n * hd) { keys[i] = Self.float(k[i]); values[i] = Self.float(v[i]) }
+                    }
+                }
+                return
+            }
+            let q4 = type.format == .q4
+            let lo = UnsafeMutablePointer<Float>.allocate(capacity: hd), step = UnsafeMutablePointer<Float>.allocate(capacity: hd)
+            defer { lo.deallocate(); step.deallocate() }
+            var current: Int32 = -1
+            let g = valueGroup, vg = valueGroups
+            for e in 0..<n {
+                if groups[e] != current {
+                    current = groups[e]
+                    let base = Int(current) * 2 * hd
+                    for d in 0..<hd { lo[d] = Self.float(kpb[base + d]); step[d] = Self.float(kpb[base + hd + d]) }
+                }
+                let krow = kc + e * rb, vrow = vc + e * rb, kout = keys + e * hd, vout = values + e * hd
+                if q4 {
+                    for d in 0..<hd { kout[d] = lo[d] + Float(d & 1 == 0 ? krow[d >> 1] & 0x0F : krow[d >> 1] >> 4) * step[d] }
+                } else {
+                    for d in 0..<hd { kout[d] = lo[d] + Float(krow[d]) * step[d] }
+                }
+                for k in 0..<vg {
+                    let m = Self.float(vpb[(e * vg + k) * 2]), st = Self.float(vpb[(e * vg + k) * 2 + 1])
+                    let end = min(hd, (k + 1) * g)
+                    if q4 {
+                        for d in (k * g)..<end { vout[d] = m + Float(d & 1 == 0 ? vrow[d >> 1] & 0x0F : vrow[d >> 1] >> 4) * st }
+                    } else {
+                        for d in (k * g)..<end { vout[d] = m + Float(vrow[d]) * st }
+                    }
+                }
+            }
+        } } } } }
     }
 
     /// Keeps the entries at ascending indices `entries`; drops key groups no entry uses.
@@ -142,38 +186,8 @@ struct QuantizedHeadStore {
         }
     }
 
-    private func codeAt(_ bytes: [UInt8], entry: Int, channel d: Int) -> Float {
-        if type.format == .q4 {
-            let byte = bytes[entry * rowBytes + d / 2]
-            return Float(d % 2 == 0 ? byte & 0x0F : byte >> 4)
-        }
-        return Float(bytes[entry * rowBytes + d])
-    }
 
-    private func decodeKey(entry e: Int, into out: UnsafeMutablePointer<Float>) {
-        let hd = headDim
-        if isFloat16 {
-            for d in 0..<hd { out[d] = Self.float(UInt16(keyCodes[e * rowBytes + 2 * d]) | UInt16(keyCodes[e * rowBytes + 2 * d + 1]) << 8) }
-            return
-        }
-        let base = Int(keyGroupOf[e]) * 2 * hd
-        for d in 0..<hd {
-            out[d] = Self.float(keyParameters[base + d]) + codeAt(keyCodes, entry: e, channel: d) * Self.float(keyParameters[base + hd + d])
-        }
-    }
 
-    private func decodeValue(entry e: Int, into out: UnsafeMutablePointer<Float>) {
-        let hd = headDim
-        if isFloat16 {
-            for d in 0..<hd { out[d] = Self.float(UInt16(valueCodes[e * rowBytes + 2 * d]) | UInt16(valueCodes[e * rowBytes + 2 * d + 1]) << 8) }
-            return
-        }
-        let g = valueGroup, base = e * 2 * valueGroups
-        for d in 0..<hd {
-            let k = d / g
-            out[d] = Self.float(valueParameters[base + 2 * k]) + codeAt(valueCodes, entry: e, channel: d) * Self.float(valueParameters[base + 2 * k + 1])
-        }
-    }
 
     /// (minimum, step) per channel so that codes 0...maxCode span [minimum, maximum].
     static func parameters(minimum: [Float], maximum: [Float], maxCode: Int) -> ([Float], [Float]) {

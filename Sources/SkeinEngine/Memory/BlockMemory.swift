@@ -47,7 +47,10 @@ public final class BlockMemory {
         file = try OffloadFile(recordBytes: 2 * kvHeadCount * policy.block * headDim * MemoryLayout<Float>.size)
     }
 
-    var blockCount: Int { blockStarts.count }
+    /// Blocks formed so far (each holds every layer's record in the file).
+    public var blockCount: Int { blockStarts.count }
+    /// Bytes written to the offload file.
+    public var offloadedBytes: Int { file.recordCount * file.recordBytes }
     var recordFloats: Int { 2 * kvHeadCount * policy.block * headDim }
     /// The offload file's name before it was unlinked.
     public var offloadPath: String { file.path }

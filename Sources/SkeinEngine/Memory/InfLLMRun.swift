@@ -46,7 +46,10 @@ enum InfLLMRun {
             (0..<min(sinkSlots, oldCount + t + 1)).map { table(policy.sinkQueryPosition(query: firstPosition + t, sink: positions[$0])) }
         }
 
-        var received = [Float](repeating: 0, count: heads * rows * total)  // (heads, rows, dense slots)
+        // Attention received per dense slot, summed over heads and rows: (dense slots). Threads sum
+        // privately and merge once.
+        var received = [Float](repeating: 0, count: total)
+        let merge = NSLock()
         rawQueries.withUnsafeBufferPointer { qp in
             out.withUnsafeMutableBufferPointer { op in
                 received.withUnsafeMutableBufferPointer { rp in
@@ -54,7 +57,14 @@ enum InfLLMRun {
                     Parallel.forEachRange(heads * rows, minimumPerThread: max(1, 8192 / max(1, maxRead * hd))) { range in
                         let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(1, maxRead))
                         let rotated = UnsafeMutablePointer<Float>.allocate(capacity: hd)
-                        defer { scores.deallocate(); rotated.deallocate() }
+                        let partial = UnsafeMutablePointer<Float>.allocate(capacity: total)
+                        partial.initialize(repeating: 0, count: total)
+                        defer {
+                            merge.lock()
+                            for i in 0..<total { rec[i] += partial[i] }
+                            merge.unlock()
+                            scores.deallocate(); rotated.deallocate(); partial.deallocate()
+                        }
                         for item in range {
                             let head = item / rows, t = item % rows, kvHead = head / group
                             let query = q + t * qDim + head * hd
@@ -94,10 +104,9 @@ enum InfLLMRun {
                                     for r in 0..<block { VectorMath.axpy(scores[index], vals + r * hd, result, hd); index += 1 }
                                 }
                             }
-                            let row = rec + (head * rows + t) * total
                             for slot in sinkEnd..<localEnd {
                                 VectorMath.axpy(scores[index], values + slot * hd, result, hd)
-                                row[slot] = scores[index]
+                                partial[slot] += scores[index]
                                 index += 1
                             }
                         }
@@ -106,11 +115,7 @@ enum InfLLMRun {
             }
         }
         // Attention received by local tokens, summed over heads and queries (chooses representatives).
-        for slot in sinkSlots..<total {
-            var sum: Float = 0
-            for r in 0..<(heads * rows) { sum += received[r * total + slot] }
-            memory.received[layer][positions[slot], default: 0] += sum
-        }
+        for slot in sinkSlots..<total { memory.received[layer][positions[slot], default: 0] += received[slot] }
         if memory.recordsTrace {
             let memoryPositions = Set(chosen.flatMap { b in memory.blockStarts[b]..<(memory.blockStarts[b] + block) })
             for t in 0..<rows {

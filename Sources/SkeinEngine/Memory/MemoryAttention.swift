@@ -44,7 +44,11 @@ enum MemoryAttention {
         }
 
         let recordCount = recordRows.count
-        var probabilities = [Float](repeating: 0, count: heads * recordCount * total)  // (heads, recordRows, slots)
+        let weight: Float = policy.scoreSource == .lastQueryAttention ? 1 / Float(group) : 1
+        // Recorded probabilities summed per kv head: (kvHeads, slots). Each thread sums its items
+        // privately and merges once, so memory stays O(slots), not O(rows * slots).
+        var probabilities = [Float](repeating: 0, count: recordCount > 0 ? c.kvHeadCount * total : 0)
+        let merge = NSLock()
         let traced = memory.recordsTrace
         let visible = UnsafeMutablePointer<[Int]>.allocate(capacity: heads * rows)
         visible.initialize(repeating: [], count: heads * rows)
@@ -56,7 +60,18 @@ enum MemoryAttention {
                     let q = qp.baseAddress!, o = op.baseAddress!, probs = pp.baseAddress!
                     Parallel.forEachRange(heads * rows, minimumPerThread: max(1, 8192 / max(1, total * hd))) { range in
                         let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(1, total))
-                        defer { scores.deallocate() }
+                        let partialCount = recordCount > 0 ? c.kvHeadCount * total : 0
+                        let partial = UnsafeMutablePointer<Float>.allocate(capacity: max(1, partialCount))
+                        partial.initialize(repeating: 0, count: partialCount)
+                        defer {
+                            if partialCount > 0 {
+                                merge.lock()
+                                for i in 0..<partialCount { probs[i] += partial[i] }
+                                merge.unlock()
+                            }
+                            scores.deallocate()
+                            partial.deallocate()
+                        }
                         for item in range {
                             let head = item / rows, t = item % rows, kvHead = head / group
                             let query = q + t * qDim + head * hd
@@ -70,8 +85,8 @@ enum MemoryAttention {
                             let values = cache.valueBase(layer: layer, head: kvHead)
                             for (i, slot) in slots.enumerated() { VectorMath.axpy(scores[i], values + slot * hd, result, hd) }
                             if recordRows.contains(t) {
-                                let row = probs + (head * recordCount + t - recordRows.lowerBound) * total
-                                for (i, slot) in slots.enumerated() { row[slot] = scores[i] }
+                                let row = partial + kvHead * total
+                                for (i, slot) in slots.enumerated() { row[slot] += weight * scores[i] }
                             }
                             if traced { visible[item] = slots.map { slotPositions[kvHead][$0] } }
                         }
@@ -85,13 +100,7 @@ enum MemoryAttention {
             var s = memory.scores[layer][kvHead] + [Float](repeating: 0, count: rows)
             if recordCount > 0 {
                 if case .lastQueryAttention = policy.scoreSource { s = [Float](repeating: 0, count: total) }
-                let weight: Float = policy.scoreSource == .lastQueryAttention ? 1 / Float(group) : 1
-                for head in (kvHead * group)..<((kvHead + 1) * group) {
-                    for r in 0..<recordCount {
-                        let base = (head * recordCount + r) * total
-                        for slot in 0..<total { s[slot] += weight * probabilities[base + slot] }
-                    }
-                }
+                for slot in 0..<total { s[slot] += probabilities[kvHead * total + slot] }
             }
             memory.scores[layer][kvHead] = s
             memory.positions[layer][kvHead] = slotPositions[kvHead]
