@@ -8,7 +8,7 @@ import Glibc
 /// InfLLM: which blocks form and are retrieved, the recorded run against the reference, the
 /// offload file's lifetime and checksums.
 @Suite(.serialized) struct InfLLMTests {
-    static let policy = InfLLMAttention(sinks: 2, local: 8, block: 4, repr: 2, topK: 2, cached: 1)
+    static let policy = InfLLMAttention(sinks: 2, local: 8, block: 4, repr: 2, topK: 2, cached: 1, chunk: 5)
 
     @Test func blocksFormOnceTheyLeaveTheLocalWindow() {
         let p = Self.policy

@@ -9,10 +9,30 @@ enum InfLLMRun {
     /// - out: (rows, heads * headDim).
     static func run(rawQueries: [Float], memory: BlockMemory, cache: DenseKVCache, layer: Int, firstPosition: Int,
                     oldCount: Int, configuration c: ModelConfiguration, rope: RotaryEmbedding, into out: inout [Float]) throws {
+        // Retrieval runs once per group of `chunk` queries; each group sees the pass's earlier keys.
+        let qDim = c.headCount * c.headDim, rows = rawQueries.count / qDim
+        var r0 = 0
+        while r0 < rows {
+            let r1 = min(rows, r0 + memory.policy.chunk)
+            var part = [Float](repeating: 0, count: (r1 - r0) * qDim)
+            try runGroup(rawQueries: Array(rawQueries[(r0 * qDim)..<(r1 * qDim)]), memory: memory, cache: cache, layer: layer,
+                         firstPosition: firstPosition + r0, oldCount: oldCount + r0,
+                         positionsBefore: cache.positions + Array(firstPosition..<(firstPosition + r0)),
+                         configuration: c, rope: rope, into: &part)
+            out.replaceSubrange((r0 * qDim)..<(r1 * qDim), with: part)
+            r0 = r1
+        }
+    }
+
+    /// One retrieval group: `rawQueries` (rows, heads * headDim) at firstPosition..., with
+    /// `positionsBefore` the positions of the dense slots before it.
+    static func runGroup(rawQueries: [Float], memory: BlockMemory, cache: DenseKVCache, layer: Int, firstPosition: Int,
+                         oldCount: Int, positionsBefore: [Int], configuration c: ModelConfiguration, rope: RotaryEmbedding,
+                         into out: inout [Float]) throws {
         let policy = memory.policy
         let hd = c.headDim, heads = c.headCount, group = heads / c.kvHeadCount, qDim = heads * hd
         let rows = rawQueries.count / qDim, total = oldCount + rows, scale = 1 / Float(hd).squareRoot()
-        let positions = cache.positions + Array(firstPosition..<(firstPosition + rows))
+        let positions = positionsBefore + Array(firstPosition..<(firstPosition + rows))
         let sinkSlots = positions.prefix { $0 < policy.sinks }.count
 
         // Retrieval: the pass's mean query per head, rotated as memory tokens are read (distance `local`).

@@ -4,7 +4,7 @@
 /// keeps `repr` representative keys (the tokens that received the most attention while they were
 /// in the local window) in RAM; the full block goes to an offload file. Each forward pass (a
 /// prefill chunk or a decoding step) scores every block by its representative keys against the
-/// pass's mean query, per layer summed over heads, and reads the `topk` best blocks through an
+/// pass's mean query (per group of `chunk` queries), per layer summed over heads, and reads the `topk` best blocks through an
 /// LRU of `cached` hot blocks. Sinks and memory tokens are read at distance `local` (sinks closer
 /// than that at their true distance); local tokens at their true positions.
 public struct InfLLMAttention: AttentionPolicy {
@@ -14,8 +14,11 @@ public struct InfLLMAttention: AttentionPolicy {
     public let repr: Int
     public let topK: Int
     public let cached: Int
+    /// Queries per retrieval: a forward pass of more rows retrieves once per group of `chunk` rows.
+    public let chunk: Int
 
-    public init(sinks: Int = 4, local: Int, block: Int, repr: Int = 4, topK: Int, cached: Int) {
+    public init(sinks: Int = 4, local: Int, block: Int, repr: Int = 4, topK: Int, cached: Int, chunk: Int = 512) {
+        self.chunk = chunk
         self.sinks = sinks
         self.local = local
         self.block = block
@@ -25,7 +28,7 @@ public struct InfLLMAttention: AttentionPolicy {
     }
 
     public var description: String {
-        "infllm:sinks=\(sinks),local=\(local),block=\(block),repr=\(repr),topk=\(topK),cached=\(cached)"
+        "infllm:sinks=\(sinks),local=\(local),block=\(block),repr=\(repr),topk=\(topK),cached=\(cached),chunk=\(chunk)"
     }
 
     /// Unrotated keys: memory blocks are read at one fixed distance.

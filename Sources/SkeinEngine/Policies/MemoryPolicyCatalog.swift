@@ -22,7 +22,7 @@ extension PolicyCatalog {
             Entry(name: "infllm", summary: "InfLLM: sinks + local window + top-k retrieved blocks; cold blocks in a temp file, LRU of hot blocks",
                   options: [("sinks", "4"), ("local", L.map { String(max(1, $0 / 2)) } ?? "L/2"),
                             ("block", L.map { String(infllmBlock($0)) } ?? "clamp(L/8, 4, 128)"), ("repr", "4"),
-                            ("topk", L.map { String(max(1, $0 / 2 / infllmBlock($0))) } ?? "L/2/block"), ("cached", "64")]),
+                            ("topk", L.map { String(max(1, $0 / 2 / infllmBlock($0))) } ?? "L/2/block"), ("cached", "64"), ("chunk", "512")]),
         ]
     }
 
@@ -46,7 +46,7 @@ extension PolicyCatalog {
             guard repr <= block else { throw EngineError.invalidOption(name: "attention infllm", reason: "repr (\(repr)) must not exceed block (\(block))") }
             return InfLLMAttention(sinks: try r.int("sinks", default: 4, minimum: 0), local: try r.int("local", default: max(1, L / 2)),
                                    block: block, repr: repr, topK: try r.int("topk", default: max(1, L / 2 / block), minimum: 0),
-                                   cached: try r.int("cached", default: 64, minimum: 0))
+                                   cached: try r.int("cached", default: 64, minimum: 0), chunk: try r.int("chunk", default: 512))
         }
         let b = try budget(r, trainingLength: L)
         func invalid(_ reason: String) -> EngineError { .invalidOption(name: "attention \(name)", reason: reason) }
