@@ -7,6 +7,10 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidWeights(tensor: String, reason: String)
     case invalidOption(name: String, reason: String)
     case contextOverflow(requested: Int, limit: Int)
+    /// A block read back from the KV offload file failed its checksum.
+    case corruptedOffloadBlock(layer: Int, block: Int)
+    /// The KV offload file could not be created, grown or mapped.
+    case offloadFailed(reason: String)
 
     public var description: String {
         switch self {
@@ -15,6 +19,8 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidWeights(let tensor, let reason): "tensor '\(tensor)': \(reason)"
         case .invalidOption(let name, let reason): "\(name): \(reason)"
         case .contextOverflow(let requested, let limit): "context of \(requested) tokens exceeds the limit of \(limit)"
+        case .corruptedOffloadBlock(let layer, let block): "KV offload block \(block) of layer \(layer) failed its checksum; not used"
+        case .offloadFailed(let reason): "KV offload file: \(reason)"
         }
     }
 }

@@ -8,8 +8,13 @@ public struct CacheArchiveError: Error, CustomStringConvertible, Sendable {
 }
 
 extension DenseKVCache {
+    /// Whether `copy()` and `archived()` capture the whole state: f32 storage and no per-head
+    /// memory or block memory (whose state lives outside the buffers).
+    public var supportsSnapshots: Bool { !storage.isQuantized && memory == nil && blockMemory == nil }
+
     /// A deep copy holding the same slots, positions and key channels (capacity trimmed to `count`).
     public func copy() -> DenseKVCache {
+        precondition(supportsSnapshots, "copy() needs an f32 cache without memory state")
         let twin = DenseKVCache(layerCount: layerCount, kvHeadCount: kvHeadCount, headDim: headDim,
                                 initialCapacity: count, channels: channels)
         twin.reserve(count)
@@ -29,11 +34,12 @@ extension DenseKVCache {
 
     /// Whether the cache still holds every token it was given (no policy dropped any), so it can
     /// be cut back to any prefix.
-    public var holdsEveryToken: Bool { count == nextPosition && positions.first.map { $0 == 0 } ?? true }
+    public var holdsEveryToken: Bool { supportsSnapshots && count == nextPosition && positions.first.map { $0 == 0 } ?? true }
 
     /// The cache as bytes: a JSON header (shape, positions, channels), the f32 buffers, and a
     /// 64-bit FNV-1a checksum of everything before it.
     public func archived() -> Data {
+        precondition(supportsSnapshots, "archived() needs an f32 cache without memory state")
         let header = ArchiveHeader(layers: layerCount, kvHeads: kvHeadCount, headDim: headDim, count: count,
                                    nextPosition: nextPosition, positions: positions,
                                    channels: Self.archiveOrder(channels).map(\.archiveName))

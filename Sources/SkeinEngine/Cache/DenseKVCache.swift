@@ -1,3 +1,5 @@
+import SkeinTensor
+
 /// Keys and values of past tokens for every layer: the model's attention memory.
 ///
 /// Per layer, keys and values are stored (kvHeads, capacity, headDim) so one head's keys are
@@ -9,7 +11,7 @@ public final class DenseKVCache {
     public let kvHeadCount: Int
     public let headDim: Int
     /// Slots in use (the same for every layer once a forward pass completes).
-    public private(set) var count: Int = 0
+    public internal(set) var count: Int = 0
     public private(set) var capacity: Int
     /// The position of each slot's token, ascending: (count).
     public private(set) var positions: [Int] = []
@@ -19,15 +21,49 @@ public final class DenseKVCache {
     /// Slots a policy may drop before the cache compacts them (compacting every step would cost
     /// as much as attention itself). Memory stays bounded by the policy's budget plus this.
     public var evictionBatch = 64
+    /// How keys and values are stored. Quantized types keep codes per (layer, head) in `stores`;
+    /// the f32 buffers then hold one layer only, dequantized by `loadLayer` for its attention.
+    public let storage: KVStorageType
     var buffers: [KeyChannel?: [UnsafeMutablePointer<Float>]] = [:]  // nil key = values; per layer
+    /// Quantized storage: (layer, kvHead); empty for f32.
+    var stores: [[QuantizedHeadStore]] = []
 
-    public init(layerCount: Int, kvHeadCount: Int, headDim: Int, initialCapacity: Int = 256, channels: [KeyChannel] = []) {
+    public init(layerCount: Int, kvHeadCount: Int, headDim: Int, initialCapacity: Int = 256, channels: [KeyChannel] = [],
+                storage: KVStorageType = .f32) {
         self.layerCount = layerCount
         self.kvHeadCount = kvHeadCount
         self.headDim = headDim
+        self.storage = storage
         capacity = max(1, initialCapacity)
         for key in [KeyChannel.stored, nil] + channels.map(Optional.some) where buffers[key] == nil {
-            buffers[key] = (0..<layerCount).map { _ in .allocate(capacity: kvHeadCount * capacity * headDim) }
+            buffers[key] = (0..<bufferLayers).map { _ in .allocate(capacity: kvHeadCount * capacity * headDim) }
+        }
+        if storage.isQuantized {
+            stores = (0..<layerCount).map { _ in (0..<kvHeadCount).map { _ in QuantizedHeadStore(type: storage, headDim: headDim) } }
+        }
+    }
+
+    /// Layers the f32 buffers hold: all, or one scratch layer when quantized.
+    private var bufferLayers: Int { storage.isQuantized ? 1 : layerCount }
+    private func bufferIndex(_ layer: Int) -> Int { storage.isQuantized ? 0 : layer }
+
+    /// Quantized storage: dequantizes `layer`'s held entries into the f32 buffers (slots 0..<count).
+    func loadLayer(_ layer: Int) {
+        guard storage.isQuantized else { return }
+        Parallel.forEachRange(kvHeadCount) { heads in
+            for head in heads {
+                stores[layer][head].materialize(keys: keyBase(layer: layer, head: head), values: valueBase(layer: layer, head: head))
+            }
+        }
+    }
+
+    /// Quantized storage: appends the f32 keys and values just written at `slots` to `layer`'s stores.
+    func storeLayer(_ layer: Int, slots: Range<Int>) {
+        guard storage.isQuantized else { return }
+        for head in 0..<kvHeadCount {
+            stores[layer][head].append(keys: keyBase(layer: layer, head: head) + slots.lowerBound * headDim,
+                                       values: valueBase(layer: layer, head: head) + slots.lowerBound * headDim,
+                                       count: slots.count)
         }
     }
 
@@ -42,14 +78,22 @@ public final class DenseKVCache {
     public func addChannel(_ channel: KeyChannel) {
         guard buffers[channel] == nil else { return }
         precondition(count == 0, "key channels must be chosen before the first token")
-        buffers[channel] = (0..<layerCount).map { _ in .allocate(capacity: kvHeadCount * capacity * headDim) }
+        precondition(!storage.isQuantized, "quantized caches keep the stored key channel only")
+        buffers[channel] = (0..<bufferLayers).map { _ in .allocate(capacity: kvHeadCount * capacity * headDim) }
     }
 
-    /// Bytes held by keys, values and extra key channels (allocated capacity).
-    public var byteCount: Int { buffers.count * layerCount * kvHeadCount * capacity * headDim * MemoryLayout<Float>.size }
+    /// Bytes held by keys, values and extra key channels (allocated capacity, plus quantized stores).
+    public var byteCount: Int { buffers.count * bufferLayers * kvHeadCount * capacity * headDim * MemoryLayout<Float>.size + storedByteCount }
 
-    /// Bytes per cached token actually in use.
-    public var bytesPerToken: Int { buffers.count * layerCount * kvHeadCount * headDim * MemoryLayout<Float>.size }
+    /// Bytes of the quantized stores (codes, parameters, f32 residual); 0 for f32 storage.
+    public var storedByteCount: Int { stores.reduce(0) { $0 + $1.reduce(0) { $0 + $1.byteCount } } }
+
+    /// Bytes per cached token in use: for quantized storage, the stores' bytes over the tokens held
+    /// (the one-layer f32 scratch is not counted).
+    public var bytesPerToken: Int {
+        if storage.isQuantized { return count == 0 ? 0 : storedByteCount / count }
+        return buffers.count * layerCount * kvHeadCount * headDim * MemoryLayout<Float>.size
+    }
 
     /// Makes room for `additional` more tokens, growing geometrically.
     public func reserve(_ additional: Int) {
@@ -72,12 +116,12 @@ public final class DenseKVCache {
 
     /// First key of one layer's head in a channel; slot s is at offset s * headDim.
     public func keyBase(layer: Int, head: Int, channel: KeyChannel = .stored) -> UnsafeMutablePointer<Float> {
-        buffers[channel]![layer] + head * capacity * headDim
+        buffers[channel]![bufferIndex(layer)] + head * capacity * headDim
     }
 
     /// First value of one layer's head; slot s is at offset s * headDim.
     public func valueBase(layer: Int, head: Int) -> UnsafeMutablePointer<Float> {
-        buffers[nil]![layer] + head * capacity * headDim
+        buffers[nil]![bufferIndex(layer)] + head * capacity * headDim
     }
 
     /// Records `n` more tokens after every layer has written them at slots count..<count+n.
@@ -92,7 +136,8 @@ public final class DenseKVCache {
     public func retain(positionsIn ranges: [Range<Int>]) {
         let keep = positions.indices.filter { s in ranges.contains { $0.contains(positions[s]) } }
         guard keep.count < count else { return }
-        for layers in buffers.values {
+        for layer in stores.indices { for head in 0..<kvHeadCount { stores[layer][head].keep(keep) } }
+        for layers in buffers.values where !storage.isQuantized {
             for base in layers {
                 for h in 0..<kvHeadCount {
                     let head = base + h * capacity * headDim
@@ -104,6 +149,39 @@ public final class DenseKVCache {
         }
         positions = keep.map { positions[$0] }
         count = keep.count
+    }
+
+    /// The per-head memory of a score-aware policy (nil for position-based policies).
+    public internal(set) var memory: KVMemoryState?
+    /// InfLLM's block memory and offload file (nil for other policies).
+    public internal(set) var blockMemory: BlockMemory?
+
+    /// Creates InfLLM's block memory on first use.
+    func prepareBlockMemory(_ policy: InfLLMAttention) throws -> BlockMemory {
+        if let blockMemory { return blockMemory }
+        let created = try BlockMemory(policy: policy, layerCount: layerCount, kvHeadCount: kvHeadCount, headDim: headDim)
+        blockMemory = created
+        return created
+    }
+
+    /// Moves one (layer, kv head)'s `entries` (ascending slot indices) to the front, in every buffer.
+    func compact(layer: Int, head: Int, keeping entries: [Int]) {
+        if storage.isQuantized {
+            stores[layer][head].keep(entries)
+            return
+        }
+        for layers in buffers.values {
+            let base = layers[layer] + head * capacity * headDim
+            for (target, source) in entries.enumerated() where target != source {
+                (base + target * headDim).update(from: base + source * headDim, count: headDim)
+            }
+        }
+    }
+
+    /// Sets the slot count after every head was compacted to `newCount` entries.
+    func setCount(_ newCount: Int, positions newPositions: [Int]) {
+        count = newCount
+        positions = newPositions
     }
 
     /// Replaces slot positions after their keys were moved (see `moveKeys`).
@@ -127,6 +205,7 @@ public final class DenseKVCache {
     /// Drops every slot from `newCount` on (for rewinding a generation).
     public func truncate(to newCount: Int) {
         let kept = max(0, min(count, newCount))
+        for layer in stores.indices { for head in 0..<kvHeadCount { stores[layer][head].keep(Array(0..<kept)) } }
         nextPosition = kept == count ? nextPosition : (kept == 0 ? 0 : positions[kept - 1] + 1)
         count = kept
         positions.removeSubrange(kept...)

@@ -50,6 +50,7 @@ public struct Generator {
         guard request.prefillChunk >= 1 else { throw EngineError.invalidOption(name: "prefill-chunk", reason: "must be >= 1") }
         try model.validate(request.promptTokens)
         let cache = cache ?? model.makeCache(for: policy, initialCapacity: request.promptTokens.count + request.maxTokens)
+        cache.beginTurn(policy: policy)  // a new prompt is a new dialogue turn (SirLLM decays older ones)
         var sampler = Sampler(request.sampling)
         var history = request.promptTokens
         var logits: [Float] = []

@@ -1,3 +1,4 @@
+import SkeinFormats
 import SkeinTensor
 
 /// One sequence of a batched forward pass: `tokens` run after what `cache` holds, under `policy`.
@@ -18,6 +19,8 @@ public struct BatchEntry {
 /// An entry made ready for the pass: where its rows sit in the batch, its RoPE table and plans.
 struct BatchStep {
     let entry: BatchEntry
+    /// The entry's policy without its KV storage wrapper.
+    let policy: AttentionPolicy
     /// The entry's first row in the batch's row-major scratch buffers.
     let firstRow: Int
     /// The cache slot its first token is written to.
@@ -26,12 +29,36 @@ struct BatchStep {
     let plans: [QueryPlan]
     /// cos/sin per key channel (in `cache.channels` order) and new token: (rotaryDim / 2) each.
     let keyTables: [[(cos: [Float], sin: [Float])]]
+    /// Score-aware memory (h2o, snapkv, quest, ...) or InfLLM's block memory, when the policy has one.
+    let memoryPolicy: KVMemoryPolicy?
+    let memory: KVMemoryState?
+    let blockMemory: BlockMemory?
+    /// cos/sin of each new query's own position (memory policies only).
+    let queryTables: [(cos: [Float], sin: [Float])]
 
     var tokens: [Int] { entry.tokens }
     var cache: DenseKVCache { entry.cache }
-    var policy: AttentionPolicy { entry.policy }
     var logits: LogitRows { entry.logits }
     var rows: Range<Int> { firstRow..<(firstRow + entry.tokens.count) }
+    /// Whether the policy scores tokens by surprisal and so needs every row's logits.
+    var needsAllLogits: Bool { memoryPolicy?.scoreSource == .tokenSurprisal }
+
+    /// This entry's attention for one layer, by whichever mechanism its policy uses.
+    ///
+    /// - rawQueries: (rows, heads * headDim) before RoPE; out: the same shape.
+    func attend(rawQueries q: [Float], layer: Int, configuration c: ModelConfiguration, into out: inout [Float]) throws {
+        let start = cache.nextPosition
+        if let blockMemory {
+            try InfLLMRun.run(rawQueries: q, memory: blockMemory, cache: cache, layer: layer, firstPosition: start,
+                              oldCount: firstSlot, configuration: c, rope: rope, into: &out)
+        } else if let memoryPolicy, let memory {
+            MemoryAttention.run(rawQueries: q, policy: memoryPolicy, memory: memory, cache: cache, layer: layer,
+                                firstPosition: start, oldCount: firstSlot, tables: queryTables,
+                                configuration: c, rope: rope, into: &out)
+        } else {
+            PolicyAttention.run(rawQueries: q, plans: plans, cache: cache, layer: layer, configuration: c, rope: rope, into: &out)
+        }
+    }
 
     /// Writes this entry's keys (rotated for each key channel) and values into its cache.
     ///

@@ -63,7 +63,8 @@ public final class TransformerModel: @unchecked Sendable {
     /// An empty cache with the key channels `policy` needs.
     public func makeCache(for policy: AttentionPolicy, initialCapacity: Int = 256) -> DenseKVCache {
         DenseKVCache(layerCount: configuration.layerCount, kvHeadCount: configuration.kvHeadCount,
-                     headDim: configuration.headDim, initialCapacity: initialCapacity, channels: policy.keyChannels)
+                     headDim: configuration.headDim, initialCapacity: initialCapacity, channels: policy.keyChannels,
+                     storage: policy.kvStorage)
     }
 
     /// Runs `tokens` after what `cache` holds, appends their keys and values, and returns logits:
@@ -114,13 +115,14 @@ public final class TransformerModel: @unchecked Sendable {
             if let qNorm = layer.qNorm { Self.normHeads(&q, weight: qNorm, eps: c.rmsNormEps, headDim: hd) }
             if let kNorm = layer.kNorm { Self.normHeads(&k, weight: kNorm, eps: c.rmsNormEps, headDim: hd) }
             for step in steps {
+                step.cache.loadLayer(layerIndex)
                 step.writeKeysAndValues(k, v, layer: layerIndex, kvDim: kvDim, headDim: hd)
                 let rows = step.rows
                 var out = [Float](repeating: 0, count: rows.count * qDim)
-                PolicyAttention.run(rawQueries: Array(q[(rows.lowerBound * qDim)..<(rows.upperBound * qDim)]),
-                                    plans: step.plans, cache: step.cache, layer: layerIndex,
-                                    configuration: c, rope: step.rope, into: &out)
+                try step.attend(rawQueries: Array(q[(rows.lowerBound * qDim)..<(rows.upperBound * qDim)]),
+                                layer: layerIndex, configuration: c, into: &out)
                 attention.replaceSubrange((rows.lowerBound * qDim)..<(rows.upperBound * qDim), with: out)
+                step.cache.storeLayer(layerIndex, slots: step.firstSlot..<(step.firstSlot + rows.count))
             }
             layer.o.apply(attention, rows: n, bias: nil, into: &projected)
             for i in 0..<(n * hidden) { x[i] += projected[i] }
@@ -134,24 +136,38 @@ public final class TransformerModel: @unchecked Sendable {
             layer.down.apply(gate, rows: n, bias: nil, into: &projected)
             for i in 0..<(n * hidden) { x[i] += projected[i] }
         }
-        for step in steps {
-            step.cache.commit(step.tokens.count)
-            step.cache.evict(for: step.policy)
-        }
-        // Final norm and LM head over just the rows that want logits.
-        let wanted = steps.map { $0.logits == .last ? [$0.rows.upperBound - 1] : Array($0.rows) }
+        // Final norm and LM head over just the rows that want logits (all rows when a policy
+        // scores tokens by their surprisal).
+        let wanted = steps.map { $0.logits == .last && !$0.needsAllLogits ? [$0.rows.upperBound - 1] : Array($0.rows) }
         let all = logits(from: x, rows: wanted.flatMap { $0 })
         var next = 0
-        return wanted.map { rows in
-            defer { next += rows.count }
-            return Array(all[next..<(next + rows.count)])
+        var results: [[[Float]]] = []
+        for (step, rows) in zip(steps, wanted) {
+            var result = Array(all[next..<(next + rows.count)])
+            next += rows.count
+            step.cache.commit(step.tokens.count)
+            if let memoryPolicy = step.memoryPolicy, let memory = step.memory {
+                if step.needsAllLogits {
+                    memory.recordSurprisal(tokens: step.tokens, logits: result)
+                    if step.logits == .last { result = [result[result.count - 1]] }
+                }
+                step.cache.applyMemory(memoryPolicy, rows: step.tokens.count)
+            } else {
+                if let blockMemory = step.blockMemory { try blockMemory.absorb(step.cache) }
+                step.cache.evict(for: step.policy)
+            }
+            results.append(result)
         }
+        return results
     }
 
     /// Checks an entry and gets its cache ready: key channels, RoPE table, room, attention plans.
     private func prepare(_ entry: BatchEntry, firstRow: Int) throws -> BatchStep {
         try validate(entry.tokens)
-        let cache = entry.cache, policy = entry.policy, n = entry.tokens.count
+        let cache = entry.cache, policy = entry.policy.base, n = entry.tokens.count
+        if cache.storage.isQuantized, !policy.keyChannels.isEmpty {
+            throw EngineError.invalidOption(name: "kv-type", reason: "\(cache.storage) cannot hold the extra key channels \(policy) needs")
+        }
         for channel in policy.keyChannels where !cache.channels.contains(channel) {
             guard cache.count == 0 else {
                 throw EngineError.invalidOption(name: "attention", reason: "\(policy) needs a cache made for it (makeCache(for:))")
@@ -161,15 +177,25 @@ public final class TransformerModel: @unchecked Sendable {
         let start = cache.nextPosition
         let rope = try rotaryEmbedding(sequenceLength: start + n)
         if let previous = cache.keyRope, previous.frequencies != rope.frequencies, cache.count > 0 {
+            guard !cache.storage.isQuantized && cache.memory == nil else {
+                throw EngineError.invalidOption(name: "rope", reason: "length-dependent RoPE scaling needs an f32 cache and a position-based policy")
+            }
             // Length-dependent scalings changed their table: move the cached keys onto the new one.
             cache.rerotateKeys(from: previous, to: rope)
         }
         cache.keyRope = rope
         cache.reserve(n)
-        let plans = PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
+        // Score-aware policies keep a per-head memory and read it through MemoryAttention.
+        let memoryPolicy = policy as? KVMemoryPolicy
+        let blockMemory = try (policy as? InfLLMAttention).map { try cache.prepareBlockMemory($0) }
+        let memory = memoryPolicy.map { _ in cache.prepareMemory(headCount: configuration.headCount) }
+        let queryTables = memoryPolicy == nil ? [] : (0..<n).map { rope.table(position: start + $0) }
+        let plans = memoryPolicy != nil ? [] : PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
                                           slots: SlotPositions(cache.positions + Array(start..<(start + n))), rope: rope)
         let keyTables = cache.channels.map { channel in (0..<n).map { rope.table(position: channel.keyPosition(start + $0)) } }
-        return BatchStep(entry: entry, firstRow: firstRow, firstSlot: cache.count, rope: rope, plans: plans, keyTables: keyTables)
+        return BatchStep(entry: entry, policy: policy, firstRow: firstRow, firstSlot: cache.count, rope: rope, plans: plans,
+                         keyTables: keyTables, memoryPolicy: memoryPolicy, memory: memory, blockMemory: blockMemory,
+                         queryTables: queryTables)
     }
 
     /// Final norm and LM head for the given rows of the residual stream `x` (n, hidden).

@@ -66,9 +66,22 @@ public protocol AttentionPolicy: Sendable, CustomStringConvertible {
 
     /// The same attention pattern written out in full (absolute positions 0..<n).
     var explicitAttention: ExplicitAttention { get }
+
+    /// How the cache stores keys and values for this policy (f32 unless wrapped by `storing(_:)`).
+    var kvStorage: KVStorageType { get }
+    /// The policy itself, without a storage wrapper.
+    var base: AttentionPolicy { get }
 }
 
 extension AttentionPolicy {
+    public var kvStorage: KVStorageType { .f32 }
+    public var base: AttentionPolicy { self }
+
+    /// This policy with its cache stored as `type` (`--kv-type`); f32 returns the policy unchanged.
+    public func storing(_ type: KVStorageType) -> AttentionPolicy {
+        type == .f32 ? base : StoredAttention(policy: base, storage: type)
+    }
+
     public var keyChannels: [KeyChannel] { [] }
     public func logitScale(queryPosition: Int) -> Float { 1 }
     public func retainedPositions(nextPosition: Int) -> [Range<Int>]? { nil }

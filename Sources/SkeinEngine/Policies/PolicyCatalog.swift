@@ -9,7 +9,8 @@ public enum PolicyCatalog {
         public var options: [(key: String, defaultValue: String)]
     }
 
-    public static let attentionNames = ["full", "window", "streaming", "lm-infinite", "self-extend", "dca", "string", "logn"]
+    public static let attentionNames = ["full", "window", "streaming", "lm-infinite", "self-extend", "dca", "string", "logn",
+                                         "h2o", "tova", "snapkv", "sirllm", "quest", "tokenselect", "infllm"]
 
     /// The attention policies with their defaults, written in terms of the training length L.
     public static func attentionEntries(trainingLength L: Int?) -> [Entry] {
@@ -30,7 +31,17 @@ public enum PolicyCatalog {
                   options: [("shift", v({ max(1, $0 / 3) }, "L/3")), ("window", v({ max(1, min(128, $0 / 8)) }, "min(128, L/8)"))]),
             Entry(name: "logn", summary: "log-n attention temperature past the training length",
                   options: [("base", v({ $0 }, "L"))]),
-        ]
+        ] + memoryEntries(trainingLength: L)
+    }
+
+    /// Builds the policy `text` names with its cache stored as `kvType` (`f32`, `f16`, `q8[:...]`, `q4[:...]`).
+    public static func attention(_ text: String, trainingLength L: Int, kvType: String) throws -> AttentionPolicy {
+        let policy = try attention(text, trainingLength: L)
+        let storage = try KVStorageType(parsing: kvType)
+        if storage.isQuantized, !policy.keyChannels.isEmpty {
+            throw EngineError.invalidOption(name: "kv-type", reason: "\(storage.format.rawValue) cannot hold the extra key channels \(policy) needs; use f32")
+        }
+        return policy.storing(storage)
     }
 
     /// Builds the attention policy `text` names for a model trained on `trainingLength` tokens.
@@ -73,6 +84,8 @@ public enum PolicyCatalog {
             return StringAttention(shift: shift, window: window)
         case "logn":
             return LogNAttention(base: try r.int("base", default: L, minimum: 2))
+        case let name where memoryNames.contains(name):
+            return try memoryPolicy(name, r, trainingLength: L)
         default:
             throw EngineError.invalidOption(name: "attention", reason: "unknown policy '\(spec.name)'")
         }

@@ -12,6 +12,9 @@ public struct ExplicitAttention: Sendable {
     public var logitScale: @Sendable (_ query: Int) -> Float
     /// Content-dependent extra keys (LM-Infinite's top-k middle tokens), or nil.
     public var selection: Selection?
+    /// When set, replaces `isVisible` per (layer, query head): score-aware memories (H2O, Quest, ...)
+    /// let each head see different keys.
+    public var headVisibility: (@Sendable (_ layer: Int, _ head: Int, _ query: Int, _ key: Int) -> Bool)?
 
     /// Keys that are not visible but compete: per query and head, the `k` of them with the
     /// highest logits (at `positions`) join the softmax, in layers `fromLayer` and up.

@@ -48,7 +48,7 @@ public struct ReferenceForward {
                 for head in 0..<c.headCount {
                     var logits: [Float] = []
                     var visible: [Int] = []
-                    for j in 0..<n where pattern.isVisible(i, j) {
+                    for j in 0..<n where pattern.headVisibility?(layerIndex, head, i, j) ?? pattern.isVisible(i, j) {
                         let (qp, kp) = pattern.positions(i, j)
                         rotate(q[i][head], position: qp, into: &qr)
                         rotate(k[j][head / group], position: kp, into: &kr)

@@ -12,7 +12,7 @@ enum CacheReuse {
     static func reuse(tokens: [Int], cache: DenseKVCache, for prompt: [Int], copying: Bool) -> (cache: DenseKVCache, covered: Int)? {
         let common = zip(tokens, prompt).prefix { $0 == $1 }.count
         let target = min(common, prompt.count - 1)
-        guard target > 0, tokens.count == cache.nextPosition else { return nil }
+        guard target > 0, tokens.count == cache.nextPosition, cache.supportsSnapshots else { return nil }
         if target == tokens.count { return (copying ? cache.copy() : cache, target) }
         guard cache.holdsEveryToken else { return nil }
         let result = copying ? cache.copy() : cache
@@ -54,7 +54,7 @@ final class PrefixCache {
 
     /// Keeps a copy of `cache`, which holds exactly `tokens`.
     func store(key: String, tokens: [Int], cache: DenseKVCache) {
-        guard capacity > 0, tokens.count >= minimumTokens else { return }
+        guard capacity > 0, tokens.count >= minimumTokens, cache.supportsSnapshots else { return }
         entries.removeAll { $0.key == key && $0.tokens == tokens }
         entries.append(Entry(key: key, tokens: tokens, cache: cache.copy()))
         if entries.count > capacity { entries.removeFirst(entries.count - capacity) }

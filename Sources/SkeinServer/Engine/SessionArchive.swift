@@ -13,14 +13,17 @@ enum SessionArchive {
         var hasCache: Bool
     }
 
+    /// Caches whose state is not all in their buffers (quantized, score-aware or block memory) are
+    /// saved without KV and tokens: after a restart such a session starts over.
     static func encode(_ session: SessionStore.Session) -> Data {
+        let snapshot = session.cache?.supportsSnapshots ?? false
         let header = Header(id: session.id, attention: session.attention, rope: session.rope,
-                            tokens: session.tokens, hasCache: session.cache != nil)
+                            tokens: snapshot ? session.tokens : [], hasCache: snapshot)
         let headerBytes = try! JSONEncoder().encode(header)
         var data = magic
         data.append(littleEndian: UInt64(headerBytes.count))
         data.append(headerBytes)
-        if let cache = session.cache { data.append(cache.archived()) }
+        if snapshot, let cache = session.cache { data.append(cache.archived()) }
         data.append(littleEndian: checksum(data))
         return data
     }

@@ -131,6 +131,10 @@ struct BenchCommand: ParsableCommand {
                 print(String(format: "%9d tokens  %8.1f s  %9.1f t/s  rss %8.1f MiB  cache %7d slots %8.2f MiB",
                              done, seconds, Double(done) / seconds, Double(ProcessMemory.residentBytes ?? 0) / 1048576,
                              cache.count, Double(cache.byteCount) / 1048576))
+                if let memory = cache.blockMemory {
+                    print("          infllm: \(memory.blockCount) blocks, " + String(format: "%.2f MiB in RAM (representatives + hot blocks), %.1f MiB offloaded",
+                                 Double(memory.residentBytes) / 1048576, Double(memory.offloadedBytes) / 1048576))
+                }
                 nextReport += checkpoint
             }
         }

@@ -36,6 +36,9 @@ struct EvalRunCommand: ParsableCommand {
     @Option(help: "RoPE scaling for every method (see `skein policies`).")
     var rope: String = "config"
 
+    @Option(help: "KV storage type (f32, f16, q8[:residual=N,group=G], q4[:...]); repeat to compare several.")
+    var kvType: [String] = []
+
     @Option(help: "Samples per (length, depth, method).")
     var samples: Int = 3
 
@@ -80,7 +83,7 @@ struct EvalRunCommand: ParsableCommand {
             return value
         }
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
-        let methods = try methodsFrom(attention: attention, rope: rope, model: engine)
+        let methods = try methodsFrom(attention: attention, rope: rope, kvTypes: kvType, model: engine)
         let shardPair = try shard.map(parseShard)
         let haystackFile = haystack.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("heldout.txt")
         guard let text = FileManager.default.contents(atPath: haystackFile.path) else {
@@ -169,13 +172,17 @@ func writeSummary(records: [EvalRecord], to folder: URL, title: String) throws {
 
 /// Builds `Method`s from repeated --attention values and one --rope, checked against the model.
 /// `ATTENTION@ROPE` in one value overrides --rope for that method, so one sweep can compare RoPE settings.
-func methodsFrom(attention: [String], rope: String, model: TransformerModel) throws -> [Method] {
-    try (attention.isEmpty ? ["full"] : attention).map { value -> Method in
+/// Repeated --kv-type values give every method once per KV storage type.
+func methodsFrom(attention: [String], rope: String, kvTypes: [String] = [], model: TransformerModel) throws -> [Method] {
+    try (attention.isEmpty ? ["full"] : attention).flatMap { value -> [Method] in
         let parts = value.split(separator: "@", maxSplits: 1).map(String.init)
         let spec = parts[0], methodRope = parts.count > 1 ? parts[1] : rope
-        let method = Method(name: methodRope == "config" ? spec : "\(spec)@\(methodRope)", attention: spec, rope: methodRope)
-        do { _ = try method.apply(to: model) } catch { throw ValidationError("--attention \(spec): \(error)") }
-        return method
+        return try (kvTypes.isEmpty ? ["f32"] : kvTypes).map { kv -> Method in
+            let base = methodRope == "config" ? spec : "\(spec)@\(methodRope)"
+            let method = Method(name: kv == "f32" ? base : "\(base) kv=\(kv)", attention: spec, rope: methodRope, kvType: kv)
+            do { _ = try method.apply(to: model) } catch { throw ValidationError("--attention \(spec) --kv-type \(kv): \(error)") }
+            return method
+        }
     }
 }
 
@@ -206,6 +213,9 @@ struct EvalEfficiencyCommand: ParsableCommand {
     @Option(help: "RoPE scaling for every method.")
     var rope: String = "config"
 
+    @Option(help: "KV storage type (f32, f16, q8[:residual=N,group=G], q4[:...]); repeat to compare several.")
+    var kvType: [String] = []
+
     @Option(help: "Decode steps timed after each prefill.")
     var decodeTokens: Int = 16
 
@@ -215,7 +225,7 @@ struct EvalEfficiencyCommand: ParsableCommand {
     func run() throws {
         let folder = try ModelOptions(model: model).resolvedURL()
         let engine = try TransformerModel.load(directory: folder)
-        let methods = try methodsFrom(attention: attention.isEmpty ? ["full", "window"] : attention, rope: rope, model: engine)
+        let methods = try methodsFrom(attention: attention.isEmpty ? ["full", "window"] : attention, rope: rope, kvTypes: kvType, model: engine)
         let lengthList = try parseTokenList(lengths, option: "--lengths")
         guard decodeTokens >= 1 else { throw ValidationError("--decode-tokens must be at least 1") }
         let outFolder = try makeOutputFolder(out)
@@ -252,6 +262,9 @@ struct EvalPerplexityCommand: ParsableCommand {
     @Option(help: "RoPE scaling for every method.")
     var rope: String = "config"
 
+    @Option(help: "KV storage type (f32, f16, q8[:residual=N,group=G], q4[:...]); repeat to compare several.")
+    var kvType: [String] = []
+
     @Option(help: "Output folder for perplexity.json and report.html.")
     var out: String = "skein-eval-perplexity"
 
@@ -259,7 +272,7 @@ struct EvalPerplexityCommand: ParsableCommand {
         let folder = try ModelOptions(model: model).resolvedURL()
         let engine = try TransformerModel.load(directory: folder)
         let tokenizer = try ModelTokenizer(folder: folder)
-        let methods = try methodsFrom(attention: attention, rope: rope, model: engine)
+        let methods = try methodsFrom(attention: attention, rope: rope, kvTypes: kvType, model: engine)
         let path = file ?? folder.appendingPathComponent("heldout.txt").path
         let L = engine.trainingLength
         let tokens = Array(tokenizer.encode(try readTextFile(path)).prefix((maxLength ?? 16 * L) + 1))

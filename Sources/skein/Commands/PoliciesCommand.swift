@@ -5,7 +5,7 @@ import SkeinEngine
 struct PoliciesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policies",
-        abstract: "List the attention policies and RoPE scalings with their options and defaults.")
+        abstract: "List the attention policies, KV storage types and RoPE scalings with their options and defaults.")
 
     @Option(help: "Show defaults for this training length instead of in terms of L.")
     var trainingLength: Int?
@@ -15,6 +15,11 @@ struct PoliciesCommand: ParsableCommand {
         for entry in PolicyCatalog.attentionEntries(trainingLength: trainingLength) {
             let options = entry.options.map { "\($0.key)=\($0.defaultValue)" }.joined(separator: ",")
             print("  \(entry.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(options.isEmpty ? "-" : options)")
+            print("  \(String(repeating: " ", count: 12)) \(entry.summary)")
+        }
+        print("\nKV storage types (--kv-type NAME[:key=value,...]); combine with any policy that keeps no extra key channels:")
+        for entry in KVStorageType.entries {
+            print("  \(entry.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.options)")
             print("  \(String(repeating: " ", count: 12)) \(entry.summary)")
         }
         print("\nRoPE scalings (--rope NAME[:key=value,...]):")

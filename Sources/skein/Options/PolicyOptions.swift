@@ -1,10 +1,13 @@
 import ArgumentParser
 import SkeinEngine
 
-/// `--attention NAME[:key=value,...]` and `--rope NAME[:key=value,...]`, the same on every command.
+/// `--attention NAME[:key=value,...]`, `--kv-type TYPE[:...]` and `--rope NAME[:key=value,...]`, the same on every command.
 struct PolicyOptions: ParsableArguments {
     @Option(help: "Attention policy, e.g. full, window:size=4096, streaming:sinks=4,window=1020, self-extend:group=4,window=512 (see `skein policies`).")
     var attention: String = "full"
+
+    @Option(help: "KV cache storage: f32 (default), f16, q8[:residual=N,group=G], q4[:residual=N,group=G] (KIVI-style; see `skein policies`).")
+    var kvType: String = "f32"
 
     @Option(help: "RoPE scaling override: config (default), none, linear:factor=F, ntk, dynamic, yarn, llama3, longrope.")
     var rope: String = "config"
@@ -14,8 +17,8 @@ struct PolicyOptions: ParsableArguments {
         do {
             let scaled = try model.withRope(rope)
             let policy = attention == "full" && scaled.configuration.slidingWindow != nil
-                ? scaled.defaultPolicy
-                : try PolicyCatalog.attention(attention, trainingLength: scaled.trainingLength)
+                ? scaled.defaultPolicy.storing(try KVStorageType(parsing: kvType))
+                : try PolicyCatalog.attention(attention, trainingLength: scaled.trainingLength, kvType: kvType)
             return (scaled, policy)
         } catch let error as EngineError {
             throw ValidationError(error.description)

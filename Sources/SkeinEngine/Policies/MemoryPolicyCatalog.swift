@@ -1,0 +1,89 @@
+/// The score-aware memory policies in the catalog: their option keys, defaults and parser.
+extension PolicyCatalog {
+    static let memoryNames = ["h2o", "tova", "snapkv", "sirllm", "quest", "tokenselect", "infllm"]
+
+    /// Entries for `skein policies`; every one takes `budget=N` (entries kept or read per head) or
+    /// `ratio=R` (that fraction of the tokens seen).
+    static func memoryEntries(trainingLength L: Int?) -> [Entry] {
+        let budget = L.map(String.init) ?? "L"
+        return [
+            Entry(name: "h2o", summary: "H2O: heavy hitters (accumulated attention) + recent tokens per head; bounded memory",
+                  options: [("budget", budget), ("ratio", "-"), ("recent", "budget/2")]),
+            Entry(name: "tova", summary: "TOVA: evict what the latest query attends to least, per kv head; bounded memory",
+                  options: [("budget", budget), ("ratio", "-")]),
+            Entry(name: "snapkv", summary: "SnapKV: observation-window votes, max-pooled, compress each prompt chunk",
+                  options: [("budget", budget), ("ratio", "-"), ("window", "32"), ("kernel", "7")]),
+            Entry(name: "sirllm", summary: "SirLLM: keep high-entropy tokens + recent; entropies decay per dialogue turn; bounded memory",
+                  options: [("budget", budget), ("ratio", "-"), ("recent", "budget/4"), ("decay", "0.9")]),
+            Entry(name: "quest", summary: "Quest: per-head top pages by min/max key bounds; reads a budget, keeps all",
+                  options: [("budget", budget), ("ratio", "-"), ("page", "16"), ("pages", "budget/page")]),
+            Entry(name: "tokenselect", summary: "TokenSelect: soft-voted critical tokens + recent, selection cache; reads a budget, keeps all",
+                  options: [("budget", budget), ("ratio", "-"), ("k", "budget/2"), ("reuse", "0.9")]),
+            Entry(name: "infllm", summary: "InfLLM: sinks + local window + top-k retrieved blocks; cold blocks in a temp file, LRU of hot blocks",
+                  options: [("sinks", "4"), ("local", L.map { String(max(1, $0 / 2)) } ?? "L/2"),
+                            ("block", L.map { String(infllmBlock($0)) } ?? "clamp(L/8, 4, 128)"), ("repr", "4"),
+                            ("topk", L.map { String(max(1, $0 / 2 / infllmBlock($0))) } ?? "L/2/block"), ("cached", "64"), ("chunk", "512")]),
+        ]
+    }
+
+    /// Reads `budget=N` or `ratio=R` (not both); the default budget is the training length.
+    static func budget(_ r: OptionReader, trainingLength L: Int) throws -> KVBudget {
+        let name = "attention \(r.spec.name)"
+        if let ratio = try r.double("ratio") {
+            guard r.raw("budget") == nil else { throw EngineError.invalidOption(name: name, reason: "give budget or ratio, not both") }
+            guard ratio <= 1 else { throw EngineError.invalidOption(name: name, reason: "ratio must be in (0, 1], got \(ratio)") }
+            return .ratio(ratio)
+        }
+        return .entries(try r.int("budget", default: L))
+    }
+
+    static func infllmBlock(_ L: Int) -> Int { min(128, max(4, L / 8)) }
+
+    static func memoryPolicy(_ name: String, _ r: OptionReader, trainingLength L: Int) throws -> AttentionPolicy {
+        if name == "infllm" {
+            let block = try r.int("block", default: infllmBlock(L))
+            let repr = try r.int("repr", default: 4)
+            guard repr <= block else { throw EngineError.invalidOption(name: "attention infllm", reason: "repr (\(repr)) must not exceed block (\(block))") }
+            return InfLLMAttention(sinks: try r.int("sinks", default: 4, minimum: 0), local: try r.int("local", default: max(1, L / 2)),
+                                   block: block, repr: repr, topK: try r.int("topk", default: max(1, L / 2 / block), minimum: 0),
+                                   cached: try r.int("cached", default: 64, minimum: 0), chunk: try r.int("chunk", default: 512))
+        }
+        let b = try budget(r, trainingLength: L)
+        func invalid(_ reason: String) -> EngineError { .invalidOption(name: "attention \(name)", reason: reason) }
+        func checkBelow(_ key: String, _ value: Int?) throws {
+            if let value, case .entries(let n) = b, value > n { throw invalid("\(key) (\(value)) must not exceed budget (\(n))") }
+        }
+        switch name {
+        case "h2o":
+            let recent = r.raw("recent") == nil ? nil : try r.int("recent", default: 0, minimum: 0)
+            try checkBelow("recent", recent)
+            return H2OAttention(budget: b, recent: recent)
+        case "tova":
+            return TOVAAttention(budget: b)
+        case "snapkv":
+            let window = try r.int("window", default: 32)
+            let kernel = try r.int("kernel", default: 7)
+            guard kernel % 2 == 1 else { throw invalid("kernel must be odd, got \(kernel)") }
+            try checkBelow("window", window)
+            return SnapKVAttention(budget: b, window: window, kernel: kernel)
+        case "sirllm":
+            let recent = r.raw("recent") == nil ? nil : try r.int("recent", default: 0, minimum: 0)
+            try checkBelow("recent", recent)
+            let decay = try r.double("decay") ?? 0.9
+            guard decay <= 1 else { throw invalid("decay must be in (0, 1], got \(decay)") }
+            return SirLLMAttention(budget: b, recent: recent, decay: Float(decay))
+        case "quest":
+            let page = try r.int("page", default: 16)
+            let pages = r.raw("pages") == nil ? nil : try r.int("pages", default: 1)
+            return QuestAttention(page: page, budget: b, pages: pages)
+        case "tokenselect":
+            let k = r.raw("k") == nil ? nil : try r.int("k", default: 1, minimum: 0)
+            try checkBelow("k", k)
+            let reuse = try r.double("reuse") ?? 0.9
+            guard reuse <= 1 else { throw invalid("reuse must be in (0, 1], got \(reuse)") }
+            return TokenSelectAttention(budget: b, k: k, reuse: Float(reuse))
+        default:
+            throw EngineError.invalidOption(name: "attention", reason: "unknown policy '\(name)'")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Testing
+@testable import SkeinEngine
+
+/// Parsing the memory policies' options: budgets, ratios, their own keys, and typed errors.
+@Suite struct MemoryPolicyCatalogTests {
+    @Test func parsesEveryMemoryPolicy() throws {
+        let h2o = try #require(try PolicyCatalog.attention("h2o:budget=64,recent=16", trainingLength: 256) as? H2OAttention)
+        #expect(h2o.budget == .entries(64) && h2o.recent == 16)
+        let tova = try #require(try PolicyCatalog.attention("tova:ratio=0.25", trainingLength: 256) as? TOVAAttention)
+        #expect(tova.budget == .ratio(0.25))
+        let snap = try #require(try PolicyCatalog.attention("snapkv:window=8,kernel=5", trainingLength: 256) as? SnapKVAttention)
+        #expect(snap.budget == .entries(256) && snap.window == 8 && snap.kernel == 5)
+        let sir = try #require(try PolicyCatalog.attention("sirllm:budget=100,decay=0.5", trainingLength: 256) as? SirLLMAttention)
+        #expect(sir.decay == 0.5)
+        let quest = try #require(try PolicyCatalog.attention("quest:budget=64,page=8", trainingLength: 256) as? QuestAttention)
+        #expect(quest.selection(seen: 1000) == .pages(page: 8, pages: 8))
+        let ts = try #require(try PolicyCatalog.attention("tokenselect:budget=64,k=48", trainingLength: 256) as? TokenSelectAttention)
+        #expect(ts.selection(seen: 1000) == .tokens(critical: 48, local: 16, reuse: 0.9))
+        let names = PolicyCatalog.attentionEntries(trainingLength: 256).map(\.name)
+        for name in ["h2o", "tova", "snapkv", "sirllm", "quest", "tokenselect"] { #expect(names.contains(name)) }
+    }
+
+    @Test func rejectsBadValuesNamingTheKey() {
+        func reason(_ text: String) -> String? {
+            do { _ = try PolicyCatalog.attention(text, trainingLength: 256); return nil } catch let EngineError.invalidOption(_, reason) {
+                return reason
+            } catch { return nil }
+        }
+        #expect(reason("h2o:budget=64,ratio=0.5")?.contains("budget or ratio") == true)
+        #expect(reason("tova:ratio=2")?.contains("ratio") == true)
+        #expect(reason("h2o:budget=0")?.contains("budget") == true)
+        #expect(reason("snapkv:kernel=4")?.contains("kernel") == true)
+        #expect(reason("h2o:budget=8,recent=9")?.contains("recent") == true)
+        #expect(reason("sirllm:decay=1.5")?.contains("decay") == true)
+        #expect(reason("quest:pages=x")?.contains("pages") == true)
+        #expect(reason("tokenselect:window=3")?.contains("window") == true)
+    }
+}
