@@ -11,6 +11,7 @@ public struct ServerConfiguration: Sendable {
     /// Default `--attention` and `--rope` for requests that do not set `"skein": {...}`.
     public var defaultAttention = "full"
     public var defaultRope = "config"
+    public var defaultKVType = "f32"
     /// Requests queued or running at once; one more is answered 429.
     public var maxQueue = 16
     /// Sequences decoded together in one forward pass.

@@ -13,7 +13,8 @@ public final class SkeinServer: Sendable {
 
     public init(host: ModelHost, configuration: ServerConfiguration) throws {
         // Fail at start, not on the first request, when the default policy is bad.
-        _ = try host.resolve(attention: configuration.defaultAttention, rope: configuration.defaultRope)
+        _ = try host.resolve(attention: configuration.defaultAttention, rope: configuration.defaultRope,
+                             kvType: configuration.defaultKVType)
         self.host = host
         self.configuration = configuration
         metrics = ServerMetrics()

@@ -138,6 +138,12 @@ def _():
     r = greedy(max_tokens=4, extra_body={"skein": {"attention": "streaming:sinks=4,window=64", "rope": "ntk:factor=2"}})
     info = r.model_extra["skein"]
     assert info["attention"] == "streaming:sinks=4,window=64" and info["rope"] == "ntk:factor=2", info
+    for attention, kv in (("h2o:budget=32", "q8"), ("snapkv:budget=32", "f32"), ("quest:budget=32", "q4"), ("infllm", "f32")):
+        r = greedy(max_tokens=4, extra_body={"skein": {"attention": attention, "kv_type": kv}})
+        info = r.model_extra["skein"]
+        assert info["attention"] == attention and info["kv_type"] == kv and r.usage.completion_tokens > 0, info
+    expect_error(openai.BadRequestError, 400, lambda: greedy(max_tokens=4, extra_body={"skein": {"kv_type": "q3"}}),
+                 code="invalid_policy")
     e = expect_error(openai.BadRequestError, 400, lambda: greedy(max_tokens=4, extra_body={"skein": {"attention": "nonsense"}}),
                      code="invalid_policy")
     assert "nonsense" in e.body["message"]

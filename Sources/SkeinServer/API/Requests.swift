@@ -4,6 +4,10 @@ import Foundation
 public struct SkeinExtension: Codable, Sendable {
     public var attention: String?
     public var rope: String?
+    /// KV storage (`--kv-type`): f32, f16, q8[:...], q4[:...].
+    public var kvType: String?
+
+    enum CodingKeys: String, CodingKey { case attention, rope, kvType = "kv_type" }
 }
 
 /// `stop`: one string or a list of up to 4.

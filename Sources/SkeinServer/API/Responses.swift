@@ -57,10 +57,11 @@ public struct CompletionLogprobs: Codable, Sendable {
 public struct SkeinInfo: Codable, Sendable {
     public var attention: String
     public var rope: String
+    public var kvType: String
     public var session: String?
     public var cachedTokens: Int
 
-    enum CodingKeys: String, CodingKey { case attention, rope, session, cachedTokens = "cached_tokens" }
+    enum CodingKeys: String, CodingKey { case attention, rope, kvType = "kv_type", session, cachedTokens = "cached_tokens" }
 }
 
 /// `chat.completion` and `chat.completion.chunk`.

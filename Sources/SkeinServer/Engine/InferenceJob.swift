@@ -14,6 +14,7 @@ public struct JobSpec: Sendable {
     /// The request's spellings, for the prefix cache key and the response.
     public var attention: String
     public var rope: String
+    public var kvType: String
     public var session: String?
 }
 

@@ -21,11 +21,11 @@ public final class ModelHost: @unchecked Sendable {
 
     /// The model under `rope` (a `--rope` spelling) and the attention policy `attention` names.
     /// - Throws: `EngineError.invalidOption` naming the bad option.
-    public func resolve(attention: String, rope: String) throws -> (model: TransformerModel, policy: AttentionPolicy) {
+    public func resolve(attention: String, rope: String, kvType: String = "f32") throws -> (model: TransformerModel, policy: AttentionPolicy) {
         let model = try variant(rope: rope)
         let policy = attention == "full" && model.configuration.slidingWindow != nil
-            ? model.defaultPolicy
-            : try PolicyCatalog.attention(attention, trainingLength: model.trainingLength)
+            ? model.defaultPolicy.storing(try KVStorageType(parsing: kvType))
+            : try PolicyCatalog.attention(attention, trainingLength: model.trainingLength, kvType: kvType)
         return (model, policy)
     }
 

@@ -9,6 +9,7 @@ enum SessionArchive {
         var id: String
         var attention: String
         var rope: String
+        var kvType: String?
         var tokens: [Int]
         var hasCache: Bool
     }
@@ -17,7 +18,7 @@ enum SessionArchive {
     /// saved without KV and tokens: after a restart such a session starts over.
     static func encode(_ session: SessionStore.Session) -> Data {
         let snapshot = session.cache?.supportsSnapshots ?? false
-        let header = Header(id: session.id, attention: session.attention, rope: session.rope,
+        let header = Header(id: session.id, attention: session.attention, rope: session.rope, kvType: session.kvType,
                             tokens: snapshot ? session.tokens : [], hasCache: snapshot)
         let headerBytes = try! JSONEncoder().encode(header)
         var data = magic
@@ -39,9 +40,10 @@ enum SessionArchive {
         let headerStart = data.startIndex + magic.count + 8
         guard headerLength >= 0, headerStart + headerLength <= body.endIndex else { throw Corrupt(description: "\(source): header out of range") }
         let header = try JSONDecoder().decode(Header.self, from: data[headerStart..<(headerStart + headerLength)])
-        var session = SessionStore.Session(id: header.id, attention: header.attention, rope: header.rope, tokens: header.tokens)
+        var session = SessionStore.Session(id: header.id, attention: header.attention, rope: header.rope,
+                                           kvType: header.kvType ?? "f32", tokens: header.tokens)
         if header.hasCache {
-            let model = try host.resolve(attention: header.attention, rope: header.rope).model
+            let model = try host.resolve(attention: header.attention, rope: header.rope, kvType: header.kvType ?? "f32").model
             session.cache = try DenseKVCache.unarchive(Data(body[(headerStart + headerLength)...]), for: model, source: source)
         }
         return session

@@ -13,6 +13,7 @@ public final class SessionStore: @unchecked Sendable {
         /// The request spellings the session was created with; later requests must match.
         public var attention: String
         public var rope: String
+        public var kvType = "f32"
         /// Tokens the cache holds, in order.
         public var tokens: [Int] = []
         var cache: DenseKVCache?
@@ -43,7 +44,7 @@ public final class SessionStore: @unchecked Sendable {
 
     /// Creates an empty session; a random id when `id` is nil.
     /// - Throws: `APIError` 400 for a bad id, 409 when it exists.
-    public func create(id: String?, attention: String, rope: String) throws -> Session {
+    public func create(id: String?, attention: String, rope: String, kvType: String = "f32") throws -> Session {
         let id = id ?? "sess-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         guard Self.isValidID(id) else {
             throw APIError.badRequest("session id must be 1-64 letters, digits, '-' or '_'", param: "id", code: "invalid_session_id")
@@ -53,7 +54,7 @@ public final class SessionStore: @unchecked Sendable {
         guard sessions[id] == nil, !fileExists(id) else {
             throw APIError(.conflict, "session '\(id)' already exists", param: "id", code: "session_exists")
         }
-        let session = Session(id: id, attention: attention, rope: rope)
+        let session = Session(id: id, attention: attention, rope: rope, kvType: kvType)
         sessions[id] = session
         try save(session)
         return session

@@ -151,7 +151,7 @@ struct CompletionHandler: Sendable {
     }
 
     private func skeinInfo(_ job: InferenceJob, _ summary: JobSummary) -> SkeinInfo {
-        SkeinInfo(attention: job.spec.attention, rope: job.spec.rope, session: job.spec.session, cachedTokens: summary.cachedTokens)
+        SkeinInfo(attention: job.spec.attention, rope: job.spec.rope, kvType: job.spec.kvType, session: job.spec.session, cachedTokens: summary.cachedTokens)
     }
 
     private func tokenText(_ id: Int) -> String { (try? host.tokenizer.decode([id])) ?? "" }

@@ -43,29 +43,33 @@ struct JobPreparation {
         var session: SessionStore.Session?
         var attention = p.skein?.attention ?? configuration.defaultAttention
         var rope = p.skein?.rope ?? configuration.defaultRope
+        var kvType = p.skein?.kvType ?? configuration.defaultKVType
         if let id = p.session {
             let taken = try sessions.checkout(id)
             let conflict = (p.skein?.attention).map { $0 != taken.attention } == true || (p.skein?.rope).map { $0 != taken.rope } == true
+                || (p.skein?.kvType).map { $0 != taken.kvType } == true
             guard !conflict else {
                 sessions.checkin(id, tokens: nil, cache: nil)
-                throw APIError.badRequest("session '\(id)' was created with attention '\(taken.attention)' and rope '\(taken.rope)'; "
+                throw APIError.badRequest("session '\(id)' was created with attention '\(taken.attention)', rope '\(taken.rope)' and kv_type '\(taken.kvType)'; "
                                           + "a request in it cannot change them", param: "skein", code: "session_policy_mismatch")
             }
             attention = taken.attention
             rope = taken.rope
+            kvType = taken.kvType
             session = taken
         }
         do {
-            let (model, policy) = try host.resolve(attention: attention, rope: rope)
+            let (model, policy) = try host.resolve(attention: attention, rope: rope, kvType: kvType)
             let seed = p.seed.map { UInt64(bitPattern: Int64($0)) } ?? UInt64.random(in: 0...UInt64.max)
             let sampling = SamplingParameters(temperature: Float(temperature), topP: p.topP.map(Float.init), seed: seed)
             let spec = JobSpec(promptTokens: prompt, maxTokens: maxTokens, sampling: sampling, stopTokens: host.stopTokens,
-                               topLogprobs: topLogprobs, model: model, policy: policy, attention: attention, rope: rope,
+                               topLogprobs: topLogprobs, model: model, policy: policy, attention: attention, rope: rope, kvType: kvType,
                                session: session?.id)
             return (spec, stops, session)
         } catch {
             if let id = session?.id { sessions.checkin(id, tokens: nil, cache: nil) }
-            let param = "\(error)".hasPrefix("rope") ? "skein.rope" : "skein.attention"
+            let text = "\(error)"
+            let param = text.hasPrefix("rope") ? "skein.rope" : text.hasPrefix("kv-type") ? "skein.kv_type" : "skein.attention"
             throw APIError.badRequest("\(error)", param: param, code: "invalid_policy")
         }
     }

@@ -41,12 +41,13 @@ struct Routes: Sendable {
             let body = try await decode(Create.self, from: request)
             let attention = body.skein?.attention ?? server.configuration.defaultAttention
             let rope = body.skein?.rope ?? server.configuration.defaultRope
+            let kvType = body.skein?.kvType ?? server.configuration.defaultKVType
             do {
-                _ = try server.host.resolve(attention: attention, rope: rope)
+                _ = try server.host.resolve(attention: attention, rope: rope, kvType: kvType)
             } catch {
                 throw APIError.badRequest("\(error)", param: "skein", code: "invalid_policy")
             }
-            let session = try server.sessions.create(id: body.id, attention: attention, rope: rope)
+            let session = try server.sessions.create(id: body.id, attention: attention, rope: rope, kvType: kvType)
             return try json(SessionInfo(session), status: .created)
         }
         router.get("/v1/sessions") { _, _ in try json(["object": AnyEncodable("list"), "data": AnyEncodable(server.sessions.list())]) }

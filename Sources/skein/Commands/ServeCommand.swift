@@ -68,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.modelID = modelId
         configuration.defaultAttention = policyOptions.attention
         configuration.defaultRope = policyOptions.rope
+        configuration.defaultKVType = policyOptions.kvType
         configuration.maxQueue = maxQueue
         configuration.maxBatch = maxBatch
         configuration.maxContext = maxContext
