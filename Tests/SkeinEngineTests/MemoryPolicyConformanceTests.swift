@@ -78,3 +78,20 @@ import Testing
         #expect(memory.positions.allSatisfy { $0.allSatisfy { $0.suffix(2) == [58, 59] } })
     }
 }
+
+extension MemoryPolicyConformanceTests {
+    /// Rewinding a quest cache and decoding again gives the same logits as never having gone ahead.
+    @Test func truncateRewindsSelectionState() throws {
+        let model = try TransformerModel.load(directory: Fixtures.model("llama-f32"))
+        let tokens = PolicyConformanceTests.tokens(50, vocabulary: model.configuration.vocabSize)
+        let policy = QuestAttention(page: 4, budget: .entries(12))
+        let straight = model.makeCache(for: policy)
+        let expected = try model.forward(tokens, cache: straight, policy: policy)
+        let rewound = model.makeCache(for: policy)
+        _ = try model.forward(Array(tokens[0..<30]) + [1, 2, 3, 4, 5, 6, 7, 8], cache: rewound, policy: policy)
+        rewound.truncate(to: 30)
+        let tail = try model.forward(Array(tokens[30...]), cache: rewound, policy: policy)
+        let (diff, scale) = maxDifference(tail, Array(expected[30...]))
+        #expect(diff <= 1e-5 * scale)
+    }
+}

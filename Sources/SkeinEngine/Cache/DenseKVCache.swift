@@ -206,6 +206,19 @@ public final class DenseKVCache {
     public func truncate(to newCount: Int) {
         let kept = max(0, min(count, newCount))
         for layer in stores.indices { for head in 0..<kvHeadCount { stores[layer][head].keep(Array(0..<kept)) } }
+        // Per-head memories drop the same slots; evicted entries are not restored (a rewind past an
+        // eviction keeps what survived), and InfLLM blocks already formed stay in the block memory.
+        if let memory {
+            for layer in 0..<layerCount {
+                for head in 0..<kvHeadCount {
+                    memory.positions[layer][head].removeSubrange(min(kept, memory.positions[layer][head].count)...)
+                    memory.scores[layer][head].removeSubrange(min(kept, memory.scores[layer][head].count)...)
+                    memory.pageMinimum[layer][head] = []  // recomputed from the kept keys on the next pass
+                    memory.pageMaximum[layer][head] = []
+                }
+                memory.anchors[layer] = nil
+            }
+        }
         nextPosition = kept == count ? nextPosition : (kept == 0 ? 0 : positions[kept - 1] + 1)
         count = kept
         positions.removeSubrange(kept...)

@@ -1,7 +1,8 @@
 import Foundation
 
-/// InfLLM's block memory for every layer: block positions, representative keys in RAM, full
-/// blocks in an `OffloadFile`, and an LRU of hot blocks.
+/// InfLLM's block memory for every layer: block positions, full blocks and representative keys in
+/// `OffloadFile`s, and an LRU of hot blocks. RAM holds the hot blocks, one batch of
+/// representatives while blocks are scored, and a few bytes of bookkeeping per block.
 ///
 /// A block record holds, for one layer, the unrotated keys then the values of every kv head:
 /// (2, kvHeads, block, headDim) floats.
@@ -14,8 +15,10 @@ public final class BlockMemory {
     public internal(set) var formedUpTo: Int
     /// First position of each block (the same for every layer).
     public internal(set) var blockStarts: [Int] = []
-    /// Representative keys per layer: flat (blocks, kvHeads, repr, headDim).
-    var representatives: [[Float]]
+    /// Representative keys per layer, one record per block: (kvHeads, repr, headDim) floats.
+    let representativeFiles: [OffloadFile]
+    /// Blocks whose representatives are read and scored at a time.
+    static let scoringBatch = 256
     /// Record index of each (layer, block) in the offload file.
     var records: [[Int]]
     let file: OffloadFile
@@ -40,7 +43,9 @@ public final class BlockMemory {
         self.kvHeadCount = kvHeadCount
         self.headDim = headDim
         formedUpTo = policy.sinks
-        representatives = Array(repeating: [], count: layerCount)
+        representativeFiles = try (0..<layerCount).map { _ in
+            try OffloadFile(recordBytes: kvHeadCount * policy.repr * headDim * MemoryLayout<Float>.size)
+        }
         records = Array(repeating: [], count: layerCount)
         received = Array(repeating: [:], count: layerCount)
         memoryTrace = Array(repeating: [:], count: layerCount)
@@ -50,13 +55,31 @@ public final class BlockMemory {
     /// Blocks formed so far (each holds every layer's record in the file).
     public var blockCount: Int { blockStarts.count }
     /// Bytes written to the offload file.
-    public var offloadedBytes: Int { file.recordCount * file.recordBytes }
+    public var offloadedBytes: Int { file.recordCount * file.recordBytes + representativeFiles.reduce(0) { $0 + $1.recordCount * $1.recordBytes } }
     var recordFloats: Int { 2 * kvHeadCount * policy.block * headDim }
     /// The offload file's name before it was unlinked.
     public var offloadPath: String { file.path }
-    /// Bytes held in RAM: representative keys and hot blocks.
+    /// Bytes held in RAM: hot blocks and the scoring batch (bookkeeping aside: 20 bytes per block).
     public var residentBytes: Int {
-        (representatives.reduce(0) { $0 + $1.count } + hot.count * recordFloats) * MemoryLayout<Float>.size
+        (hot.count * recordFloats + Self.scoringBatch * kvHeadCount * policy.repr * headDim) * MemoryLayout<Float>.size
+    }
+
+    /// Every block's relevance for `layer`, reading representatives from their file in batches.
+    /// - Parameter queries: (heads, headDim), rotated as memory tokens are read.
+    func relevance(layer: Int, queries: [Float], heads: Int) throws -> [Float] {
+        let file = representativeFiles[layer], perBlock = kvHeadCount * policy.repr * headDim
+        var batch = [Float](repeating: 0, count: Self.scoringBatch * perBlock)
+        var result: [Float] = []
+        result.reserveCapacity(blockCount)
+        var start = 0
+        while start < file.recordCount {
+            let end = min(file.recordCount, start + Self.scoringBatch)
+            try batch.withUnsafeMutableBytes { try file.read(start..<end, into: $0.baseAddress!, layer: layer) }
+            result += Self.relevance(queries: queries, representatives: Array(batch[0..<((end - start) * perBlock)]), heads: heads,
+                                     kvHeads: kvHeadCount, repr: policy.repr, headDim: headDim)
+            start = end
+        }
+        return result
     }
 
     /// Block relevance for one layer: per block, the sum over heads and representative keys of
@@ -122,9 +145,11 @@ public final class BlockMemory {
                 }
                 let scores = range.map { received[layer][$0] ?? 0 }
                 let chosen = MemoryRules.topIndices(scores, k: policy.repr)
+                var representatives: [Float] = []
                 for head in 0..<kvHeadCount {
-                    for r in chosen { representatives[layer] += record[(head * block + r) * hd..<(head * block + r + 1) * hd] }
+                    for r in chosen { representatives += record[(head * block + r) * hd..<(head * block + r + 1) * hd] }
                 }
+                _ = try representatives.withUnsafeBytes { try representativeFiles[layer].append($0.baseAddress!) }
                 for p in range { received[layer][p] = nil }
                 records[layer].append(try record.withUnsafeBytes { try file.append($0.baseAddress!) })
             }

@@ -45,8 +45,7 @@ enum InfLLMRun {
             mean.withUnsafeMutableBufferPointer { m in
                 for h in 0..<heads { rope.apply(m.baseAddress! + h * hd, cos: memoryTable.cos, sin: memoryTable.sin) }
             }
-            let relevance = BlockMemory.relevance(queries: mean, representatives: memory.representatives[layer], heads: heads,
-                                                  kvHeads: c.kvHeadCount, repr: policy.repr, headDim: hd)
+            let relevance = try memory.relevance(layer: layer, queries: mean, heads: heads)
             chosen = MemoryRules.topIndices(relevance, k: policy.topK)
             blocks = try chosen.map { try memory.load(layer: layer, block: $0) }
         }

@@ -57,11 +57,23 @@ final class OffloadFile {
         }
     }
 
+    /// Copies records `range` (contiguous) to `out`, checking each record's checksum.
+    func read(_ range: Range<Int>, into out: UnsafeMutableRawPointer, layer: Int) throws {
+        guard !range.isEmpty else { return }
+        out.copyMemory(from: mapping! + range.lowerBound * recordBytes, byteCount: range.count * recordBytes)
+        release(range)
+        for (i, index) in range.enumerated() where CRC32.checksum(out + i * recordBytes, count: recordBytes) != checksums[index] {
+            throw EngineError.corruptedOffloadBlock(layer: layer, block: index)
+        }
+    }
+
     /// Drops the record's pages from this process's resident set (the data stays in the file).
-    private func release(_ index: Int) {
+    private func release(_ index: Int) { release(index..<(index + 1)) }
+
+    private func release(_ records: Range<Int>) {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (index * recordBytes) / page * page
-        let end = ((index + 1) * recordBytes + page - 1) / page * page
+        let start = (records.lowerBound * recordBytes) / page * page
+        let end = (records.upperBound * recordBytes + page - 1) / page * page
         if end > start { madvise(mapping! + start, min(end, mappedBytes) - start, MADV_DONTNEED) }
     }
 

@@ -132,7 +132,7 @@ struct BenchCommand: ParsableCommand {
                              done, seconds, Double(done) / seconds, Double(ProcessMemory.residentBytes ?? 0) / 1048576,
                              cache.count, Double(cache.byteCount) / 1048576))
                 if let memory = cache.blockMemory {
-                    print("          infllm: \(memory.blockCount) blocks, " + String(format: "%.2f MiB in RAM (representatives + hot blocks), %.1f MiB offloaded",
+                    print("          infllm: \(memory.blockCount) blocks, " + String(format: "%.2f MiB in RAM (hot blocks + scoring batch), %.1f MiB offloaded",
                                  Double(memory.residentBytes) / 1048576, Double(memory.offloadedBytes) / 1048576))
                 }
                 nextReport += checkpoint
