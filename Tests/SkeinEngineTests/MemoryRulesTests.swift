@@ -69,4 +69,16 @@ import Testing
         #expect(TokenSelectAttention(budget: .entries(10), k: 4).selection(seen: 50) == .tokens(critical: 4, local: 6, reuse: 0.9))
         #expect(abs(MemoryRules.cosine([1, 0], [1, 1]) - 0.70710677) < 1e-6)
     }
+
+    @Test func droppingTheSmallestEqualsSorting() {
+        var random = RandomSource(seed: 11)
+        for _ in 0..<200 {
+            let n = 2 + Int(random.next() % 40)
+            // Few distinct values, so ties are common.
+            let scores = (0..<n).map { _ in Float(random.next() % 5) }
+            let k = max(1, n - 1 - Int(random.next() % 8))
+            let order = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+            #expect(MemoryRules.topIndices(scores, k: k) == order.prefix(k).sorted())
+        }
+    }
 }

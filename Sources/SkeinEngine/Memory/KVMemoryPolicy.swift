@@ -82,8 +82,25 @@ public enum MemoryRules {
         let pool = candidates ?? Array(scores.indices)
         guard k < pool.count else { return pool.sorted() }
         guard k > 0 else { return [] }
+        // Decoding evicts one or a few entries per step: drop the smallest instead of sorting.
+        if pool.count - k <= 8 { return dropSmallest(pool.count - k, of: pool, scores: scores) }
         let order = pool.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
         return order.prefix(k).sorted()
+    }
+
+    /// `pool` (sorted) without its `count` lowest-scoring indices; among equal scores the later
+    /// index goes first, as in `topIndices`' order.
+    static func dropSmallest(_ count: Int, of pool: [Int], scores: [Float]) -> [Int] {
+        var dropped = Set<Int>()
+        let sortedPool = pool.sorted()
+        for _ in 0..<count {
+            var worst = -1
+            for i in sortedPool where !dropped.contains(i) {
+                if worst < 0 || scores[i] < scores[worst] || (scores[i] == scores[worst] && i > worst) { worst = i }
+            }
+            dropped.insert(worst)
+        }
+        return sortedPool.filter { !dropped.contains($0) }
     }
 
     /// Keeps the `recent` entries with the highest positions plus the `budget - recent` others with
