@@ -172,11 +172,13 @@ public enum FNV1a {
 }
 
 extension Data {
-    mutating func appendLittleEndian(_ value: UInt64) {
+    /// Appends `value` as 8 little-endian bytes (the framing of Skein's archive files).
+    public mutating func appendLittleEndian(_ value: UInt64) {
         Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
     }
 
-    func readLittleEndian(at offset: Int) -> UInt64 {
+    /// The 8 little-endian bytes at `offset` (from `startIndex`) as a UInt64.
+    public func readLittleEndian(at offset: Int) -> UInt64 {
         var value: UInt64 = 0
         for i in 0..<8 { value |= UInt64(self[startIndex + offset + i]) << (8 * i) }
         return value

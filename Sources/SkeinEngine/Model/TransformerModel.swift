@@ -55,6 +55,14 @@ public final class TransformerModel: @unchecked Sendable {
         configuration.slidingWindow.map { WindowAttention(size: $0) } ?? FullAttention()
     }
 
+    /// The attention policy `attention` names (a `--attention` spelling) for this model, storing
+    /// its cache as `kvType` says. Plain "full" on a sliding-window checkpoint keeps its window.
+    public func attentionPolicy(_ attention: String, kvType: String = "f32") throws -> AttentionPolicy {
+        attention == "full" && configuration.slidingWindow != nil
+            ? defaultPolicy.storing(try KVStorageType(parsing: kvType))
+            : try PolicyCatalog.attention(attention, trainingLength: trainingLength, kvType: kvType)
+    }
+
     /// The context length the model was trained on (before any RoPE scaling).
     public var trainingLength: Int {
         configuration.originalMaxPositionEmbeddings ?? configuration.maxPositionEmbeddings

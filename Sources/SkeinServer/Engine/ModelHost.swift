@@ -23,10 +23,7 @@ public final class ModelHost: @unchecked Sendable {
     /// - Throws: `EngineError.invalidOption` naming the bad option.
     public func resolve(attention: String, rope: String, kvType: String = "f32") throws -> (model: TransformerModel, policy: AttentionPolicy) {
         let model = try variant(rope: rope)
-        let policy = attention == "full" && model.configuration.slidingWindow != nil
-            ? model.defaultPolicy.storing(try KVStorageType(parsing: kvType))
-            : try PolicyCatalog.attention(attention, trainingLength: model.trainingLength, kvType: kvType)
-        return (model, policy)
+        return (model, try model.attentionPolicy(attention, kvType: kvType))
     }
 
     private func variant(rope: String) throws -> TransformerModel {

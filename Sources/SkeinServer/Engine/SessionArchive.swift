@@ -22,10 +22,10 @@ enum SessionArchive {
                             tokens: snapshot ? session.tokens : [], hasCache: snapshot)
         let headerBytes = try! JSONEncoder().encode(header)
         var data = magic
-        data.append(littleEndian: UInt64(headerBytes.count))
+        data.appendLittleEndian(UInt64(headerBytes.count))
         data.append(headerBytes)
         if snapshot, let cache = session.cache { data.append(cache.archived()) }
-        data.append(littleEndian: checksum(data))
+        data.appendLittleEndian(checksum(data))
         return data
     }
 
@@ -33,10 +33,10 @@ enum SessionArchive {
         struct Corrupt: Error, CustomStringConvertible { var description: String }
         guard data.count >= magic.count + 16, data.prefix(magic.count) == magic else { throw Corrupt(description: "\(source): not a Skein session file") }
         let body = data.prefix(data.count - 8)
-        guard data.suffix(8).littleEndianUInt64 == checksum(body) else {
+        guard data.readLittleEndian(at: data.count - 8) == checksum(body) else {
             throw Corrupt(description: "\(source): checksum mismatch (torn or corrupted)")
         }
-        let headerLength = Int(data.dropFirst(magic.count).prefix(8).littleEndianUInt64)
+        let headerLength = Int(data.readLittleEndian(at: magic.count))
         let headerStart = data.startIndex + magic.count + 8
         guard headerLength >= 0, headerStart + headerLength <= body.endIndex else { throw Corrupt(description: "\(source): header out of range") }
         let header = try JSONDecoder().decode(Header.self, from: data[headerStart..<(headerStart + headerLength)])
@@ -85,16 +85,4 @@ struct POSIXFailure: Error, CustomStringConvertible {
     var path: String
     var code = errno
     var description: String { "\(call) \(path): \(String(cString: strerror(code)))" }
-}
-
-extension Data {
-    mutating func append(littleEndian value: UInt64) {
-        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
-    }
-
-    var littleEndianUInt64: UInt64 {
-        var value: UInt64 = 0
-        for (i, byte) in prefix(8).enumerated() { value |= UInt64(byte) << (8 * i) }
-        return value
-    }
 }

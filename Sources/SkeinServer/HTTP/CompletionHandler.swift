@@ -178,10 +178,4 @@ struct CompletionHandler: Sendable {
     private func event(_ value: some Encodable) throws -> ByteBuffer {
         ByteBuffer(string: "data: " + String(decoding: try JSONEncoder().encode(value), as: UTF8.self) + "\n\n")
     }
-
-    private func json(_ value: some Encodable) throws -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(value))))
-    }
 }

@@ -16,10 +16,7 @@ struct PolicyOptions: ParsableArguments {
     func apply(to model: TransformerModel) throws -> (TransformerModel, AttentionPolicy) {
         do {
             let scaled = try model.withRope(rope)
-            let policy = attention == "full" && scaled.configuration.slidingWindow != nil
-                ? scaled.defaultPolicy.storing(try KVStorageType(parsing: kvType))
-                : try PolicyCatalog.attention(attention, trainingLength: scaled.trainingLength, kvType: kvType)
-            return (scaled, policy)
+            return (scaled, try scaled.attentionPolicy(attention, kvType: kvType))
         } catch let error as EngineError {
             throw ValidationError(error.description)
         }
