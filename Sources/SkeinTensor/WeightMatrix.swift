@@ -7,6 +7,8 @@ public struct WeightMatrix: Sendable {
         case f32([Float])
         case f16([UInt16])
         case bf16([UInt16])
+        /// GGML blocks, row-major: each row is `inFeatures / type.blockSize` blocks (a block type, not f32/f16/bf16).
+        case quantized(GGMLType, [UInt8])
     }
 
     public let outFeatures: Int
@@ -30,8 +32,12 @@ public struct WeightMatrix: Sendable {
         switch storage {
         case .f32(let v): v.count * 4
         case .f16(let v), .bf16(let v): v.count * 2
+        case .quantized(_, let bytes): bytes.count
         }
     }
+
+    /// Bytes of one row.
+    public var rowBytes: Int { byteCount / max(1, outFeatures) }
 
     /// All values as f32 (for the reference path and tests).
     public var floats: [Float] {
@@ -39,6 +45,7 @@ public struct WeightMatrix: Sendable {
         case .f32(let v): v
         case .f16(let v): v.map { HalfConversion.float(fromF16: $0) }
         case .bf16(let v): v.map { HalfConversion.float(fromBF16: $0) }
+        case .quantized(let type, let bytes): bytes.withUnsafeBytes { type.dequantize($0, count: outFeatures * inFeatures) }
         }
     }
 
@@ -55,6 +62,13 @@ public struct WeightMatrix: Sendable {
         case .f32(let v): return WeightMatrix(outFeatures: outFeatures, inFeatures: inFeatures, storage: .f32(permute(v)))
         case .f16(let v): return WeightMatrix(outFeatures: outFeatures, inFeatures: inFeatures, storage: .f16(permute(v)))
         case .bf16(let v): return WeightMatrix(outFeatures: outFeatures, inFeatures: inFeatures, storage: .bf16(permute(v)))
+        case .quantized(let type, let bytes):
+            let width = rowBytes
+            var out = [UInt8](repeating: 0, count: bytes.count)
+            for (r, source) in order.enumerated() {
+                out.replaceSubrange((r * width)..<((r + 1) * width), with: bytes[(source * width)..<((source + 1) * width)])
+            }
+            return WeightMatrix(outFeatures: outFeatures, inFeatures: inFeatures, storage: .quantized(type, out))
         }
     }
 
@@ -65,6 +79,10 @@ public struct WeightMatrix: Sendable {
         case .f32(let v): return WeightMatrix(outFeatures: range.count, inFeatures: inFeatures, storage: .f32(Array(v[slice])))
         case .f16(let v): return WeightMatrix(outFeatures: range.count, inFeatures: inFeatures, storage: .f16(Array(v[slice])))
         case .bf16(let v): return WeightMatrix(outFeatures: range.count, inFeatures: inFeatures, storage: .bf16(Array(v[slice])))
+        case .quantized(let type, let bytes):
+            let width = rowBytes
+            let byteSlice = (range.lowerBound * width)..<(range.upperBound * width)
+            return WeightMatrix(outFeatures: range.count, inFeatures: inFeatures, storage: .quantized(type, Array(bytes[byteSlice])))
         }
     }
 
@@ -81,6 +99,7 @@ public struct WeightMatrix: Sendable {
         case .f32(let v): v.withUnsafeBytes { run($0.baseAddress!, SKEIN_WEIGHT_F32) }
         case .f16(let v): v.withUnsafeBytes { run($0.baseAddress!, SKEIN_WEIGHT_F16) }
         case .bf16(let v): v.withUnsafeBytes { run($0.baseAddress!, SKEIN_WEIGHT_BF16) }
+        case .quantized(let type, let bytes): applyQuantized(type, bytes, x, rows: rows, bias: bias, into: y)
         }
     }
 }
@@ -93,6 +112,9 @@ extension WeightMatrix {
         case .f32(let v): return Array(v[range])
         case .f16(let v): return v[range].map { HalfConversion.float(fromF16: $0) }
         case .bf16(let v): return v[range].map { HalfConversion.float(fromBF16: $0) }
+        case .quantized(let type, let bytes):
+            let width = rowBytes
+            return bytes.withUnsafeBytes { type.dequantize(UnsafeRawBufferPointer(rebasing: $0[(r * width)..<((r + 1) * width)]), count: inFeatures) }
         }
     }
 

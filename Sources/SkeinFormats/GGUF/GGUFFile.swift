@@ -1,4 +1,5 @@
 import Foundation
+@_exported import enum SkeinTensor.GGMLType
 
 /// A metadata value of a GGUF file.
 public indirect enum GGUFValue: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import SkeinTensor
+import Foundation
 
 /// The GGML tensor types Skein reads from GGUF files, with their block layouts.
 public enum GGMLType: UInt32, Sendable, CaseIterable {
