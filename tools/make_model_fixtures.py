@@ -67,6 +67,9 @@ def model_specs():
                                    short_factor=[1.0 + 0.05 * i for i in range(half_dim)],
                                    long_factor=[1.5 + 0.25 * i for i in range(half_dim)])),
          torch.float32, 48, dict(incremental=False)),
+        # Rows of 256 so every GGML block type (K-quants included) can hold its weights (GGUF tests).
+        ("llama-k256", LlamaConfig, LlamaForCausalLM,
+         dict(hidden_size=256, intermediate_size=512, num_hidden_layers=1), torch.float16, 24, {}),
     ]
 
 
@@ -127,9 +130,12 @@ def build(out, name, config_class, model_class, overrides, dtype, length, option
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="Tests/Fixtures/models")
+    parser.add_argument("--only", action="append", help="build only these fixtures (seeds stay the same)")
     args = parser.parse_args()
     torch.manual_seed(0)
     for index, spec in enumerate(model_specs()):
+        if args.only and spec[0] not in args.only:
+            continue
         build(args.out, *spec, seed=1000 + index)
 
 

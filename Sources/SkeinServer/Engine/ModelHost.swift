@@ -13,7 +13,7 @@ public final class ModelHost: @unchecked Sendable {
     private let lock = NSLock()
 
     public init(folder: URL) throws {
-        base = try TransformerModel.load(directory: folder)
+        base = try TransformerModel.load(path: folder)
         tokenizer = try ModelTokenizer(folder: folder)
         let generation = try GenerationConfiguration.load(directory: folder)
         stopTokens = Set(base.configuration.eosTokenIds + (generation?.eosTokenIds ?? []) + tokenizer.eosTokenIds)

@@ -60,7 +60,7 @@ struct BenchCommand: ParsableCommand {
         let depthList = try parseTokenList(depths, option: "-d")
         guard depthList.allSatisfy({ $0 >= 0 }) else { throw ValidationError("-d: depths must be >= 0") }
         if let threads { Parallel.threadCount = threads }
-        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(directory: modelOptions.resolvedURL()))
+        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: modelOptions.resolvedURL()))
         let vocabulary = model.configuration.vocabSize
         var random = RandomSource(seed: 1)
         func randomTokens(_ n: Int) -> [Int] { (0..<n).map { _ in Int(random.next() % UInt64(vocabulary)) } }

@@ -20,7 +20,7 @@ struct ChatCommand: ParsableCommand {
     func run() throws {
         let folder = try modelOptions.resolvedURL()
         let tokenizer = try ModelTokenizer(folder: folder)
-        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(directory: folder))
+        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: folder))
         let generationConfig = try GenerationConfiguration.load(directory: folder)
         let stops = Set(model.configuration.eosTokenIds + (generationConfig?.eosTokenIds ?? []) + tokenizer.eosTokenIds)
         var messages: [TemplateValue] = system.map { [["role": "system", "content": .string($0)]] } ?? []

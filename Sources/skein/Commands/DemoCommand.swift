@@ -67,7 +67,7 @@ struct DemoCommand: ParsableCommand {
         let reportFile = outFolder.appendingPathComponent("report.html")
         try refuseForeign(reportFile)  // before minutes of work, not after
         let tokenizer = try ModelTokenizer(folder: folder)
-        let engine = try TransformerModel.load(directory: folder)
+        let engine = try TransformerModel.load(path: folder)
         let textFile = text.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("heldout.txt")
         guard let data = FileManager.default.contents(atPath: textFile.path) else {
             throw ValidationError("\(textFile.path): cannot read the filler text (give --text FILE)")

@@ -72,7 +72,7 @@ struct EvalRunCommand: ParsableCommand {
         }
         let folder = try ModelOptions(model: model).resolvedURL()
         let tokenizer = try ModelTokenizer(folder: folder)
-        let engine = try TransformerModel.load(directory: folder)
+        let engine = try TransformerModel.load(path: folder)
         let L = engine.trainingLength
         let lengthList = try lengths.map { try parseTokenList($0, option: "--lengths") } ?? [L, 2 * L, 4 * L]
         guard lengthList.allSatisfy({ $0 > 0 }) else { throw ValidationError("--lengths must be positive") }
@@ -224,7 +224,7 @@ struct EvalEfficiencyCommand: ParsableCommand {
 
     func run() throws {
         let folder = try ModelOptions(model: model).resolvedURL()
-        let engine = try TransformerModel.load(directory: folder)
+        let engine = try TransformerModel.load(path: folder)
         let methods = try methodsFrom(attention: attention.isEmpty ? ["full", "window"] : attention, rope: rope, kvTypes: kvType, model: engine)
         let lengthList = try parseTokenList(lengths, option: "--lengths")
         guard decodeTokens >= 1 else { throw ValidationError("--decode-tokens must be at least 1") }
@@ -270,7 +270,7 @@ struct EvalPerplexityCommand: ParsableCommand {
 
     func run() throws {
         let folder = try ModelOptions(model: model).resolvedURL()
-        let engine = try TransformerModel.load(directory: folder)
+        let engine = try TransformerModel.load(path: folder)
         let tokenizer = try ModelTokenizer(folder: folder)
         let methods = try methodsFrom(attention: attention, rope: rope, kvTypes: kvType, model: engine)
         let path = file ?? folder.appendingPathComponent("heldout.txt").path

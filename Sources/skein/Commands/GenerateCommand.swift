@@ -42,7 +42,7 @@ struct GenerateCommand: ParsableCommand {
         } else {
             ids = try parseTokenList(promptTokens ?? "", option: "--prompt-tokens")
         }
-        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(directory: folder))
+        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: folder))
         // Stop at the end-of-sequence ids of config.json, generation_config.json and the tokenizer.
         let generationConfig = try GenerationConfiguration.load(directory: folder)
         let stops = Set(model.configuration.eosTokenIds + (generationConfig?.eosTokenIds ?? []) + (tokenizer?.eosTokenIds ?? []))

@@ -19,7 +19,7 @@ struct LogitsCommand: ParsableCommand {
 
     func run() throws {
         let ids = try parseTokenList(tokens, option: "--tokens")
-        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(directory: modelOptions.resolvedURL()))
+        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: modelOptions.resolvedURL()))
         let logits = try model.forward(ids, cache: model.makeCache(for: policy, initialCapacity: ids.count), policy: policy)
         var out = json ? "{\"logits\": [" : ""
         for (i, row) in logits.enumerated() {

@@ -34,7 +34,7 @@ struct PerplexityCommand: ParsableCommand {
         let folder = try modelOptions.resolvedURL()
         var tokens = try ModelTokenizer(folder: folder).encode(readTextFile(file))
         if let maxTokens { tokens = Array(tokens.prefix(maxTokens)) }
-        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(directory: folder))
+        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: folder))
         let scheme: PerplexityContext = context.map { .sliding(context: $0, stride: stride ?? max(1, $0 / 2)) } ?? .stream(chunk: 256)
         var bar = ProgressBar(label: "perplexity", total: tokens.count - 1)
         let result = try model.perplexity(tokens, policy: policy, context: scheme) { done, _ in bar.update(done) }

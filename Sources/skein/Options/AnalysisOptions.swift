@@ -19,7 +19,7 @@ struct AnalysisOptions: ParsableArguments {
     /// The model folder, the loaded model and its folder name.
     func loadModel() throws -> (folder: URL, model: TransformerModel, name: String) {
         let folder = try ModelOptions(model: model).resolvedURL()
-        return (folder, try TransformerModel.load(directory: folder), folder.lastPathComponent)
+        return (folder, try TransformerModel.load(path: folder), folder.lastPathComponent)
     }
 
     /// The tokens of --text (or heldout.txt) under the model's tokenizer.
