@@ -12,6 +12,12 @@ public enum HalfConversion {
         Float(bitPattern: UInt32(bits) << 16)
     }
 
+    /// Float to IEEE 754 binary16 bits, rounding to nearest even.
+    @inlinable
+    public static func f16Bits(from value: Float) -> UInt16 {
+        Float16(value).bitPattern
+    }
+
     /// Float to bfloat16 bits, rounding to nearest even (NaN stays NaN).
     @inlinable
     public static func bf16Bits(from value: Float) -> UInt16 {
