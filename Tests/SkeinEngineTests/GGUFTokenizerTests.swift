@@ -146,6 +146,38 @@ import SkeinTokenizers
         #expect(try GGUFVocabulary(metadata: file.metadata, file: file.path) == vocabulary)
     }
 
+    /// With `.mergeRanks` scores, merging by score follows tokenizer.json's merge order: the
+    /// tokenizer built from the GGUF data (which encodes as llama.cpp does) gives HF's ids for
+    /// every text whose fragments llama.cpp and HF prefix alike. (llama.cpp puts a space before
+    /// every text fragment; this HF tokenizer's Metaspace(prepend_scheme: first) only before the
+    /// start of a text that does not begin with a space.)
+    @Test func mergeRankScoresFollowHFMergeOrder() throws {
+        let source = Fixtures.root.appendingPathComponent("tokenizers/sentencepiece")
+        let convertDefault = try Self.converted("sentencepiece", vocabularySize: nil)
+        let ranked = try GGUFVocabulary(
+            tokenizerJSON: Data(contentsOf: source.appendingPathComponent("tokenizer.json")),
+            tokenizerConfig: Data(contentsOf: Self.folder("sentencepiece").appendingPathComponent("tokenizer_config.json")),
+            sentencePieceScores: .mergeRanks)
+        #expect(ranked.tokens == convertDefault.tokens && ranked.tokenTypes == convertDefault.tokenTypes)
+        #expect(ranked.scores != convertDefault.scores)
+        let tokenizer = try ranked.makeTokenizer()
+        let cases = try Self.load([EncodeCase].self, source.appendingPathComponent("cases.json"))
+        let addedTokens = ["<unk>", "<s>", "</s>"]
+        var compared = 0
+        var agreed = 0
+        for (index, sample) in cases.enumerated() {
+            var text = sample.text
+            while let suffix = addedTokens.first(where: { text.hasSuffix($0) }) { text.removeLast(suffix.count) }
+            guard !text.hasPrefix(" "), !addedTokens.contains(where: { text.contains($0) }) else { continue }
+            compared += 1
+            let ids = tokenizer.encode(sample.text)
+            if ids == sample.ids { agreed += 1 }
+            #expect(ids == sample.ids, "case \(index): \(sample.text.prefix(40).debugDescription)")
+        }
+        #expect(compared > 50)
+        print("GGUF sentencepiece with merge-rank scores: Skein agrees with HF on \(agreed)/\(compared) comparable cases")
+    }
+
     @Test func chatTemplatesAndSpecialTokensCarryOver() throws {
         let qwen = try Self.tokenizer("qwen2")
         let config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.folder("qwen2").appendingPathComponent("tokenizer_config.json"))) as? [String: Any])

@@ -1,6 +1,16 @@
 import Foundation
 
 extension GGUFVocabulary {
+    /// Scores for a SentencePiece-style ("llama") vocabulary converted from tokenizer.json.
+    public enum SentencePieceScores: Sendable {
+        /// -1000 for every token, as convert_hf_to_gguf.py's `_set_vocab_llama_hf` writes. llama.cpp
+        /// then merges the leftmost pair that forms a token, which often differs from HF.
+        case convertHF
+        /// Minus the rank of the first merge that makes the token (-1e9 for tokens no merge
+        /// makes), so llama.cpp's merge-by-score follows tokenizer.json's merge order.
+        case mergeRanks
+    }
+
     /// The GGUF vocabulary convert_hf_to_gguf.py writes for a Hugging Face tokenizer.
     ///
     /// - Byte-fallback BPE with a `Sequence` decoder (Llama-2/Mistral style) -> model "llama",
@@ -21,11 +31,12 @@ extension GGUFVocabulary {
     ///   - alternateChatTemplate: chat_template.jinja text (or chat_template.json's value) for a
     ///     config without `chat_template`.
     ///   - vocabularySize: the model's vocab_size (embedding rows); nil keeps the tokenizer's size.
+    ///   - sentencePieceScores: how a "llama" vocabulary is scored (ignored for "gpt2").
     /// - Throws: `TokenizerError.notRepresentableInGGUF` for tokenizers GGUF cannot carry (not
     ///   BPE, unknown split regex, ids past `vocabularySize`), other `TokenizerError`s for bad files.
     public init(tokenizerJSON: Data, tokenizerConfig: Data? = nil, modelConfig: Data? = nil,
                 alternateChatTemplate: String? = nil, vocabularySize: Int? = nil,
-                file: String = "tokenizer.json") throws {
+                sentencePieceScores: SentencePieceScores = .convertHF, file: String = "tokenizer.json") throws {
         let root = try JSONReader(file: file, data: tokenizerJSON)
         let config = try tokenizerConfig.map { try JSONReader(file: "tokenizer_config.json", data: $0).object }
         let modelConfigObject = try modelConfig.map { try JSONReader(file: "config.json", data: $0).object }
@@ -39,7 +50,8 @@ extension GGUFVocabulary {
         let decoderType = root.isNull("decoder") ? nil : try root.child("decoder").string("type")
         if byteFallback && decoderType == "Sequence" {
             self = try Self.sentencePiece(tokenizer: tokenizer, root: root, config: config, modelConfig: modelConfigObject,
-                                          alternateChatTemplate: alternateChatTemplate, vocabularySize: vocabularySize, file: file)
+                                          alternateChatTemplate: alternateChatTemplate, vocabularySize: vocabularySize,
+                                          scoring: sentencePieceScores, file: file)
         } else if !byteFallback && decoderType == "ByteLevel" {
             self = try Self.bytePair(tokenizer: tokenizer, root: root, config: config, modelConfig: modelConfigObject,
                                      alternateChatTemplate: alternateChatTemplate, vocabularySize: vocabularySize, file: file)
@@ -51,7 +63,7 @@ extension GGUFVocabulary {
 
     /// Reads tokenizer.json, tokenizer_config.json, config.json and chat_template.jinja (or
     /// chat_template.json) from a model folder; missing optional files are skipped.
-    public init(folder: URL, vocabularySize: Int? = nil) throws {
+    public init(folder: URL, vocabularySize: Int? = nil, sentencePieceScores: SentencePieceScores = .convertHF) throws {
         func read(_ name: String) throws -> Data? {
             let url = folder.appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: url.path) else { return nil }
@@ -70,7 +82,8 @@ extension GGUFVocabulary {
             template = try JSONReader(file: "chat_template.json", data: data).optionalString("chat_template")
         }
         try self.init(tokenizerJSON: json, tokenizerConfig: try read("tokenizer_config.json"), modelConfig: try read("config.json"),
-                      alternateChatTemplate: template, vocabularySize: vocabularySize, file: file)
+                      alternateChatTemplate: template, vocabularySize: vocabularySize,
+                      sentencePieceScores: sentencePieceScores, file: file)
     }
 
     /// HF's `get_vocab()`: model vocabulary, then added tokens (which win for a shared id).
@@ -136,7 +149,8 @@ extension GGUFVocabulary {
 
     /// `_set_vocab_llama_hf` (gguf-py's `LlamaHfVocab`), padded as `_set_vocab_sentencepiece` pads.
     private static func sentencePiece(tokenizer: Tokenizer, root: JSONReader, config: [String: Any]?, modelConfig: [String: Any]?,
-                                      alternateChatTemplate: String?, vocabularySize: Int?, file: String) throws -> GGUFVocabulary {
+                                      alternateChatTemplate: String?, vocabularySize: Int?, scoring: SentencePieceScores,
+                                      file: String) throws -> GGUFVocabulary {
         let byId = idToToken(tokenizer)
         let modelVocab = tokenizer.model.tokens.enumerated().filter { tokenizer.model.id(of: $0.element) == $0.offset }
         let baseSize = modelVocab.count
@@ -174,6 +188,14 @@ extension GGUFVocabulary {
             types.append(specialIds.contains(added.id) ? .control : .userDefined)
         }
         var scores = [Float](repeating: -1000, count: tokens.count)
+        if scoring == .mergeRanks {
+            scores = [Float](repeating: -1e9, count: tokens.count)
+            let index = Dictionary(tokens.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            for (rank, merge) in try mergeStrings(root, file: file).enumerated().reversed() {
+                let parts = merge.split(separator: " ", maxSplits: 1).map(String.init)
+                if parts.count == 2, let id = index[parts[0] + parts[1]] { scores[id] = -Float(rank) }
+            }
+        }
         if let vocabularySize, vocabularySize > tokens.count {
             for index in 1...(vocabularySize - tokens.count) {
                 tokens.append("[PAD\(index)]")
