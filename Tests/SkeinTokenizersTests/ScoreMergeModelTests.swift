@@ -6,7 +6,7 @@ import Testing
 @Suite struct ScoreMergeModelTests {
     static let tokens = ["<unk>", "a", "b", "c", "ab", "bc", "abc", "<0xC3>", "<0xA9>"]
 
-    static func encode(_ text: String, scores: [String: Float], tokens: [String] = tokens) -> [String] {
+    static func encode(_ text: String, scores: [String: Float], tokens: [String] = ScoreMergeModelTests.tokens) -> [String] {
         let model = ScoreMergeModel(tokens: tokens, scores: tokens.map { scores[$0] ?? 0 }, unknownId: 0)
         var ids = [Int]()
         model.tokenize(Array(text.unicodeScalars), into: &ids)
