@@ -13,9 +13,11 @@ extension GGUFVocabulary {
         "qwen2": .qwen2, "deepseek-r1-qwen": .qwen2,
     ]
 
-    /// Whether encoding adds a BOS token: the GGUF flag, else llama.cpp's default for the model.
+    /// Whether encoding adds a BOS token: the GGUF flag, else llama.cpp's default for the model
+    /// (when there is a BOS id).
     var addsBos: Bool {
         if let flag = addSpecialTokens[.bos] { return flag }
+        guard resolvedSpecialTokenIds[.bos] != nil else { return false }
         switch model {
         case .llama: return true
         case .gpt2: return pre.flatMap { Self.bytePairStyles[$0] } == .llama3
@@ -43,7 +45,7 @@ extension GGUFVocabulary {
     /// cut out of the text first; control and unknown ones are special (skipped by
     /// `decode(skipSpecialTokens:)`).
     /// - Throws: `TokenizerError.invalidField` naming `file` and the key at fault (inconsistent
-    ///   arrays, unknown `pre`, bad merges, a BOS to add without a BOS id).
+    ///   arrays, unknown `pre`, bad merges, add_bos_token/add_eos_token true without the id).
     public func makeTokenizer(file: String = "GGUF metadata") throws -> Tokenizer {
         try validate(file: file)
         let ids = resolvedSpecialTokenIds
@@ -51,13 +53,13 @@ extension GGUFVocabulary {
         var suffix = [Int]()
         if addsBos {
             guard let bos = ids[.bos] else {
-                throw TokenizerError.invalidField(file: file, field: SpecialToken.bos.idKey, reason: "the vocabulary adds a BOS token but has no BOS id")
+                throw TokenizerError.invalidField(file: file, field: SpecialToken.bos.idKey, reason: "add_bos_token is true but there is no BOS id")
             }
             prefix = [bos]
         }
         if addSpecialTokens[.eos] == true {
             guard let eos = ids[.eos] else {
-                throw TokenizerError.invalidField(file: file, field: SpecialToken.eos.idKey, reason: "the vocabulary adds an EOS token but has no EOS id")
+                throw TokenizerError.invalidField(file: file, field: SpecialToken.eos.idKey, reason: "add_eos_token is true but there is no EOS id")
             }
             suffix = [eos]
         }
