@@ -28,6 +28,7 @@ struct AddedVocabulary: Sendable {
     private let rawPatterns: [Unicode.Scalar: [([Unicode.Scalar], Int)]]
     private let normalizedPatterns: [Unicode.Scalar: [([Unicode.Scalar], Int)]]
 
+    /// Reads tokenizer.json's `added_tokens`.
     init(_ reader: JSONReader, normalizer: Normalizer?) throws {
         var tokens = [Token]()
         if !reader.isNull("added_tokens") {
@@ -41,6 +42,11 @@ struct AddedVocabulary: Sendable {
                     normalized: try entry.bool("normalized", default: true), special: try entry.bool("special", default: false)))
             }
         }
+        self.init(tokens: tokens, normalizer: normalizer)
+    }
+
+    /// Added tokens from a list; `normalizer` gives the matching form of `normalized` tokens.
+    init(tokens: [Token], normalizer: Normalizer?) {
         self.tokens = tokens
         specialIds = Set(tokens.filter(\.special).map(\.id))
         var raw = [Unicode.Scalar: [([Unicode.Scalar], Int)]]()

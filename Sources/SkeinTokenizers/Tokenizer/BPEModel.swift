@@ -6,7 +6,7 @@ import Foundation
 /// fallback) and repeatedly merges the adjacent pair of lowest rank, leftmost first, exactly
 /// as tokenizers' `Word::merge_all` does. A priority queue keeps a piece of n scalars at
 /// O(n log n), so a megabyte without split points stays fast.
-final class BPEModel: @unchecked Sendable {
+final class BPEModel: SubwordModel, @unchecked Sendable {
     /// token -> id
     let vocab: [String: Int]
     /// id -> token ("" for holes in the id range)
@@ -28,7 +28,8 @@ final class BPEModel: @unchecked Sendable {
     private var cache: [[Unicode.Scalar]: [Int32]] = [:]
     private static let cacheLimit = 50_000
 
-    init(_ reader: JSONReader) throws {
+    /// Reads tokenizer.json's `model` object.
+    convenience init(_ reader: JSONReader) throws {
         let type = try reader.optionalString("type") ?? "BPE"
         guard type == "BPE" else {
             throw TokenizerError.unknownComponent(file: reader.file, kind: "model", type: type)
@@ -49,52 +50,76 @@ final class BPEModel: @unchecked Sendable {
             maxId = max(maxId, id)
         }
         var tokens = [String](repeating: "", count: maxId + 1)
+        for (token, id) in vocab { tokens[id] = token }
+        let subwordPrefix = try reader.optionalString("continuing_subword_prefix")
+        var unknownId: Int?
+        if let unk = try reader.optionalString("unk_token") {
+            guard let id = vocab[unk] else { throw reader.failure("unk_token", "\(unk.debugDescription) is not in the vocabulary") }
+            unknownId = id
+        }
+        let list = reader.isNull("merges") ? [] : try reader.array("merges")
+        var pairs = [(String, String)]()
+        pairs.reserveCapacity(list.count)
+        for (rank, entry) in list.enumerated() {
+            var pair = [String]()
+            if let text = entry as? String {
+                pair = text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            } else if let array = entry as? [String] {
+                pair = array
+            }
+            guard pair.count == 2 else { throw reader.failure("merges[\(rank)]", "expected \"a b\" or [\"a\", \"b\"]") }
+            pairs.append((pair[0], pair[1]))
+        }
+        try self.init(
+            vocab: vocab, tokens: tokens, merges: pairs,
+            options: Options(unknownId: unknownId, fuseUnknown: try reader.bool("fuse_unk", default: false),
+                             byteFallback: try reader.bool("byte_fallback", default: false),
+                             ignoreMerges: try reader.bool("ignore_merges", default: false),
+                             subwordPrefix: subwordPrefix, wordSuffix: try reader.optionalString("end_of_word_suffix")),
+            mergeError: { rank, pair in reader.failure("merges[\(rank)]", "\(pair) uses a token that is not in the vocabulary") })
+    }
+
+    /// How a BPE model treats unknown scalars and whole-word tokens.
+    struct Options {
+        var unknownId: Int?
+        var fuseUnknown = false
+        var byteFallback = false
+        var ignoreMerges = false
+        var subwordPrefix: String?
+        var wordSuffix: String?
+    }
+
+    /// A model from its parts: `vocab` maps token -> id, `tokens` id -> token ("" for holes),
+    /// `merges` in rank order. `mergeError(rank, pair)` makes the error for a merge whose tokens
+    /// are not in the vocabulary.
+    init(vocab: [String: Int], tokens: [String], merges pairs: [(String, String)], options: Options,
+         mergeError: (Int, [String]) -> TokenizerError) throws {
         var scalarIds = [UInt32: Int32]()
-        for (token, id) in vocab {
-            tokens[id] = token
+        for (id, token) in tokens.enumerated() where vocab[token] == id {
             let scalars = token.unicodeScalars
             if scalars.count == 1, let scalar = scalars.first { scalarIds[scalar.value] = Int32(id) }
         }
         self.vocab = vocab
         self.tokens = tokens
         self.scalarIds = scalarIds
-        subwordPrefix = try reader.optionalString("continuing_subword_prefix")
-        wordSuffix = try reader.optionalString("end_of_word_suffix")
-        fuseUnknown = try reader.bool("fuse_unk", default: false)
-        byteFallback = try reader.bool("byte_fallback", default: false)
-        ignoreMerges = try reader.bool("ignore_merges", default: false)
-        if let unk = try reader.optionalString("unk_token") {
-            guard let id = vocab[unk] else { throw reader.failure("unk_token", "\(unk.debugDescription) is not in the vocabulary") }
-            unknownId = Int32(id)
-        } else {
-            unknownId = nil
-        }
+        subwordPrefix = options.subwordPrefix
+        wordSuffix = options.wordSuffix
+        fuseUnknown = options.fuseUnknown
+        byteFallback = options.byteFallback
+        ignoreMerges = options.ignoreMerges
+        unknownId = options.unknownId.map(Int32.init)
         byteIds = (0..<256).map { byte in vocab[String(format: "<0x%02X>", byte)].map(Int32.init) }
-        merges = try Self.readMerges(reader, vocab: vocab, subwordPrefix: subwordPrefix)
-    }
-
-    private static func readMerges(_ reader: JSONReader, vocab: [String: Int], subwordPrefix: String?) throws -> [UInt64: UInt64] {
-        let list = reader.isNull("merges") ? [] : try reader.array("merges")
-        var merges = [UInt64: UInt64](minimumCapacity: list.count)
-        for (rank, entry) in list.enumerated() {
-            let pair: [String]
-            if let text = entry as? String {
-                pair = text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            } else if let array = entry as? [String] {
-                pair = array
-            } else {
-                pair = []
-            }
-            guard pair.count == 2 else { throw reader.failure("merges[\(rank)]", "expected \"a b\" or [\"a\", \"b\"]") }
-            var right = pair[1]
-            if let prefix = subwordPrefix, right.hasPrefix(prefix) { right.removeFirst(prefix.count) }
-            guard let a = vocab[pair[0]], let b = vocab[pair[1]], let merged = vocab[pair[0] + right] else {
-                throw reader.failure("merges[\(rank)]", "\(pair) uses a token that is not in the vocabulary")
+        var merges = [UInt64: UInt64](minimumCapacity: pairs.count)
+        for (rank, (left, right)) in pairs.enumerated() {
+            var suffix = right
+            if let prefix = subwordPrefix, suffix.hasPrefix(prefix) { suffix.removeFirst(prefix.count) }
+            guard let a = vocab[left], let b = vocab[right], let merged = vocab[left + suffix] else {
+                throw mergeError(rank, [left, right])
             }
             let key = UInt64(a) << 32 | UInt64(b)
             if merges[key] == nil { merges[key] = UInt64(rank) << 32 | UInt64(merged) }
         }
-        return merges
+        self.merges = merges
     }
 
     /// The id of a token string, if the vocabulary has it.

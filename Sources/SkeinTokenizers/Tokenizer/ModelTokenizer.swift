@@ -5,6 +5,12 @@ public struct ModelTokenizer: Sendable {
     public let tokenizer: Tokenizer
     public let configuration: TokenizerConfiguration
 
+    /// A tokenizer with its configuration (e.g. from `GGUFVocabulary.makeModelTokenizer()`).
+    public init(tokenizer: Tokenizer, configuration: TokenizerConfiguration) {
+        self.tokenizer = tokenizer
+        self.configuration = configuration
+    }
+
     /// Loads `tokenizer.json` and (if present) `tokenizer_config.json` from `folder`.
     /// - Throws: `TokenizerError` naming the file and field at fault.
     public init(folder: URL) throws {

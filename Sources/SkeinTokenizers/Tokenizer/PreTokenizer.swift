@@ -8,6 +8,9 @@ enum PreTokenizer: Sendable {
     case whitespaceSplit
     case punctuation(SplitBehavior)
     case sequence([PreTokenizer])
+    /// llama.cpp's SentencePiece preparation of one text fragment: a space before it (when
+    /// `addPrefix`, even if it starts with one), then every space becomes U+2581.
+    case escapeWhitespace(addPrefix: Bool)
 
     /// When Metaspace puts a replacement character before a piece.
     enum PrependScheme: String, Sendable {
@@ -103,6 +106,10 @@ enum PreTokenizer: Sendable {
             return splitPiece(piece, matches: scalarMatches(piece.scalars, Self.isPunctuation), behavior: behavior)
         case .sequence(let steps):
             return steps.reduce([piece]) { $1.preTokenize($0) }
+        case .escapeWhitespace(let addPrefix):
+            var scalars = addPrefix ? [" "] + piece.scalars : piece.scalars
+            for index in scalars.indices where scalars[index] == " " { scalars[index] = "\u{2581}" }
+            return [Piece(scalars: scalars, atStart: piece.atStart)]
         }
     }
 

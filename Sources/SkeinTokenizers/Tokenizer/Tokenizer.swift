@@ -5,7 +5,7 @@ import Foundation
 public final class Tokenizer: Sendable {
     let normalizer: Normalizer?
     let preTokenizer: PreTokenizer?
-    let model: BPEModel
+    let model: any SubwordModel
     let postProcessor: PostProcessor?
     let decoder: Decoder?
     let added: AddedVocabulary
@@ -31,6 +31,17 @@ public final class Tokenizer: Sendable {
         postProcessor = try root.optionalChild("post_processor").map(PostProcessor.make)
         decoder = try root.optionalChild("decoder").map(Decoder.make)
         added = try AddedVocabulary(root, normalizer: normalizer)
+    }
+
+    /// A tokenizer from its components (GGUF vocabularies build one this way).
+    init(normalizer: Normalizer?, preTokenizer: PreTokenizer?, model: any SubwordModel,
+         postProcessor: PostProcessor?, decoder: Decoder?, added: AddedVocabulary) {
+        self.normalizer = normalizer
+        self.preTokenizer = preTokenizer
+        self.model = model
+        self.postProcessor = postProcessor
+        self.decoder = decoder
+        self.added = added
     }
 
     /// Number of ids: the model's vocabulary plus added tokens.

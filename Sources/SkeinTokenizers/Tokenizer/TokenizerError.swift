@@ -12,6 +12,8 @@ public enum TokenizerError: Error, Sendable, Equatable, CustomStringConvertible 
     case invalidPattern(file: String, field: String, pattern: String)
     /// A token id outside the vocabulary.
     case unknownTokenId(Int)
+    /// A valid tokenizer that a GGUF vocabulary cannot express (and why).
+    case notRepresentableInGGUF(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum TokenizerError: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalidPattern(let file, let field, let pattern):
             return "\(file): field '\(field)': regular expression does not compile: \(pattern)"
         case .unknownTokenId(let id): return "token id \(id) is not in the vocabulary"
+        case .notRepresentableInGGUF(let file, let reason): return "\(file): cannot be written as a GGUF tokenizer: \(reason)"
         }
     }
 }
