@@ -6,9 +6,15 @@ benchmarks only (their outputs are meaningless). Nothing here is committed but t
 """
 import argparse
 import os
+import shutil
 
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+# A small trained tokenizer per shape, so `skein quantize` can write the tokenizer metadata llama.cpp
+# needs (its vocabulary is padded to the model's size). Speed does not depend on it.
+TOKENIZERS = {"qwen2.5-0.5b": "qwen2", "llama-3.2-1b": "llama3", "small-llama": "llama3"}
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "tokenizers")
 
 SHAPES = {
     # name: (config class, model class, config kwargs)
@@ -39,6 +45,8 @@ def main():
         if args.only and name not in args.only:
             continue
         folder = os.path.join(args.out, name)
+        os.makedirs(folder, exist_ok=True)
+        shutil.copy(os.path.join(FIXTURES, TOKENIZERS[name], "tokenizer.json"), folder)
         if os.path.exists(os.path.join(folder, "config.json")):
             print(f"{folder}: exists, skipped")
             continue

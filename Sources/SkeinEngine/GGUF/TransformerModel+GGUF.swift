@@ -1,4 +1,5 @@
 import Foundation
+import SkeinTokenizers
 import SkeinFormats
 
 extension TransformerModel {
@@ -27,5 +28,16 @@ public enum ModelLocation {
               let handle = FileHandle(forReadingAtPath: url.path) else { return false }
         defer { try? handle.close() }
         return (try? handle.read(upToCount: 4)) == Data("GGUF".utf8)
+    }
+}
+
+extension ModelTokenizer {
+    /// The tokenizer of a Hugging Face folder (tokenizer.json) or of a `.gguf` file (`tokenizer.ggml.*`).
+    public init(path url: URL) throws {
+        if ModelLocation.isGGUF(url) {
+            try self.init(gguf: GGUFFile(path: url.path))
+        } else {
+            try self.init(folder: url)
+        }
     }
 }

@@ -14,7 +14,7 @@ public final class ModelHost: @unchecked Sendable {
 
     public init(folder: URL) throws {
         base = try TransformerModel.load(path: folder)
-        tokenizer = try ModelTokenizer(folder: folder)
+        tokenizer = try ModelTokenizer(path: folder)
         let generation = try GenerationConfiguration.load(directory: folder)
         stopTokens = Set(base.configuration.eosTokenIds + (generation?.eosTokenIds ?? []) + tokenizer.eosTokenIds)
     }

@@ -19,7 +19,7 @@ struct ChatCommand: ParsableCommand {
 
     func run() throws {
         let folder = try modelOptions.resolvedURL()
-        let tokenizer = try ModelTokenizer(folder: folder)
+        let tokenizer = try ModelTokenizer(path: folder)
         let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: folder))
         let generationConfig = try GenerationConfiguration.load(directory: folder)
         let stops = Set(model.configuration.eosTokenIds + (generationConfig?.eosTokenIds ?? []) + tokenizer.eosTokenIds)

@@ -66,7 +66,7 @@ struct DemoCommand: ParsableCommand {
         let outFolder = URL(fileURLWithPath: out)
         let reportFile = outFolder.appendingPathComponent("report.html")
         try refuseForeign(reportFile)  // before minutes of work, not after
-        let tokenizer = try ModelTokenizer(folder: folder)
+        let tokenizer = try ModelTokenizer(path: folder)
         let engine = try TransformerModel.load(path: folder)
         let textFile = text.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("heldout.txt")
         guard let data = FileManager.default.contents(atPath: textFile.path) else {

@@ -71,7 +71,7 @@ struct EvalRunCommand: ParsableCommand {
             throw ValidationError("unknown task '\(task)'; valid: \(EvalTask.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let folder = try ModelOptions(model: model).resolvedURL()
-        let tokenizer = try ModelTokenizer(folder: folder)
+        let tokenizer = try ModelTokenizer(path: folder)
         let engine = try TransformerModel.load(path: folder)
         let L = engine.trainingLength
         let lengthList = try lengths.map { try parseTokenList($0, option: "--lengths") } ?? [L, 2 * L, 4 * L]
@@ -271,7 +271,7 @@ struct EvalPerplexityCommand: ParsableCommand {
     func run() throws {
         let folder = try ModelOptions(model: model).resolvedURL()
         let engine = try TransformerModel.load(path: folder)
-        let tokenizer = try ModelTokenizer(folder: folder)
+        let tokenizer = try ModelTokenizer(path: folder)
         let methods = try methodsFrom(attention: attention, rope: rope, kvTypes: kvType, model: engine)
         let path = file ?? folder.appendingPathComponent("heldout.txt").path
         let L = engine.trainingLength

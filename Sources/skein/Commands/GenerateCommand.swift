@@ -35,7 +35,7 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let folder = try modelOptions.resolvedURL()
-        let tokenizer = prompt == nil ? nil : try ModelTokenizer(folder: folder)
+        let tokenizer = prompt == nil ? nil : try ModelTokenizer(path: folder)
         let ids: [Int]
         if let prompt, let tokenizer {
             ids = chat ? try tokenizer.encodeChat([["role": "user", "content": .string(prompt)]]) : tokenizer.encode(prompt)

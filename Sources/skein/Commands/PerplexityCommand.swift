@@ -32,7 +32,7 @@ struct PerplexityCommand: ParsableCommand {
 
     func run() throws {
         let folder = try modelOptions.resolvedURL()
-        var tokens = try ModelTokenizer(folder: folder).encode(readTextFile(file))
+        var tokens = try ModelTokenizer(path: folder).encode(readTextFile(file))
         if let maxTokens { tokens = Array(tokens.prefix(maxTokens)) }
         let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: folder))
         let scheme: PerplexityContext = context.map { .sliding(context: $0, stride: stride ?? max(1, $0 / 2)) } ?? .stream(chunk: 256)

@@ -30,7 +30,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let tokenizer = try ModelTokenizer(folder: modelOptions.resolvedURL())
+        let tokenizer = try ModelTokenizer(path: modelOptions.resolvedURL())
         let input = try text ?? readTextFile(file!)
         let started = DispatchTime.now().uptimeNanoseconds
         let ids = tokenizer.encode(input, addSpecialTokens: !noSpecialTokens)
@@ -60,7 +60,7 @@ struct DetokenizeCommand: ParsableCommand {
     var skipSpecialTokens = false
 
     func run() throws {
-        let tokenizer = try ModelTokenizer(folder: modelOptions.resolvedURL())
+        let tokenizer = try ModelTokenizer(path: modelOptions.resolvedURL())
         print(try tokenizer.decode(parseTokenList(ids, option: "--ids"), skipSpecialTokens: skipSpecialTokens))
     }
 }

@@ -28,7 +28,7 @@ struct AnalysisOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("\(path): no such text file (give --text FILE)")
         }
-        return try ModelTokenizer(folder: folder).encode(readTextFile(path))
+        return try ModelTokenizer(path: folder).encode(readTextFile(path))
     }
 
     /// Checks that --out can take a report before any work is done.
