@@ -8,9 +8,10 @@ import Testing
     static let levels = ["avx512", "avx2", "generic"]
     static let blockTypes: [GGMLType] = [.q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K]
 
-    /// (type, inFeatures, outFeatures): every type at 2048, 4864 and 8192 inputs, 32-value types also at 896.
+    /// (type, inFeatures, outFeatures): every type at 2048, 4864 and 8192 inputs, 32-value types also
+    /// at 896 and 1056 (not a multiple of 128: a zero-padded last piece).
     static let shapes: [(GGMLType, Int, Int)] = blockTypes.flatMap { type in
-        (type.blockSize == 32 ? [896, 2048, 4864, 8192] : [2048, 4864, 8192]).enumerated().map { (i, k) in (type, k, [13, 7, 5, 3][i]) }
+        (type.blockSize == 32 ? [896, 2048, 4864, 8192, 1056] : [2048, 4864, 8192]).enumerated().map { (i, k) in (type, k, [13, 7, 5, 3, 9][i]) }
     }
 
     // MARK: - Random inputs
@@ -234,7 +235,7 @@ import Testing
     /// The C decoder's groups reproduce `GGMLType.dequantize` (tested against gguf-py): scale * q + offset.
     @Test(arguments: blockTypes)
     func decodedGroupsReproduceDequantizedValues(type: GGMLType) {
-        let inFeatures = 512, rows = 3
+        let inFeatures = type.blockSize == 32 ? 544 : 512, rows = 3  // 544: a partial last piece
         let bytes = Self.randomBlocks(type, rows: rows, inFeatures: inFeatures, seed: 21)
         let expected = bytes.withUnsafeBytes { type.dequantize($0, count: rows * inFeatures) }
         let padded = skein_q_padded(inFeatures), groups = padded / 16
