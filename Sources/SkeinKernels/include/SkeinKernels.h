@@ -38,4 +38,6 @@ void skein_linear(const float *x, size_t rows, size_t in, const void *w, skein_w
 #ifdef __cplusplus
 }
 #endif
+
+#include "SkeinQuantKernels.h"
 #endif

@@ -1,0 +1,216 @@
+// Weight rows (decoded groups) times activation rows (quantized groups): int8 products summed
+// exactly per group, then scaled and accumulated in f32. Each (weight row, activation row) pair
+// runs the same operations in the same order whatever tile it is computed in, so a row's result
+// does not depend on the other rows of the call (batch invariance).
+#include "quant_internal.h"
+#include <immintrin.h>
+
+enum { Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8, Q4_K = 12, Q5_K = 13, Q6_K = 14 };
+
+/// Types whose decoded values can be negative (the others are 0...31 and skip the sign trick).
+static int is_signed(uint32_t type) { return type == Q8_0 || type == Q4_0 || type == Q5_0 || type == Q6_K; }
+
+/// Types with a per-group offset (value = scale * q + offset).
+static int has_offset(uint32_t type) { return type == Q4_1 || type == Q5_1 || type == Q4_K || type == Q5_K; }
+
+static int detected = -1;
+
+int skq_level(void) {
+    int level = skein_kernel_level();
+    if (level < 3) return level >= 2 ? 2 : 0;
+    if (detected < 0) {
+        __builtin_cpu_init();
+        detected = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512dq") ? 3 : 2;
+    }
+    return detected;
+}
+
+/// The operands of one call: weight rows and activation rows in group form.
+typedef struct {
+    const int8_t *v; const float *sw, *mn;
+    const int8_t *xq; const float *dx, *xs;
+    size_t padded, groups;
+    const float *bias;
+    float *y; size_t ldy;
+    int is_signed, has_offset;
+} operands;
+
+// ---------------------------------------------------------------------------------------------
+// Plain C.
+
+static void gemm_generic(const operands *o, size_t wrows, size_t trows) {
+    for (size_t r = 0; r < wrows; r++) {
+        for (size_t t = 0; t < trows; t++) {
+            const int8_t *v = o->v + r * o->padded, *x = o->xq + t * o->padded;
+            const float *sw = o->sw + r * o->groups, *dx = o->dx + t * o->groups;
+            float acc = 0;
+            for (size_t b = 0; b < o->padded / SKEIN_Q_BLOCK; b++) {
+                for (int g = 0; g < 8; g++) {
+                    int32_t sum = 0;
+                    for (int c = 0; c < 4; c++) {
+                        for (int j = 0; j < 4; j++) {
+                            size_t at = b * SKEIN_Q_BLOCK + c * 32 + g * 4 + j;
+                            sum += v[at] * x[at];
+                        }
+                    }
+                    acc += (sw[b * 8 + g] * dx[b * 8 + g]) * (float)sum;
+                }
+            }
+            float offsets = 0;
+            if (o->has_offset) {
+                const float *mn = o->mn + r * o->groups, *xs = o->xs + t * o->groups;
+                for (size_t g = 0; g < o->groups; g++) offsets += mn[g] * xs[g];
+            }
+            o->y[t * o->ldy + r] = (acc + offsets) + (o->bias ? o->bias[r] : 0);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX2: one 32-byte load holds 4 values of each of a block's 8 groups; vpmaddubsw + vpmaddwd
+// sum them per group (|v| <= 128 and |x| <= 127 keep the int16 pairs in range).
+
+SKQ_AVX2 static inline float hsum8(__m256 v) {
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+
+SKQ_AVX2 static inline float offsets_avx2(const float *mn, const float *xs, size_t groups) {
+    __m256 m = _mm256_setzero_ps();
+    for (size_t g = 0; g < groups; g += 8) m = _mm256_fmadd_ps(_mm256_loadu_ps(mn + g), _mm256_loadu_ps(xs + g), m);
+    return hsum8(m);
+}
+
+SKQ_AVX2 SKQ_INLINE void tile_avx2(const operands *o, size_t r0, size_t t0, const int R, const int T) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc[4][4];
+    for (int r = 0; r < R; r++) for (int t = 0; t < T; t++) acc[r][t] = _mm256_setzero_ps();
+    for (size_t b = 0; b < o->padded / SKEIN_Q_BLOCK; b++) {
+        __m256i sum[4][4];
+        for (int r = 0; r < R; r++) for (int t = 0; t < T; t++) sum[r][t] = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            size_t at = b * SKEIN_Q_BLOCK + c * 32;
+            for (int r = 0; r < R; r++) {
+                __m256i w = _mm256_loadu_si256((const __m256i *)(o->v + (r0 + r) * o->padded + at));
+                __m256i magnitude = o->is_signed ? _mm256_sign_epi8(w, w) : w;
+                for (int t = 0; t < T; t++) {
+                    __m256i x = _mm256_loadu_si256((const __m256i *)(o->xq + (t0 + t) * o->padded + at));
+                    if (o->is_signed) x = _mm256_sign_epi8(x, w);
+                    sum[r][t] = _mm256_add_epi32(sum[r][t], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, x), ones));
+                }
+            }
+        }
+        for (int r = 0; r < R; r++) {
+            __m256 sw = _mm256_loadu_ps(o->sw + (r0 + r) * o->groups + b * 8);
+            for (int t = 0; t < T; t++) {
+                __m256 scale = _mm256_mul_ps(sw, _mm256_loadu_ps(o->dx + (t0 + t) * o->groups + b * 8));
+                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[r][t]), scale, acc[r][t]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        for (int t = 0; t < T; t++) {
+            float offsets = o->has_offset ? offsets_avx2(o->mn + (r0 + r) * o->groups, o->xs + (t0 + t) * o->groups, o->groups) : 0;
+            o->y[(t0 + t) * o->ldy + r0 + r] = (hsum8(acc[r][t]) + offsets) + (o->bias ? o->bias[r0 + r] : 0);
+        }
+    }
+}
+
+#define AVX2_TILE(R, T) SKQ_AVX2 static void tile_avx2_##R##x##T(const operands *o, size_t r0, size_t t0) { tile_avx2(o, r0, t0, R, T); }
+AVX2_TILE(1, 1) AVX2_TILE(1, 2) AVX2_TILE(2, 1) AVX2_TILE(2, 2)
+
+SKQ_AVX2 static void gemm_avx2(const operands *o, size_t wrows, size_t trows) {
+    for (size_t r0 = 0; r0 < wrows; r0 += 2) {
+        int two_rows = r0 + 2 <= wrows;
+        size_t t0 = 0;
+        for (; t0 + 2 <= trows; t0 += 2) two_rows ? tile_avx2_2x2(o, r0, t0) : tile_avx2_1x2(o, r0, t0);
+        if (t0 < trows) two_rows ? tile_avx2_2x1(o, r0, t0) : tile_avx2_1x1(o, r0, t0);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX-512 VNNI: a block is two 64-byte loads; vpdpbusd sums |v| * (x signed like v) in 4-value
+// lanes, lanes 0..7 and 8..15 both cover the block's 8 groups, so one int32 vector per block
+// holds the exact group sums; then one convert, multiply and FMA per block.
+
+SKQ_AVX512 SKQ_INLINE void tile_avx512(const operands *o, size_t r0, size_t t0, const int R, const int T) {
+    __m512 acc[4][4];
+    for (int r = 0; r < R; r++) for (int t = 0; t < T; t++) acc[r][t] = _mm512_setzero_ps();
+    const __m512i zero = _mm512_setzero_si512();
+    for (size_t b = 0; b < o->padded / SKEIN_Q_BLOCK; b++) {
+        size_t at = b * SKEIN_Q_BLOCK;
+        __m512i x0[4], x1[4];
+        __m512 dx[4];
+        for (int t = 0; t < T; t++) {
+            x0[t] = _mm512_loadu_si512(o->xq + (t0 + t) * o->padded + at);
+            x1[t] = _mm512_loadu_si512(o->xq + (t0 + t) * o->padded + at + 64);
+            dx[t] = _mm512_broadcast_f32x8(_mm256_loadu_ps(o->dx + (t0 + t) * o->groups + b * 8));
+        }
+        for (int r = 0; r < R; r++) {
+            __m512i w0 = _mm512_loadu_si512(o->v + (r0 + r) * o->padded + at);
+            __m512i w1 = _mm512_loadu_si512(o->v + (r0 + r) * o->padded + at + 64);
+            __m512 sw = _mm512_broadcast_f32x8(_mm256_loadu_ps(o->sw + (r0 + r) * o->groups + b * 8));
+            __mmask64 negative0 = 0, negative1 = 0;
+            if (o->is_signed) {
+                negative0 = _mm512_movepi8_mask(w0);
+                negative1 = _mm512_movepi8_mask(w1);
+                w0 = _mm512_abs_epi8(w0);
+                w1 = _mm512_abs_epi8(w1);
+            }
+            for (int t = 0; t < T; t++) {
+                __m512i a = x0[t], c = x1[t];
+                if (o->is_signed) {
+                    a = _mm512_mask_sub_epi8(a, negative0, zero, a);
+                    c = _mm512_mask_sub_epi8(c, negative1, zero, c);
+                }
+                __m512i sum = _mm512_dpbusd_epi32(zero, w0, a);
+                sum = _mm512_dpbusd_epi32(sum, w1, c);
+                acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(sw, dx[t]), acc[r][t]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        for (int t = 0; t < T; t++) {
+            float offsets = o->has_offset ? offsets_avx2(o->mn + (r0 + r) * o->groups, o->xs + (t0 + t) * o->groups, o->groups) : 0;
+            o->y[(t0 + t) * o->ldy + r0 + r] = (_mm512_reduce_add_ps(acc[r][t]) + offsets) + (o->bias ? o->bias[r0 + r] : 0);
+        }
+    }
+}
+
+#define AVX512_TILE(R, T) SKQ_AVX512 static void tile_avx512_##R##x##T(const operands *o, size_t r0, size_t t0) { tile_avx512(o, r0, t0, R, T); }
+AVX512_TILE(1, 1) AVX512_TILE(1, 4) AVX512_TILE(2, 1) AVX512_TILE(2, 4) AVX512_TILE(4, 1) AVX512_TILE(4, 4)
+
+SKQ_AVX512 static void gemm_avx512(const operands *o, size_t wrows, size_t trows) {
+    size_t r0 = 0;
+    for (; r0 + 4 <= wrows; r0 += 4) {
+        size_t t0 = 0;
+        for (; t0 + 4 <= trows; t0 += 4) tile_avx512_4x4(o, r0, t0);
+        for (; t0 < trows; t0++) tile_avx512_4x1(o, r0, t0);
+    }
+    for (; r0 + 2 <= wrows; r0 += 2) {
+        size_t t0 = 0;
+        for (; t0 + 4 <= trows; t0 += 4) tile_avx512_2x4(o, r0, t0);
+        for (; t0 < trows; t0++) tile_avx512_2x1(o, r0, t0);
+    }
+    for (; r0 < wrows; r0++) {
+        size_t t0 = 0;
+        for (; t0 + 4 <= trows; t0 += 4) tile_avx512_1x4(o, r0, t0);
+        for (; t0 < trows; t0++) tile_avx512_1x1(o, r0, t0);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void skein_q_gemm(uint32_t type, const int8_t *v, const float *sw, const float *mn, size_t wrows,
+                  const int8_t *xq, const float *dx, const float *xs, size_t trows, size_t k,
+                  const float *bias, float *y, size_t ldy) {
+    size_t padded = skein_q_padded(k);
+    operands o = {v, sw, mn, xq, dx, xs, padded, padded / SKEIN_Q_GROUP, bias, y, ldy, is_signed(type), has_offset(type)};
+    switch (skq_level()) {
+    case 3: gemm_avx512(&o, wrows, trows); break;
+    case 2: gemm_avx2(&o, wrows, trows); break;
+    default: gemm_generic(&o, wrows, trows); break;
+    }
+}
