@@ -35,6 +35,16 @@ void skein_axpy_f32(float alpha, const float *x, float *y, size_t n);
 void skein_linear(const float *x, size_t rows, size_t in, const void *w, skein_weight_type type,
                   const float *bias, float *y, size_t out, size_t o_begin, size_t o_end);
 
+/// Weight rows a GEMM panel holds; split `skein_gemm` work at multiples of this.
+#define SKEIN_GEMM_PANEL_ROWS 64
+
+/// The same product as `skein_linear`, blocked for many rows (prefill): weight panels are
+/// converted to f32 once and reused by every row; rows are not computed independently of each
+/// other's count, so batch-invariant decoding keeps `skein_linear`.
+/// x: (rows, in) f32; w: (out, in) of `type`; y: (rows, out) f32; bias may be NULL.
+void skein_gemm(const float *x, size_t rows, size_t in, const void *w, skein_weight_type type,
+                const float *bias, float *y, size_t out, size_t o_begin, size_t o_end);
+
 #ifdef __cplusplus
 }
 #endif
