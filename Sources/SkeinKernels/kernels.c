@@ -1,4 +1,5 @@
 #include "SkeinKernels.h"
+#include "half_convert.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -6,32 +7,8 @@
 // ---------------------------------------------------------------------------------------------
 // Plain C: the reference the SIMD versions are tested against, and the path for older CPUs.
 
-static inline float f16_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF, bits;
-    if (exponent == 0) {
-        if (mantissa == 0) {
-            bits = sign;
-        } else {  // subnormal: normalize
-            int shift = 0;
-            while ((mantissa & 0x400) == 0) { mantissa <<= 1; shift++; }
-            bits = sign | ((uint32_t)(113 - shift) << 23) | ((mantissa & 0x3FF) << 13);
-        }
-    } else if (exponent == 31) {
-        bits = sign | 0x7F800000 | (mantissa << 13);
-    } else {
-        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-static inline float bf16_to_f32(uint16_t h) {
-    uint32_t bits = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
+static inline float f16_to_f32(uint16_t h) { return skein_f16_to_f32(h); }
+static inline float bf16_to_f32(uint16_t h) { return skein_bf16_to_f32(h); }
 
 static inline float weight_at(const void *w, skein_weight_type type, size_t index) {
     switch (type) {
@@ -64,6 +41,14 @@ static void linear_generic(const float *x, size_t rows, size_t in, const void *w
             y[t * out + o] = s + (bias ? bias[o] : 0);
         }
     }
+}
+
+/// Asks for `count` weight rows `in` apart, from element `index` on, ahead of their use: the
+/// hardware prefetcher alone leaves the matrix-vector product below memory bandwidth.
+static inline void prefetch_rows(const void *w, skein_weight_type type, size_t index, size_t in, int count) {
+    size_t size = type == SKEIN_WEIGHT_F32 ? 4 : 2;
+    const char *p = (const char *)w + index * size;
+    for (int r = 0; r < count; r++) _mm_prefetch(p + r * in * size, _MM_HINT_T0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,6 +184,7 @@ AVX512 static void linear_avx512(const float *x, size_t rows, size_t in, const v
             const float *x0 = x + t * in, *x1 = x0 + in, *x2 = x1 + in, *x3 = x2 + in;
             __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
             for (size_t i = 0; i < tail; i += 16) {
+                if (t == 0) prefetch_rows(w, type, base + in + i, in, 1);
                 __m512 wv = load16(w, type, base + i);
                 s0 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x0 + i), s0);
                 s1 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x1 + i), s1);
@@ -215,15 +201,37 @@ AVX512 static void linear_avx512(const float *x, size_t rows, size_t in, const v
             y[(t + 2) * out + o] = r2 + b;
             y[(t + 3) * out + o] = r3 + b;
         }
-        for (; t < rows; t++) {
-            const float *xt = x + t * in;
-            // The same order of operations as the four-row block: a row's result does not
-            // depend on which other rows share the call (batch-invariant decoding).
+    }
+    // The rows % 4 remaining rows (all rows when decoding one token): four weight rows at a time,
+    // one accumulator chain each, in the same order of operations as the four-row block above,
+    // so a row's result does not depend on which other rows share the call (batch-invariant decoding).
+    for (size_t t = rows & ~(size_t)3; t < rows; t++) {
+        const float *xt = x + t * in;
+        size_t o = o_begin;
+        for (; o + 4 <= o_end; o += 4) {
+            size_t b0 = o * in, b1 = b0 + in, b2 = b1 + in, b3 = b2 + in;
+            __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+            for (size_t i = 0; i < tail; i += 16) {
+                __m512 xv = _mm512_loadu_ps(xt + i);
+                prefetch_rows(w, type, b0 + 4 * in + i, in, 4);
+                s0 = _mm512_fmadd_ps(load16(w, type, b0 + i), xv, s0);
+                s1 = _mm512_fmadd_ps(load16(w, type, b1 + i), xv, s1);
+                s2 = _mm512_fmadd_ps(load16(w, type, b2 + i), xv, s2);
+                s3 = _mm512_fmadd_ps(load16(w, type, b3 + i), xv, s3);
+            }
+            float r[4] = {_mm512_reduce_add_ps(s0), _mm512_reduce_add_ps(s1), _mm512_reduce_add_ps(s2), _mm512_reduce_add_ps(s3)};
+            for (int j = 0; j < 4; j++) {
+                for (size_t i = tail; i < in; i++) r[j] += weight_at(w, type, b0 + j * in + i) * xt[i];
+                y[t * out + o + j] = r[j] + (bias ? bias[o + j] : 0);
+            }
+        }
+        for (; o < o_end; o++) {
+            size_t base = o * in;
             __m512 s0 = _mm512_setzero_ps();
             for (size_t i = 0; i < tail; i += 16) s0 = _mm512_fmadd_ps(load16(w, type, base + i), _mm512_loadu_ps(xt + i), s0);
             float r = _mm512_reduce_add_ps(s0);
             for (size_t i = tail; i < in; i++) r += weight_at(w, type, base + i) * xt[i];
-            y[t * out + o] = r + b;
+            y[t * out + o] = r + (bias ? bias[o] : 0);
         }
     }
 }

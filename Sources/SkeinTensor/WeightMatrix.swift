@@ -86,11 +86,25 @@ public struct WeightMatrix: Sendable {
         }
     }
 
+    /// Row counts from which float weights go through the blocked GEMM (prefill). Below it each
+    /// row is a matrix-vector product whose arithmetic does not depend on how many rows share the
+    /// call, so a sequence decodes to the same bits alone or in a server batch.
+    public static let gemmMinimumRows = 16
+
     /// `y[t, o] = sum_i x[t, i] * w[o, i] (+ bias[o])`; x: (rows, inFeatures), y: (rows, outFeatures).
     /// Threads split the output features, so each streams its slice of the weights once.
     public func apply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
         let minimumRows = max(1, 16_384 / max(1, inFeatures * rows))
         func run(_ w: UnsafeRawPointer, _ type: skein_weight_type) {
+            if rows >= Self.gemmMinimumRows {
+                // Whole weight panels per thread: each panel is converted to f32 once.
+                let panel = Int(SKEIN_GEMM_PANEL_ROWS)
+                Parallel.forEachRange((outFeatures + panel - 1) / panel) { panels in
+                    skein_gemm(x, rows, inFeatures, w, type, bias, y, outFeatures,
+                               panels.lowerBound * panel, min(outFeatures, panels.upperBound * panel))
+                }
+                return
+            }
             Parallel.forEachRange(outFeatures, minimumPerThread: minimumRows) { range in
                 skein_linear(x, rows, inFeatures, w, type, bias, y, outFeatures, range.lowerBound, range.upperBound)
             }

@@ -27,3 +27,18 @@ public struct ModelWeights: Sendable {
     /// (vocab, hidden); nil when tied to the embedding.
     public var lmHead: WeightMatrix?
 }
+
+extension ModelWeights {
+    /// Bytes of weights one decoded token reads: every layer's matrices, norms and biases, the
+    /// final norm and the LM head (its one embedding row aside). The roofline of decoding is
+    /// memory bandwidth over this plus the KV cache read.
+    public var bytesReadPerToken: Int {
+        func floats(_ v: [Float]?) -> Int { (v?.count ?? 0) * MemoryLayout<Float>.size }
+        let layerBytes = layers.reduce(0) { sum, l in
+            sum + [l.q, l.k, l.v, l.o, l.gate, l.up, l.down].reduce(0) { $0 + $1.byteCount }
+                + floats(l.attentionNorm) + floats(l.mlpNorm) + floats(l.qBias) + floats(l.kBias) + floats(l.vBias)
+                + floats(l.qNorm) + floats(l.kNorm)
+        }
+        return layerBytes + floats(finalNorm) + (lmHead ?? embedding).byteCount
+    }
+}

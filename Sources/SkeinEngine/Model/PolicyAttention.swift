@@ -60,10 +60,9 @@ enum PolicyAttention {
                                 plan.sin[s].withUnsafeBufferPointer { sn in rope.apply(rotated, cos: cs.baseAddress!, sin: sn.baseAddress!) }
                             }
                             let keys = cache.keyBase(layer: layer, head: kvHead, channel: segment.channel)
-                            for slot in segment.slots {
-                                scores[filled] = VectorMath.dot(rotated, keys + slot * hd, hd) * logitScale
-                                filled += 1
-                            }
+                            VectorMath.attentionScores(rotated, keys: keys + segment.slots.lowerBound * hd, count: segment.slots.count,
+                                                       headDim: hd, scale: logitScale, into: scores + filled)
+                            filled += segment.slots.count
                             if let k = segment.topK {
                                 keepTop(k, of: scores + segmentStart, count: filled - segmentStart)
                             }
@@ -74,10 +73,9 @@ enum PolicyAttention {
                         let values = cache.valueBase(layer: layer, head: kvHead)
                         var index = 0
                         for segment in plan.segments where layer >= segment.fromLayer {
-                            for slot in segment.slots {
-                                VectorMath.axpy(scores[index], values + slot * hd, result, hd)
-                                index += 1
-                            }
+                            VectorMath.attentionValues(scores + index, values: values + segment.slots.lowerBound * hd,
+                                                       count: segment.slots.count, headDim: hd, into: result)
+                            index += segment.slots.count
                         }
                     }
                 }

@@ -35,6 +35,32 @@ void skein_axpy_f32(float alpha, const float *x, float *y, size_t n);
 void skein_linear(const float *x, size_t rows, size_t in, const void *w, skein_weight_type type,
                   const float *bias, float *y, size_t out, size_t o_begin, size_t o_end);
 
+/// Weight rows a GEMM panel holds; split `skein_gemm` work at multiples of this.
+#define SKEIN_GEMM_PANEL_ROWS 64
+
+/// The same product as `skein_linear`, blocked for many rows (prefill): weight panels are
+/// converted to f32 once and reused by every row; rows are not computed independently of each
+/// other's count, so batch-invariant decoding keeps `skein_linear`.
+/// x: (rows, in) f32; w: (out, in) of `type`; y: (rows, out) f32; bias may be NULL.
+void skein_gemm(const float *x, size_t rows, size_t in, const void *w, skein_weight_type type,
+                const float *bias, float *y, size_t out, size_t o_begin, size_t o_end);
+
+/// In-place softmax over n values; if all are -infinity, all become 0.
+void skein_softmax_f32(float *x, size_t n);
+
+/// gate[i] = SiLU(gate[i]) * up[i] over n values (SwiGLU).
+void skein_silu_mul_f32(float *gate, const float *up, size_t n);
+
+/// scores[j] = scale * dot(q, keys + j * hd) for j < count. q: (hd); keys: (count, hd).
+void skein_attention_scores(const float *q, const float *keys, size_t count, size_t hd, float scale, float *scores);
+
+/// out[d] += sum_j p[j] * values[j * hd + d] for d < hd. p: (count); values: (count, hd); out: (hd).
+void skein_attention_values(const float *p, const float *values, size_t count, size_t hd, float *out);
+
+/// Reads `count` bytes once, as fast as the memory system allows; returns a checksum so the
+/// reads cannot be elided (for measuring bandwidth).
+uint64_t skein_stream_read(const void *bytes, size_t count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,8 +5,15 @@ public enum Parallel {
     /// Threads used by kernels; defaults to the machine's active processor count.
     nonisolated(unsafe) public static var threadCount: Int = max(1, ProcessInfo.activeProcessors)
 
+    #if os(Linux)
+    /// Persistent workers for up to max(threadCount, processors) threads, made on first use.
+    nonisolated(unsafe) private static var pool: WorkerPool?
+    private static let poolOnce: Void = {
+        pool = WorkerPool(workerCount: max(threadCount, ProcessInfo.activeProcessors) - 1)
+    }()
+    #endif
+
     /// Runs `body` over disjoint sub-ranges of `0..<count`; serial below `minimumPerThread` items each.
-    @inlinable
     public static func forEachRange(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
         let threads = min(threadCount, max(1, count / max(1, minimumPerThread)))
         if threads <= 1 || count <= 1 {
@@ -14,11 +21,16 @@ public enum Parallel {
             return
         }
         let step = (count + threads - 1) / threads
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        let part = { (t: Int) in
             let lower = t * step
             let upper = min(count, lower + step)
             if lower < upper { body(lower..<upper) }
         }
+        #if os(Linux)
+        _ = poolOnce
+        if let pool, pool.run(parts: threads, part) { return }
+        #endif
+        DispatchQueue.concurrentPerform(iterations: threads, execute: part)
     }
 }
 

@@ -23,32 +23,31 @@ public enum VectorMath {
         for i in 0..<count { out[i] = weight[i] * (x[i] * scale) }
     }
 
-    /// In-place softmax over `count` values; entries equal to -infinity get probability 0.
+    /// In-place softmax over `count` values; entries equal to -infinity get probability 0
+    /// (all of them when every entry is -infinity).
     @inlinable
     public static func softmax(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
-        var maxValue = -Float.infinity
-        for i in 0..<count where x[i] > maxValue { maxValue = x[i] }
-        if maxValue == -.infinity {
-            for i in 0..<count { x[i] = 0 }
-            return
-        }
-        var sum: Float = 0
-        for i in 0..<count {
-            let e = expf(x[i] - maxValue)
-            x[i] = e
-            sum += e
-        }
-        let inverse = 1 / sum
-        for i in 0..<count { x[i] *= inverse }
+        skein_softmax_f32(x, count)
     }
 
     /// SiLU(gate) * up, elementwise into `gate`.
     @inlinable
     public static func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ count: Int) {
-        for i in 0..<count {
-            let g = gate[i]
-            gate[i] = g / (1 + expf(-g)) * up[i]
-        }
+        skein_silu_mul_f32(gate, up, count)
+    }
+
+    /// `scores[j] = scale * dot(query, keys + j * headDim)` for j < count; keys: (count, headDim).
+    @inlinable
+    public static func attentionScores(_ query: UnsafePointer<Float>, keys: UnsafePointer<Float>, count: Int, headDim: Int,
+                                       scale: Float, into scores: UnsafeMutablePointer<Float>) {
+        skein_attention_scores(query, keys, count, headDim, scale, scores)
+    }
+
+    /// `out += sum_j weights[j] * values[j]` over `count` rows of values: (count, headDim); out: (headDim).
+    @inlinable
+    public static func attentionValues(_ weights: UnsafePointer<Float>, values: UnsafePointer<Float>, count: Int, headDim: Int,
+                                       into out: UnsafeMutablePointer<Float>) {
+        skein_attention_values(weights, values, count, headDim, out)
     }
 }
 

@@ -54,6 +54,15 @@ struct BenchCommand: ParsableCommand {
         var samples: [Double]
         var kv_bytes: Int
         var peak_rss_bytes: Int?
+        // Generation rows only: the memory-bandwidth roofline.
+        /// Weight bytes read per token (ModelWeights.bytesReadPerToken).
+        var weight_bytes: Int?
+        /// Weights plus the KV cache read per token, averaged over the test's context lengths.
+        var bytes_per_token: Int?
+        /// Streaming-read bandwidth measured right after the test, with the same threads.
+        var bandwidth_gb_s: Double?
+        /// tokens_per_s * bytes_per_token / bandwidth: 1 means decoding at memory speed.
+        var roofline_fraction: Double?
     }
 
     func run() throws {
@@ -73,6 +82,7 @@ struct BenchCommand: ParsableCommand {
             for (test, count) in [("pp\(promptTokens)", promptTokens), ("tg\(generateTokens)", generateTokens)] where count > 0 {
                 var samples: [Double] = []
                 var kvBytes = 0
+                var kvRead = 0  // KV bytes read per generated token, averaged over the test
                 for _ in 0..<repetitions {
                     let cache = model.makeCache(for: policy, initialCapacity: depth + count + 1)
                     var offset = 0
@@ -83,6 +93,7 @@ struct BenchCommand: ParsableCommand {
                         offset = end
                     }
                     let input = randomTokens(count)
+                    let countBefore = cache.count
                     let start = DispatchTime.now().uptimeNanoseconds
                     if test.hasPrefix("pp") {
                         _ = try model.forward(input, cache: cache, policy: policy, logits: .last)
@@ -92,18 +103,31 @@ struct BenchCommand: ParsableCommand {
                     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                     samples.append(Double(count) / seconds)
                     kvBytes = cache.count * cache.bytesPerToken
+                    kvRead = (countBefore + cache.count + 1) / 2 * cache.bytesPerToken
                 }
                 let sorted = samples.sorted()
                 let mean = samples.reduce(0, +) / Double(samples.count)
                 let variance = samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(1, samples.count - 1))
-                let row = Row(test: test, depth: depth, threads: Parallel.threadCount, attention: policy.description,
+                var row = Row(test: test, depth: depth, threads: Parallel.threadCount, attention: policy.description,
                               tokens_per_s: sorted[sorted.count / 2], stddev: variance.squareRoot(), samples: samples,
                               kv_bytes: kvBytes, peak_rss_bytes: ProcessMemory.peakResidentBytes)
+                if test.hasPrefix("tg") {
+                    let weightBytes = model.weights.bytesReadPerToken, perToken = weightBytes + kvRead
+                    let bandwidth = MemoryBandwidth.measure()
+                    row.weight_bytes = weightBytes
+                    row.bytes_per_token = perToken
+                    row.bandwidth_gb_s = bandwidth
+                    row.roofline_fraction = row.tokens_per_s * Double(perToken) / (bandwidth * 1e9)
+                }
                 rows.append(row)
                 if !json {
-                    print(String(format: "%-8@ depth %7d  %10.2f t/s ± %-8.2f  kv %8.2f MiB  peak rss %8.1f MiB  [%@]",
-                                 row.test, depth, row.tokens_per_s, row.stddev, Double(kvBytes) / 1048576,
-                                 Double(row.peak_rss_bytes ?? 0) / 1048576, row.attention))
+                    var line = String(format: "%-8@ depth %7d  %10.2f t/s ± %-8.2f  kv %8.2f MiB  peak rss %8.1f MiB  [%@]",
+                                      row.test, depth, row.tokens_per_s, row.stddev, Double(kvBytes) / 1048576,
+                                      Double(row.peak_rss_bytes ?? 0) / 1048576, row.attention)
+                    if let fraction = row.roofline_fraction, let bandwidth = row.bandwidth_gb_s, let perToken = row.bytes_per_token {
+                        line += String(format: "  roofline %5.1f%% (%.3f GB/token at %.2f GB/s)", fraction * 100, Double(perToken) / 1e9, bandwidth)
+                    }
+                    print(line)
                 }
             }
         }

@@ -1,0 +1,135 @@
+// Attention of one query over a contiguous run of cached keys and values (one head).
+// keys, values: (count, hd) row-major; q, out: (hd).
+#include "SkeinKernels.h"
+
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
+#define INLINE inline __attribute__((always_inline))
+
+// ---------------------------------------------------------------------------------------------
+// Plain C (and the path for head sizes the vector code does not cover).
+
+static void scores_generic(const float *q, const float *keys, size_t count, size_t hd, float scale, float *scores) {
+    for (size_t j = 0; j < count; j++) scores[j] = skein_dot_f32(q, keys + j * hd, hd) * scale;
+}
+
+static void values_generic(const float *p, const float *values, size_t count, size_t hd, float *out) {
+    for (size_t j = 0; j < count; j++) skein_axpy_f32(p[j], values + j * hd, out, hd);
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX2: head sizes that are multiples of 8, up to 256 (the query and the output live in registers).
+
+AVX2 static INLINE float hsum8(__m256 v) {
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    return _mm_cvtss_f32(_mm_add_ss(lo, _mm_movehdup_ps(lo)));
+}
+
+AVX2 static void scores_avx2(const float *q, const float *keys, size_t count, size_t hd, float scale, float *scores) {
+    size_t chunks = hd / 8;
+    for (size_t j = 0; j < count; j++) {
+        const float *k = keys + j * hd;
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        size_t c = 0;
+        for (; c + 2 <= chunks; c += 2) {
+            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c * 8), _mm256_loadu_ps(k + c * 8), s0);
+            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c * 8 + 8), _mm256_loadu_ps(k + c * 8 + 8), s1);
+        }
+        if (c < chunks) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c * 8), _mm256_loadu_ps(k + c * 8), s0);
+        scores[j] = hsum8(_mm256_add_ps(s0, s1)) * scale;
+    }
+}
+
+AVX2 static void values_avx2(const float *p, const float *values, size_t count, size_t hd, float *out) {
+    for (size_t c = 0; c < hd; c += 32) {  // 32 output values (four registers) per pass over the rows
+        size_t width = hd - c < 32 ? hd - c : 32;
+        __m256 acc[4];
+        for (size_t r = 0; r < width / 8; r++) acc[r] = _mm256_loadu_ps(out + c + r * 8);
+        for (size_t j = 0; j < count; j++) {
+            __m256 pj = _mm256_set1_ps(p[j]);
+            const float *v = values + j * hd + c;
+            for (size_t r = 0; r < width / 8; r++) acc[r] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(v + r * 8), acc[r]);
+        }
+        for (size_t r = 0; r < width / 8; r++) _mm256_storeu_ps(out + c + r * 8, acc[r]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX-512: head sizes that are multiples of 16; four keys per step with one transposing reduction.
+
+AVX512 static INLINE __m128 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
+    __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
+    __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
+    __m512 abcd = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));
+    __m128 va = _mm512_castps512_ps128(abcd), vb = _mm512_extractf32x4_ps(abcd, 1);
+    __m128 vc = _mm512_extractf32x4_ps(abcd, 2), vd = _mm512_extractf32x4_ps(abcd, 3);
+    return _mm_hadd_ps(_mm_hadd_ps(va, vb), _mm_hadd_ps(vc, vd));
+}
+
+AVX512 static INLINE void scores_avx512_fixed(const size_t CHUNKS, const float *q, const float *keys, size_t count,
+                                              size_t hd, float scale, float *scores) {
+    size_t j = 0;
+    for (; j + 4 <= count; j += 4) {
+        const float *k = keys + j * hd;
+        __m512 s[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+        for (size_t c = 0; c < CHUNKS; c++) {
+            __m512 qc = _mm512_loadu_ps(q + c * 16);
+            for (int r = 0; r < 4; r++) s[r] = _mm512_fmadd_ps(qc, _mm512_loadu_ps(k + r * hd + c * 16), s[r]);
+        }
+        _mm_storeu_ps(scores + j, _mm_mul_ps(reduce4(s[0], s[1], s[2], s[3]), _mm_set1_ps(scale)));
+    }
+    for (; j < count; j++) {
+        const float *k = keys + j * hd;
+        __m512 s = _mm512_setzero_ps();
+        for (size_t c = 0; c < CHUNKS; c++) s = _mm512_fmadd_ps(_mm512_loadu_ps(q + c * 16), _mm512_loadu_ps(k + c * 16), s);
+        scores[j] = _mm512_reduce_add_ps(s) * scale;
+    }
+}
+
+AVX512 static void scores_avx512(const float *q, const float *keys, size_t count, size_t hd, float scale, float *scores) {
+    switch (hd) {
+    case 64: scores_avx512_fixed(4, q, keys, count, hd, scale, scores); break;
+    case 128: scores_avx512_fixed(8, q, keys, count, hd, scale, scores); break;
+    default: scores_avx512_fixed(hd / 16, q, keys, count, hd, scale, scores); break;
+    }
+}
+
+AVX512 static INLINE void values_avx512_fixed(const size_t CHUNKS, const float *p, const float *values, size_t count,
+                                              size_t hd, float *out) {
+    __m512 acc[16];
+    for (size_t c = 0; c < CHUNKS; c++) acc[c] = _mm512_loadu_ps(out + c * 16);
+    for (size_t j = 0; j < count; j++) {
+        __m512 pj = _mm512_set1_ps(p[j]);
+        const float *v = values + j * hd;
+        for (size_t c = 0; c < CHUNKS; c++) acc[c] = _mm512_fmadd_ps(pj, _mm512_loadu_ps(v + c * 16), acc[c]);
+    }
+    for (size_t c = 0; c < CHUNKS; c++) _mm512_storeu_ps(out + c * 16, acc[c]);
+}
+
+AVX512 static void values_avx512(const float *p, const float *values, size_t count, size_t hd, float *out) {
+    switch (hd) {
+    case 64: values_avx512_fixed(4, p, values, count, hd, out); break;
+    case 128: values_avx512_fixed(8, p, values, count, hd, out); break;
+    default: values_avx512_fixed(hd / 16, p, values, count, hd, out); break;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch.
+
+void skein_attention_scores(const float *q, const float *keys, size_t count, size_t hd, float scale, float *scores) {
+    int level = skein_kernel_level();
+    if (level >= 3 && hd % 16 == 0 && hd <= 256) scores_avx512(q, keys, count, hd, scale, scores);
+    else if (level >= 2 && hd % 8 == 0) scores_avx2(q, keys, count, hd, scale, scores);
+    else scores_generic(q, keys, count, hd, scale, scores);
+}
+
+void skein_attention_values(const float *p, const float *values, size_t count, size_t hd, float *out) {
+    int level = skein_kernel_level();
+    if (level >= 3 && hd % 16 == 0 && hd <= 256) values_avx512(p, values, count, hd, out);
+    else if (level >= 2 && hd % 8 == 0) values_avx2(p, values, count, hd, out);
+    else values_generic(p, values, count, hd, out);
+}
