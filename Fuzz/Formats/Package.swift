@@ -8,6 +8,7 @@ let package = Package(
     targets: [
         .executableTarget(name: "FuzzSafetensors", dependencies: [.product(name: "SkeinFormats", package: "Skein")]),
         .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "SkeinFormats", package: "Skein")]),
+        .executableTarget(name: "FuzzGGUF", dependencies: [.product(name: "SkeinFormats", package: "Skein")]),
         .executableTarget(name: "FuzzTokenizer", dependencies: [.product(name: "SkeinTokenizers", package: "Skein")]),
     ]
 )

@@ -7,6 +7,7 @@
 // reduced and added into y at the end of each k block.
 #include "SkeinKernels.h"
 #include "half_convert.h"
+#include "summation_order.h"
 
 #include <immintrin.h>
 #include <stdlib.h>
@@ -80,11 +81,6 @@ AVX2 static void convert_avx2(const void *w, skein_weight_type type, size_t inde
     convert_generic(w, type, index + i, count - i, out + i);
 }
 
-AVX2 static INLINE float hsum8(__m256 v) {
-    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    return _mm_cvtss_f32(_mm_add_ss(lo, _mm_movehdup_ps(lo)));
-}
 
 AVX2 static INLINE void tile_avx2_fixed(const int MR, const int NR, const float *a, size_t lda, const float *b, size_t ldb,
                                         size_t kc, float *c, size_t ldc) {
@@ -102,7 +98,7 @@ AVX2 static INLINE void tile_avx2_fixed(const int MR, const int NR, const float 
     }
     for (int r = 0; r < MR; r++) {
         for (int n = 0; n < NR; n++) {
-            float s = hsum8(acc[r][n]);
+            float s = skein_hsum8(acc[r][n]);
             for (size_t i = k; i < kc; i++) s += a[r * lda + i] * b[n * ldb + i];
             c[r * ldc + n] += s;
         }
@@ -180,7 +176,7 @@ AVX512 static INLINE void tile_avx512_fixed(const int MR, const int NR, const fl
         if (NR == 4) {
             _mm_storeu_ps(cr, _mm_add_ps(_mm_loadu_ps(cr), reduce4(acc[r][0], acc[r][1], acc[r][2], acc[r][3])));
         } else {
-            for (int n = 0; n < NR; n++) cr[n] += _mm512_reduce_add_ps(acc[r][n]);
+            for (int n = 0; n < NR; n++) cr[n] += skein_hsum16(acc[r][n]);  // the same tree as reduce4
         }
     }
 }
@@ -224,11 +220,7 @@ void skein_gemm(const float *x, size_t rows, size_t in, const void *w, skein_wei
         if (!p) skein_linear(x, rows, in, w, type, bias, y, out, o_begin, o_end);
         return;
     }
-    // Equal k blocks of at most MAX_K_BLOCK, multiples of 16 where possible.
-    size_t blocks = (in + MAX_K_BLOCK - 1) / MAX_K_BLOCK;
-    size_t kc = (in + blocks - 1) / blocks;
-    kc = (kc + 15) & ~(size_t)15;
-    if (kc > MAX_K_BLOCK) kc = MAX_K_BLOCK;
+    size_t kc = skein_k_block(in);  // the blocks the matrix-vector kernels use too
 
     for (size_t t = 0; t < rows; t++) {
         float *yt = y + t * out;

@@ -1,5 +1,6 @@
 #include "SkeinKernels.h"
 #include "half_convert.h"
+#include "summation_order.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -32,13 +33,27 @@ static void axpy_generic(float alpha, const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += alpha * x[i];
 }
 
+/// y[t * out + o] for o in o_begin..<o_end: per k block, four partial sums (gemm.c's tile_generic order).
 static void linear_generic(const float *x, size_t rows, size_t in, const void *w, skein_weight_type type,
                            const float *bias, float *y, size_t out, size_t o_begin, size_t o_end) {
+    size_t kc = skein_k_block(in);
     for (size_t o = o_begin; o < o_end; o++) {
         for (size_t t = 0; t < rows; t++) {
-            float s = 0;
-            for (size_t i = 0; i < in; i++) s += x[t * in + i] * weight_at(w, type, o * in + i);
-            y[t * out + o] = s + (bias ? bias[o] : 0);
+            const float *xt = x + t * in;
+            float c = bias ? bias[o] : 0;
+            for (size_t k0 = 0; k0 < in; k0 += kc) {
+                size_t kb = in - k0 < kc ? in - k0 : kc, k = 0;
+                const float *a = xt + k0;
+                size_t base = o * in + k0;
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (; k + 4 <= kb; k += 4) {
+                    s0 += a[k] * weight_at(w, type, base + k); s1 += a[k + 1] * weight_at(w, type, base + k + 1);
+                    s2 += a[k + 2] * weight_at(w, type, base + k + 2); s3 += a[k + 3] * weight_at(w, type, base + k + 3);
+                }
+                for (; k < kb; k++) s0 += a[k] * weight_at(w, type, base + k);
+                c += (s0 + s1) + (s2 + s3);
+            }
+            y[t * out + o] = c;
         }
     }
 }
@@ -96,42 +111,24 @@ AVX2 static void axpy_avx2(float alpha, const float *x, float *y, size_t n) {
     for (; i < n; i++) y[i] += alpha * x[i];
 }
 
-// Four input rows against one weight row: the weight row is read once for four dot products.
+// One weight row against every input row, in the order of summation_order.h (gemm.c's tile_avx2).
 AVX2 static void linear_avx2(const float *x, size_t rows, size_t in, const void *w, skein_weight_type type,
                              const float *bias, float *y, size_t out, size_t o_begin, size_t o_end) {
-    size_t tail = in & ~(size_t)7;
+    size_t kc = skein_k_block(in);
     for (size_t o = o_begin; o < o_end; o++) {
-        size_t base = o * in;
-        float b = bias ? bias[o] : 0;
-        size_t t = 0;
-        for (; t + 4 <= rows; t += 4) {
-            const float *x0 = x + t * in, *x1 = x0 + in, *x2 = x1 + in, *x3 = x2 + in;
-            __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-            for (size_t i = 0; i < tail; i += 8) {
-                __m256 wv = load8(w, type, base + i);
-                s0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x0 + i), s0);
-                s1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x1 + i), s1);
-                s2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x2 + i), s2);
-                s3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x3 + i), s3);
-            }
-            float r0 = hsum256(s0), r1 = hsum256(s1), r2 = hsum256(s2), r3 = hsum256(s3);
-            for (size_t i = tail; i < in; i++) {
-                float wi = weight_at(w, type, base + i);
-                r0 += wi * x0[i]; r1 += wi * x1[i]; r2 += wi * x2[i]; r3 += wi * x3[i];
-            }
-            y[t * out + o] = r0 + b;
-            y[(t + 1) * out + o] = r1 + b;
-            y[(t + 2) * out + o] = r2 + b;
-            y[(t + 3) * out + o] = r3 + b;
-        }
-        for (; t < rows; t++) {
+        for (size_t t = 0; t < rows; t++) {
             const float *xt = x + t * in;
-            // The same order of operations as the four-row block (batch-invariant decoding).
-            __m256 s0 = _mm256_setzero_ps();
-            for (size_t i = 0; i < tail; i += 8) s0 = _mm256_fmadd_ps(load8(w, type, base + i), _mm256_loadu_ps(xt + i), s0);
-            float r = hsum256(s0);
-            for (size_t i = tail; i < in; i++) r += weight_at(w, type, base + i) * xt[i];
-            y[t * out + o] = r + b;
+            float c = bias ? bias[o] : 0;
+            for (size_t k0 = 0; k0 < in; k0 += kc) {
+                size_t kb = in - k0 < kc ? in - k0 : kc, k = 0, base = o * in + k0;
+                const float *a = xt + k0;
+                __m256 acc = _mm256_setzero_ps();
+                for (; k + 8 <= kb; k += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), load8(w, type, base + k), acc);
+                float s = skein_hsum8(acc);
+                for (; k < kb; k++) s += a[k] * weight_at(w, type, base + k);
+                c += s;
+            }
+            y[t * out + o] = c;
         }
     }
 }
@@ -173,66 +170,57 @@ AVX512 static void axpy_avx512(float alpha, const float *x, float *y, size_t n) 
     for (; i < n; i++) y[i] += alpha * x[i];
 }
 
+/// 16 weights from `index` on, the first `count` of them (the rest 0).
+AVX512 static inline __m512 load16_masked(const void *w, skein_weight_type type, size_t index, __mmask16 m) {
+    switch (type) {
+    case SKEIN_WEIGHT_F16:
+        return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, (const uint16_t *)w + index));
+    case SKEIN_WEIGHT_BF16:
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, (const uint16_t *)w + index)), 16));
+    default:
+        return _mm512_maskz_loadu_ps(m, (const float *)w + index);
+    }
+}
+
+/// Weight rows o..<o + NR against input row xt, in the order of summation_order.h (gemm.c's
+/// tile_avx512): y = bias, then per k block y += skein_hsum16(16-lane accumulator, last values masked).
+/// The next rows are prefetched: the hardware prefetcher alone leaves decoding below memory bandwidth.
+AVX512 static inline __attribute__((always_inline)) void rows_avx512(const int NR, const float *xt, size_t in, size_t kc,
+                                                                     const void *w, skein_weight_type type, const float *bias,
+                                                                     float *yt, size_t o, int prefetch) {
+    float c[4];
+    for (int j = 0; j < NR; j++) c[j] = bias ? bias[o + j] : 0;
+    for (size_t k0 = 0; k0 < in; k0 += kc) {
+        size_t kb = in - k0 < kc ? in - k0 : kc, k = 0, base = o * in + k0;
+        const float *a = xt + k0;
+        __m512 acc[4];
+        for (int j = 0; j < NR; j++) acc[j] = _mm512_setzero_ps();
+        for (; k + 16 <= kb; k += 16) {
+            __m512 av = _mm512_loadu_ps(a + k);
+            if (prefetch) prefetch_rows(w, type, base + NR * in + k, in, NR);
+            for (int j = 0; j < NR; j++) acc[j] = _mm512_fmadd_ps(av, load16(w, type, base + j * in + k), acc[j]);
+        }
+        if (k < kb) {
+            __mmask16 m = (__mmask16)((1u << (kb - k)) - 1);
+            __m512 av = _mm512_maskz_loadu_ps(m, a + k);
+            for (int j = 0; j < NR; j++) acc[j] = _mm512_fmadd_ps(av, load16_masked(w, type, base + j * in + k, m), acc[j]);
+        }
+        for (int j = 0; j < NR; j++) c[j] += skein_hsum16(acc[j]);
+    }
+    for (int j = 0; j < NR; j++) yt[o + j] = c[j];
+}
+
 AVX512 static void linear_avx512(const float *x, size_t rows, size_t in, const void *w, skein_weight_type type,
                                  const float *bias, float *y, size_t out, size_t o_begin, size_t o_end) {
-    size_t tail = in & ~(size_t)15;
-    for (size_t o = o_begin; o < o_end; o++) {
-        size_t base = o * in;
-        float b = bias ? bias[o] : 0;
-        size_t t = 0;
-        for (; t + 4 <= rows; t += 4) {
-            const float *x0 = x + t * in, *x1 = x0 + in, *x2 = x1 + in, *x3 = x2 + in;
-            __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
-            for (size_t i = 0; i < tail; i += 16) {
-                if (t == 0) prefetch_rows(w, type, base + in + i, in, 1);
-                __m512 wv = load16(w, type, base + i);
-                s0 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x0 + i), s0);
-                s1 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x1 + i), s1);
-                s2 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x2 + i), s2);
-                s3 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x3 + i), s3);
-            }
-            float r0 = _mm512_reduce_add_ps(s0), r1 = _mm512_reduce_add_ps(s1), r2 = _mm512_reduce_add_ps(s2), r3 = _mm512_reduce_add_ps(s3);
-            for (size_t i = tail; i < in; i++) {
-                float wi = weight_at(w, type, base + i);
-                r0 += wi * x0[i]; r1 += wi * x1[i]; r2 += wi * x2[i]; r3 += wi * x3[i];
-            }
-            y[t * out + o] = r0 + b;
-            y[(t + 1) * out + o] = r1 + b;
-            y[(t + 2) * out + o] = r2 + b;
-            y[(t + 3) * out + o] = r3 + b;
-        }
+    size_t kc = skein_k_block(in);
+    // Four weight rows at a time against every input row: they come from memory for the first
+    // and from cache for the others.
+    size_t o = o_begin;
+    for (; o + 4 <= o_end; o += 4) {
+        for (size_t t = 0; t < rows; t++) rows_avx512(4, x + t * in, in, kc, w, type, bias, y + t * out, o, t == 0);
     }
-    // The rows % 4 remaining rows (all rows when decoding one token): four weight rows at a time,
-    // one accumulator chain each, in the same order of operations as the four-row block above,
-    // so a row's result does not depend on which other rows share the call (batch-invariant decoding).
-    for (size_t t = rows & ~(size_t)3; t < rows; t++) {
-        const float *xt = x + t * in;
-        size_t o = o_begin;
-        for (; o + 4 <= o_end; o += 4) {
-            size_t b0 = o * in, b1 = b0 + in, b2 = b1 + in, b3 = b2 + in;
-            __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
-            for (size_t i = 0; i < tail; i += 16) {
-                __m512 xv = _mm512_loadu_ps(xt + i);
-                prefetch_rows(w, type, b0 + 4 * in + i, in, 4);
-                s0 = _mm512_fmadd_ps(load16(w, type, b0 + i), xv, s0);
-                s1 = _mm512_fmadd_ps(load16(w, type, b1 + i), xv, s1);
-                s2 = _mm512_fmadd_ps(load16(w, type, b2 + i), xv, s2);
-                s3 = _mm512_fmadd_ps(load16(w, type, b3 + i), xv, s3);
-            }
-            float r[4] = {_mm512_reduce_add_ps(s0), _mm512_reduce_add_ps(s1), _mm512_reduce_add_ps(s2), _mm512_reduce_add_ps(s3)};
-            for (int j = 0; j < 4; j++) {
-                for (size_t i = tail; i < in; i++) r[j] += weight_at(w, type, b0 + j * in + i) * xt[i];
-                y[t * out + o + j] = r[j] + (bias ? bias[o + j] : 0);
-            }
-        }
-        for (; o < o_end; o++) {
-            size_t base = o * in;
-            __m512 s0 = _mm512_setzero_ps();
-            for (size_t i = 0; i < tail; i += 16) s0 = _mm512_fmadd_ps(load16(w, type, base + i), _mm512_loadu_ps(xt + i), s0);
-            float r = _mm512_reduce_add_ps(s0);
-            for (size_t i = tail; i < in; i++) r += weight_at(w, type, base + i) * xt[i];
-            y[t * out + o] = r + (bias ? bias[o] : 0);
-        }
+    for (; o < o_end; o++) {
+        for (size_t t = 0; t < rows; t++) rows_avx512(1, x + t * in, in, kc, w, type, bias, y + t * out, o, 0);
     }
 }
 
@@ -240,7 +228,9 @@ AVX512 static void linear_avx512(const float *x, size_t rows, size_t in, const v
 // Dispatch.
 
 static int detected_level = -1;
-static int active_level = -1;
+/// Per thread, so a test that caps the level does not change what concurrent tests run;
+/// `Parallel` hands the caller's level to its workers.
+static _Thread_local int active_level = -1;
 
 static int detect(void) {
     __builtin_cpu_init();
@@ -252,7 +242,7 @@ static int detect(void) {
 
 int skein_kernel_level(void) {
     if (active_level < 0) {
-        detected_level = detect();
+        if (detected_level < 0) detected_level = detect();
         active_level = detected_level;
     }
     return active_level;

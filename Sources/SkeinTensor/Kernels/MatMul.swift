@@ -11,7 +11,8 @@ public enum MatMul {
         }
     }
 
-    /// Caps the instruction set (tests compare every level against the generic path).
+    /// Caps the instruction set of the calling thread and of the `Parallel` loops it starts (tests
+    /// compare every level against the generic path).
     @discardableResult
     public static func setKernelLevel(_ name: String) -> String {
         skein_set_kernel_level(name == "avx512" ? 3 : name == "avx2" ? 2 : 0)

@@ -1,4 +1,5 @@
 import Dispatch
+import SkeinKernels
 
 /// Splits `0..<count` into contiguous ranges and runs them on the worker threads.
 public enum Parallel {
@@ -21,7 +22,9 @@ public enum Parallel {
             return
         }
         let step = (count + threads - 1) / threads
+        let level = skein_kernel_level()  // per thread: workers run at the caller's level
         let part = { (t: Int) in
+            if skein_kernel_level() != level { skein_set_kernel_level(level) }
             let lower = t * step
             let upper = min(count, lower + step)
             if lower < upper { body(lower..<upper) }
