@@ -1,6 +1,7 @@
 // GGML blocks -> the weight group form (int8 values, a scale and an offset per 16 values).
 // Block layouts follow gguf-py's dequantization (see GGMLType.swift, which is tested against it).
 #include "quant_internal.h"
+#include "summation_order.h"
 #include <immintrin.h>
 
 /// GGML type ids (GGUF) of the supported block types.
@@ -121,8 +122,8 @@ SKQ_INLINE void decode_block(uint32_t type, const uint8_t *b, int8_t *v, float *
 
 /// Decodes the 128 values at `at` (a multiple of 128) of one row with `k` values: the blocks that
 /// cover them into a logical buffer, then into the interleaved layout; values past k are zero.
-/// src: the row's blocks; v: the row's int8 values; sw, mn: the row's group scales and offsets.
-SKQ_INLINE void decode_piece(uint32_t type, const uint8_t *src, size_t k, size_t at, int8_t *v, float *sw, float *mn) {
+/// src: the row's blocks; v: the piece's 128 int8 values; sw, mn: the piece's 8 group scales and offsets.
+SKQ_INLINE void decode_piece_to(uint32_t type, const uint8_t *src, size_t k, size_t at, int8_t *v, float *sw, float *mn) {
     size_t bv = block_values(type), bb = block_bytes(type);
     int8_t logical[256];
     float scales[16], offsets[16];
@@ -134,11 +135,16 @@ SKQ_INLINE void decode_piece(uint32_t type, const uint8_t *src, size_t k, size_t
         decode_block(type, src + i / bv * bb, logical + (i - first), scales + (i - first) / 16, offsets + (i - first) / 16);
     }
     size_t skip = at - first;
-    for (size_t e = 0; e < SKEIN_Q_BLOCK; e++) v[at + skq_offset(e)] = logical[skip + e];
+    for (size_t e = 0; e < SKEIN_Q_BLOCK; e++) v[skq_offset(e)] = logical[skip + e];
     for (size_t g = 0; g < 8; g++) {
-        sw[at / 16 + g] = scales[skip / 16 + g];
-        mn[at / 16 + g] = offsets[skip / 16 + g];
+        sw[g] = scales[skip / 16 + g];
+        mn[g] = offsets[skip / 16 + g];
     }
+}
+
+/// `decode_piece_to` into a whole row's buffers (v: the row's values; sw, mn: the row's groups).
+SKQ_INLINE void decode_piece(uint32_t type, const uint8_t *src, size_t k, size_t at, int8_t *v, float *sw, float *mn) {
+    decode_piece_to(type, src, k, at, v + at, sw + at / 16, mn + at / 16);
 }
 
 static void decode_generic(uint32_t type, const uint8_t *w, size_t rows, size_t k, int8_t *v, float *sw, float *mn) {
@@ -161,14 +167,18 @@ SKQ_AVX2 static void decode_avx2(uint32_t type, const uint8_t *w, size_t rows, s
 }
 
 // ---------------------------------------------------------------------------------------------
-// AVX-512: each type builds the 128 logical values of a piece in two registers, then two dword
-// permutes store them interleaved.
+// AVX-512: each type builds the 128 logical values of a piece in two registers; two dword
+// permutes interleave them (the two 64-byte halves of the piece in group form).
 
-SKQ_AVX512 SKQ_INLINE void store_piece(int8_t *dst, __m512i low, __m512i high) {
+/// One piece in group form: the interleaved values (bytes 0..63 and 64..127) and its 8 groups'
+/// scales and offsets.
+typedef struct { __m512i w0, w1; __m256 sw, mn; } piece512;
+
+SKQ_AVX512 SKQ_INLINE void interleave(__m512i low, __m512i high, piece512 *p) {
     const __m512i first = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
     const __m512i second = _mm512_setr_epi32(2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
-    _mm512_storeu_si512(dst, _mm512_permutex2var_epi32(low, first, high));
-    _mm512_storeu_si512(dst + 64, _mm512_permutex2var_epi32(low, second, high));
+    p->w0 = _mm512_permutex2var_epi32(low, first, high);
+    p->w1 = _mm512_permutex2var_epi32(low, second, high);
 }
 
 SKQ_AVX512 SKQ_INLINE __m512i join(__m256i a, __m256i b) { return _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1); }
@@ -210,97 +220,187 @@ SKQ_AVX512 SKQ_INLINE __m512 pairs_to_floats(uint64_t bytes) {
     return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_unpacklo_epi8(b, b)));
 }
 
-/// A Q4_K/Q5_K block (256 values, 16 groups): two pieces and the 16 groups' scales and offsets.
-SKQ_AVX512 SKQ_INLINE void k4_block(int five, const uint8_t *b, int8_t *v, float *sw, float *mn) {
+/// Half `half` (0 or 1) of a Q4_K/Q5_K block (256 values, 16 groups).
+SKQ_AVX512 SKQ_INLINE void k4_piece(int five, const uint8_t *b, int half, piece512 *p) {
     const __m256i mask = _mm256_set1_epi8(0x0F);
-    __m256i qh = five ? _mm256_loadu_si256((const __m256i *)(b + 16)) : _mm256_setzero_si256();
-    for (int half = 0; half < 2; half++) {
-        // Sub-blocks 4 * half ..< 4 * half + 4: low and high nibbles of two 32-byte runs.
-        const uint8_t *qs = b + (five ? 48 : 16) + 64 * half;
-        __m256i a = _mm256_loadu_si256((const __m256i *)qs), c = _mm256_loadu_si256((const __m256i *)(qs + 32));
-        __m256i q[4] = {_mm256_and_si256(a, mask), _mm256_and_si256(_mm256_srli_epi16(a, 4), mask),
-                        _mm256_and_si256(c, mask), _mm256_and_si256(_mm256_srli_epi16(c, 4), mask)};
-        if (five) {
-            for (int j = 0; j < 4; j++) {
-                __mmask32 bit = _mm256_test_epi8_mask(qh, _mm256_set1_epi8((char)(1 << (4 * half + j))));
-                q[j] = _mm256_mask_add_epi8(q[j], bit, q[j], _mm256_set1_epi8(16));
-            }
+    // Sub-blocks 4 * half ..< 4 * half + 4: low and high nibbles of two 32-byte runs.
+    const uint8_t *qs = b + (five ? 48 : 16) + 64 * half;
+    __m256i a = _mm256_loadu_si256((const __m256i *)qs), c = _mm256_loadu_si256((const __m256i *)(qs + 32));
+    __m256i q[4] = {_mm256_and_si256(a, mask), _mm256_and_si256(_mm256_srli_epi16(a, 4), mask),
+                    _mm256_and_si256(c, mask), _mm256_and_si256(_mm256_srli_epi16(c, 4), mask)};
+    if (five) {
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 16));
+        for (int j = 0; j < 4; j++) {
+            __mmask32 bit = _mm256_test_epi8_mask(qh, _mm256_set1_epi8((char)(1 << (4 * half + j))));
+            q[j] = _mm256_mask_add_epi8(q[j], bit, q[j], _mm256_set1_epi8(16));
         }
-        store_piece(v + 128 * half, join(q[0], q[1]), join(q[2], q[3]));
     }
+    interleave(join(q[0], q[1]), join(q[2], q[3]), p);
     // The 12 packed bytes: 6-bit scales and mins of sub-blocks 0..3 in bytes 0..7, the low 4 bits
     // of sub-blocks 4..7 in bytes 8..11 and their high 2 bits in the top bits of bytes 0..7.
     uint32_t a0, a1, a2;
     memcpy(&a0, b + 4, 4);
     memcpy(&a1, b + 8, 4);
     memcpy(&a2, b + 12, 4);
-    uint64_t scales = (uint64_t)(a0 & 0x3F3F3F3F) | (uint64_t)((a2 & 0x0F0F0F0F) | ((a0 >> 6) & 0x03030303) << 4) << 32;
-    uint64_t mins = (uint64_t)(a1 & 0x3F3F3F3F) | (uint64_t)(((a2 >> 4) & 0x0F0F0F0F) | ((a1 >> 6) & 0x03030303) << 4) << 32;
-    __m512 d = _mm512_set1_ps(half_f16c(b)), dmin = _mm512_set1_ps(half_f16c(b + 2));
-    _mm512_storeu_ps(sw, _mm512_mul_ps(d, pairs_to_floats(scales)));
-    __m512 offsets = _mm512_mul_ps(dmin, pairs_to_floats(mins));
-    _mm512_storeu_ps(mn, _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(offsets), _mm512_set1_epi32((int)0x80000000))));
+    uint32_t scales = half ? (a2 & 0x0F0F0F0F) | ((a0 >> 6) & 0x03030303) << 4 : a0 & 0x3F3F3F3F;
+    uint32_t mins = half ? ((a2 >> 4) & 0x0F0F0F0F) | ((a1 >> 6) & 0x03030303) << 4 : a1 & 0x3F3F3F3F;
+    __m256 d = _mm256_set1_ps(half_f16c(b)), dmin = _mm256_set1_ps(half_f16c(b + 2));
+    p->sw = _mm256_mul_ps(d, _mm512_castps512_ps256(pairs_to_floats(scales)));
+    __m256 offsets = _mm256_mul_ps(dmin, _mm512_castps512_ps256(pairs_to_floats(mins)));
+    p->mn = _mm256_castsi256_ps(_mm256_xor_si256(_mm256_castps_si256(offsets), _mm256_set1_epi32((int)0x80000000)));
 }
 
-/// Piece `half` (0 or 1) of a Q6_K block: values 128 * half ..< 128 * half + 128.
-SKQ_AVX512 SKQ_INLINE void k6_piece(const uint8_t *b, int half, int8_t *v, float *sw, float *mn) {
+/// Half `half` (0 or 1) of a Q6_K block: values 128 * half ..< 128 * half + 128.
+SKQ_AVX512 SKQ_INLINE void k6_piece(const uint8_t *b, int half, piece512 *p) {
     const __m512i nibble = _mm512_set1_epi8(0x0F), two = _mm512_set1_epi8(0x03), offset = _mm512_set1_epi8(32);
     __m512i ql = _mm512_loadu_si512(b + 64 * half);
     __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * half));
     __m512i h01 = join(qh, _mm256_srli_epi16(qh, 2)), h23 = join(_mm256_srli_epi16(qh, 4), _mm256_srli_epi16(qh, 6));
     __m512i low = _mm512_or_si512(_mm512_and_si512(ql, nibble), _mm512_slli_epi16(_mm512_and_si512(h01, two), 4));
     __m512i high = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), nibble), _mm512_slli_epi16(_mm512_and_si512(h23, two), 4));
-    store_piece(v, _mm512_sub_epi8(low, offset), _mm512_sub_epi8(high, offset));
+    interleave(_mm512_sub_epi8(low, offset), _mm512_sub_epi8(high, offset), p);
     float d = half_f16c(b + 208);
     __m256 scales = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(b + 192 + 8 * half))));
-    _mm256_storeu_ps(sw, _mm256_mul_ps(_mm256_set1_ps(d), scales));
-    _mm256_storeu_ps(mn, _mm256_setzero_ps());
+    p->sw = _mm256_mul_ps(_mm256_set1_ps(d), scales);
+    p->mn = _mm256_setzero_ps();
+}
+
+/// The piece at `at` (a multiple of 128 with at + 128 <= k) of the row whose blocks start at `src`.
+SKQ_AVX512 SKQ_INLINE void piece_avx512(const uint32_t type, const uint8_t *src, size_t at, piece512 *p) {
+    const uint8_t *b = src + at / block_values(type) * block_bytes(type);
+    int half = (int)(at / 128) & 1;
+    switch (type) {
+    case Q4_K: k4_piece(0, b, half, p); break;
+    case Q5_K: k4_piece(1, b, half, p); break;
+    case Q6_K: k6_piece(b, half, p); break;
+    default: {
+        __m256i q[4];
+        float scale[4], offset[4];
+        for (int j = 0; j < 4; j++) q[j] = small_block(type, b + j * block_bytes(type), &scale[j], &offset[j]);
+        interleave(join(q[0], q[1]), join(q[2], q[3]), p);
+        // Each 32-value block is two groups of 16.
+        p->sw = _mm256_setr_ps(scale[0], scale[0], scale[1], scale[1], scale[2], scale[2], scale[3], scale[3]);
+        p->mn = _mm256_setr_ps(offset[0], offset[0], offset[1], offset[1], offset[2], offset[2], offset[3], offset[3]);
+    }
+    }
+}
+
+/// The piece at `at` of a row with `k` values, also when it is the partial last one.
+SKQ_AVX512 SKQ_INLINE void any_piece_avx512(const uint32_t type, const uint8_t *src, size_t k, size_t at, piece512 *p) {
+    if (at + SKEIN_Q_BLOCK <= k) {
+        piece_avx512(type, src, at, p);
+        return;
+    }
+    int8_t v[SKEIN_Q_BLOCK];
+    float sw[8], mn[8];
+    decode_piece_to(type, src, k, at, v, sw, mn);
+    p->w0 = _mm512_loadu_si512(v);
+    p->w1 = _mm512_loadu_si512(v + 64);
+    p->sw = _mm256_loadu_ps(sw);
+    p->mn = _mm256_loadu_ps(mn);
 }
 
 SKQ_AVX512 SKQ_INLINE void decode_rows_avx512(const uint32_t type, const uint8_t *w, size_t rows, size_t k, int8_t *v, float *sw, float *mn) {
-    size_t padded = skein_q_padded(k), groups = padded / SKEIN_Q_GROUP;
-    size_t bb = block_bytes(type), row_bytes = k / block_values(type) * bb;
+    size_t padded = skein_q_padded(k), groups = padded / SKEIN_Q_GROUP, row_bytes = k / block_values(type) * block_bytes(type);
     for (size_t r = 0; r < rows; r++) {
-        const uint8_t *src = w + r * row_bytes;
-        int8_t *vr = v + r * padded;
-        float *swr = sw + r * groups, *mnr = mn + r * groups;
-        size_t at = 0;
-        for (; at + SKEIN_Q_BLOCK <= k; at += SKEIN_Q_BLOCK) {
-            const uint8_t *b = src + at / block_values(type) * bb;
-            float *s = swr + at / 16, *m = mnr + at / 16;
-            switch (type) {
-            case Q4_K: k4_block(0, b, vr + at, s, m); at += SKEIN_Q_BLOCK; break;  // 256 values
-            case Q5_K: k4_block(1, b, vr + at, s, m); at += SKEIN_Q_BLOCK; break;
-            case Q6_K: k6_piece(b, (int)(at / 128) & 1, vr + at, s, m); break;
-            default: {
-                __m256i q[4];
-                float scale[4], offset[4];
-                for (int j = 0; j < 4; j++) q[j] = small_block(type, b + j * bb, &scale[j], &offset[j]);
-                store_piece(vr + at, join(q[0], q[1]), join(q[2], q[3]));
-                // Each 32-value block is two groups of 16.
-                __m256 scales = _mm256_setr_ps(scale[0], scale[0], scale[1], scale[1], scale[2], scale[2], scale[3], scale[3]);
-                __m256 offsets = _mm256_setr_ps(offset[0], offset[0], offset[1], offset[1], offset[2], offset[2], offset[3], offset[3]);
-                _mm256_storeu_ps(s, scales);
-                _mm256_storeu_ps(m, offsets);
-            }
-            }
+        for (size_t at = 0; at < padded; at += SKEIN_Q_BLOCK) {
+            piece512 p;
+            any_piece_avx512(type, w + r * row_bytes, k, at, &p);
+            int8_t *dst = v + r * padded + at;
+            _mm512_storeu_si512(dst, p.w0);
+            _mm512_storeu_si512(dst + 64, p.w1);
+            _mm256_storeu_ps(sw + r * groups + at / 16, p.sw);
+            _mm256_storeu_ps(mn + r * groups + at / 16, p.mn);
         }
-        if (at < padded) decode_piece(type, src, k, at, vr, swr, mnr);  // a last, partial piece
     }
 }
 
 /// One instance per type, so that the type switch leaves the inner loop.
-SKQ_AVX512 static void decode_avx512(uint32_t type, const uint8_t *w, size_t rows, size_t k, int8_t *v, float *sw, float *mn) {
-    switch (type) {
-    case Q8_0: decode_rows_avx512(Q8_0, w, rows, k, v, sw, mn); break;
-    case Q4_0: decode_rows_avx512(Q4_0, w, rows, k, v, sw, mn); break;
-    case Q4_1: decode_rows_avx512(Q4_1, w, rows, k, v, sw, mn); break;
-    case Q5_0: decode_rows_avx512(Q5_0, w, rows, k, v, sw, mn); break;
-    case Q5_1: decode_rows_avx512(Q5_1, w, rows, k, v, sw, mn); break;
-    case Q4_K: decode_rows_avx512(Q4_K, w, rows, k, v, sw, mn); break;
-    case Q5_K: decode_rows_avx512(Q5_K, w, rows, k, v, sw, mn); break;
-    default: decode_rows_avx512(Q6_K, w, rows, k, v, sw, mn); break;
+#define SKQ_PER_TYPE(call_with_type) \
+    switch (type) { \
+    case Q8_0: call_with_type(Q8_0); break; \
+    case Q4_0: call_with_type(Q4_0); break; \
+    case Q4_1: call_with_type(Q4_1); break; \
+    case Q5_0: call_with_type(Q5_0); break; \
+    case Q5_1: call_with_type(Q5_1); break; \
+    case Q4_K: call_with_type(Q4_K); break; \
+    case Q5_K: call_with_type(Q5_K); break; \
+    default: call_with_type(Q6_K); break; \
     }
+
+SKQ_AVX512 static void decode_avx512(uint32_t type, const uint8_t *w, size_t rows, size_t k, int8_t *v, float *sw, float *mn) {
+#define DECODE(T) decode_rows_avx512(T, w, rows, k, v, sw, mn)
+    SKQ_PER_TYPE(DECODE)
+#undef DECODE
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fused decode and product for a few activation rows (decoding): each piece is decoded into
+// registers and used at once, with the arithmetic of quant_gemm.c's tile_avx512 in the same order,
+// so results are the same bits as the decode + GEMM path.
+
+SKQ_AVX512 SKQ_INLINE void matvec_rows_avx512(const uint32_t type, const uint8_t *w, size_t wrows, size_t k,
+                                              const int8_t *xq, const float *dx, const float *xs, const int T,
+                                              const float *bias, float *y, size_t ldy) {
+    size_t padded = skein_q_padded(k), groups = padded / SKEIN_Q_GROUP, row_bytes = k / block_values(type) * block_bytes(type);
+    const int negative_values = type == Q8_0 || type == Q4_0 || type == Q5_0 || type == Q6_K;
+    const int offsets = type == Q4_1 || type == Q5_1 || type == Q4_K || type == Q5_K;
+    const __m512i zero = _mm512_setzero_si512();
+    for (size_t r = 0; r < wrows; r++) {
+        const uint8_t *src = w + r * row_bytes;
+        __m512 acc[4];
+        __m256 m[4];
+        for (int t = 0; t < T; t++) { acc[t] = _mm512_setzero_ps(); m[t] = _mm256_setzero_ps(); }
+        for (size_t at = 0; at < padded; at += SKEIN_Q_BLOCK) {
+            piece512 p;
+            any_piece_avx512(type, src, k, at, &p);
+            __m512 sw = _mm512_broadcast_f32x8(p.sw);
+            __mmask64 negative0 = 0, negative1 = 0;
+            __m512i w0 = p.w0, w1 = p.w1;
+            if (negative_values) {
+                negative0 = _mm512_movepi8_mask(w0);
+                negative1 = _mm512_movepi8_mask(w1);
+                w0 = _mm512_abs_epi8(w0);
+                w1 = _mm512_abs_epi8(w1);
+            }
+            for (int t = 0; t < T; t++) {
+                __m512i a = _mm512_loadu_si512(xq + t * padded + at), c = _mm512_loadu_si512(xq + t * padded + at + 64);
+                __m512 dxt = _mm512_broadcast_f32x8(_mm256_loadu_ps(dx + t * groups + at / 16));
+                if (negative_values) {
+                    a = _mm512_mask_sub_epi8(a, negative0, zero, a);
+                    c = _mm512_mask_sub_epi8(c, negative1, zero, c);
+                }
+                __m512i sum = _mm512_dpbusd_epi32(zero, w0, a);
+                sum = _mm512_dpbusd_epi32(sum, w1, c);
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(sw, dxt), acc[t]);
+                if (offsets) m[t] = _mm256_fmadd_ps(p.mn, _mm256_loadu_ps(xs + t * groups + at / 16), m[t]);
+            }
+        }
+        for (int t = 0; t < T; t++) {
+            float offset = offsets ? skein_hsum8(m[t]) : 0;
+            y[t * ldy + r] = (_mm512_reduce_add_ps(acc[t]) + offset) + (bias ? bias[r] : 0);
+        }
+    }
+}
+
+SKQ_AVX512 static void matvec_avx512(uint32_t type, const uint8_t *w, size_t wrows, size_t k, const int8_t *xq, const float *dx,
+                                     const float *xs, size_t trows, const float *bias, float *y, size_t ldy) {
+#define MATVEC(TYPE) \
+    switch (trows) { \
+    case 1: matvec_rows_avx512(TYPE, w, wrows, k, xq, dx, xs, 1, bias, y, ldy); break; \
+    case 2: matvec_rows_avx512(TYPE, w, wrows, k, xq, dx, xs, 2, bias, y, ldy); break; \
+    case 3: matvec_rows_avx512(TYPE, w, wrows, k, xq, dx, xs, 3, bias, y, ldy); break; \
+    default: matvec_rows_avx512(TYPE, w, wrows, k, xq, dx, xs, 4, bias, y, ldy); break; \
+    }
+    SKQ_PER_TYPE(MATVEC)
+#undef MATVEC
+}
+
+int skein_q_matvec(uint32_t type, const uint8_t *w, size_t wrows, size_t k, const int8_t *xq, const float *dx, const float *xs,
+                   size_t trows, const float *bias, float *y, size_t ldy) {
+    if (!skein_q_supports(type) || k % block_values(type) != 0 || trows < 1 || trows > 4 || skq_level() < 3) return -1;
+    matvec_avx512(type, w, wrows, k, xq, dx, xs, trows, bias, y, ldy);
+    return 0;
 }
 
 int skein_q_decode(uint32_t type, const uint8_t *w, size_t rows, size_t k, int8_t *v, float *sw, float *mn) {

@@ -3,6 +3,7 @@
 // runs the same operations in the same order whatever tile it is computed in, so a row's result
 // does not depend on the other rows of the call (batch invariance).
 #include "quant_internal.h"
+#include "summation_order.h"
 #include <immintrin.h>
 
 enum { Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8, Q4_K = 12, Q5_K = 13, Q6_K = 14 };
@@ -70,17 +71,11 @@ static void gemm_generic(const operands *o, size_t wrows, size_t trows) {
 // AVX2: one 32-byte load holds 4 values of each of a block's 8 groups; vpmaddubsw + vpmaddwd
 // sum them per group (|v| <= 128 and |x| <= 127 keep the int16 pairs in range).
 
-SKQ_AVX2 static inline float hsum8(__m256 v) {
-    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-    return _mm_cvtss_f32(lo);
-}
 
 SKQ_AVX2 static inline float offsets_avx2(const float *mn, const float *xs, size_t groups) {
     __m256 m = _mm256_setzero_ps();
     for (size_t g = 0; g < groups; g += 8) m = _mm256_fmadd_ps(_mm256_loadu_ps(mn + g), _mm256_loadu_ps(xs + g), m);
-    return hsum8(m);
+    return skein_hsum8(m);
 }
 
 SKQ_AVX2 SKQ_INLINE void tile_avx2(const operands *o, size_t r0, size_t t0, const int R, const int T) {
@@ -113,7 +108,7 @@ SKQ_AVX2 SKQ_INLINE void tile_avx2(const operands *o, size_t r0, size_t t0, cons
     for (int r = 0; r < R; r++) {
         for (int t = 0; t < T; t++) {
             float offsets = o->has_offset ? offsets_avx2(o->mn + (r0 + r) * o->groups, o->xs + (t0 + t) * o->groups, o->groups) : 0;
-            o->y[(t0 + t) * o->ldy + r0 + r] = (hsum8(acc[r][t]) + offsets) + (o->bias ? o->bias[r0 + r] : 0);
+            o->y[(t0 + t) * o->ldy + r0 + r] = (skein_hsum8(acc[r][t]) + offsets) + (o->bias ? o->bias[r0 + r] : 0);
         }
     }
 }

@@ -51,6 +51,13 @@ void skein_q_gemm(uint32_t ggml_type, const int8_t *v, const float *sw, const fl
                   const int8_t *xq, const float *dx, const float *xs, size_t trows, size_t k,
                   const float *bias, float *y, size_t ldy);
 
+/// y[t * ldy + r] for r < wrows and t < trows (1 to 4), like skein_q_gemm after skein_q_decode of
+/// the same rows, with the same bits, but decoding each piece of the weights in registers (the
+/// matrix-vector product of decoding). Returns 0, or -1 (nothing done) for an unsupported type,
+/// shape or row count, or on a CPU without AVX-512 VNNI: then use skein_q_decode + skein_q_gemm.
+int skein_q_matvec(uint32_t ggml_type, const uint8_t *w, size_t wrows, size_t k, const int8_t *xq, const float *dx,
+                   const float *xs, size_t trows, const float *bias, float *y, size_t ldy);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,8 +24,10 @@ final class WorkerPool: @unchecked Sendable {
     private var parts = 0
     private var mutex = pthread_mutex_t()
     private var wake = pthread_cond_t()
-    /// Empty polls before a worker sleeps (tens of microseconds).
-    private let spinLimit = 20_000
+    /// Empty polls before a worker sleeps, or before the caller yields its core while waiting
+    /// (a few milliseconds): the loops of one decoded token follow each other closer than that,
+    /// and waking a sleeping worker costs more than the loop itself.
+    private let spinLimit = 2_000_000
 
     init(workerCount: Int) {
         self.workerCount = workerCount

@@ -83,6 +83,12 @@ extension WeightMatrix {
         bytes.withUnsafeBytes { raw in
             let weights = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
             Parallel.forEachRange(outFeatures, minimumPerThread: minimumRows) { range in
+                // Decoding (up to four rows): pieces decoded in registers, same bits as below.
+                if rows <= 4, skein_q_matvec(type.rawValue, weights + range.lowerBound * width, range.count, inFeatures,
+                                             activations.xq, activations.dx, activations.xs, rows,
+                                             bias.map { $0 + range.lowerBound }, y + range.lowerBound, outFeatures) == 0 {
+                    return
+                }
                 let tile = DecodedWeightTile(rows: min(tileRows, range.count), inFeatures: inFeatures)
                 defer { tile.deallocate() }
                 var first = range.lowerBound
