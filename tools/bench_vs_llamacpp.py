@@ -59,6 +59,14 @@ def llamacpp_rows(path, threads, prompt, generate, repetitions):
     return rows
 
 
+def llamacpp_rows_isolated(path, threads, prompt, generate, repetitions):
+    """`llamacpp_rows` in a child process, so none of llama.cpp's threads outlive its turn."""
+    command = [sys.executable, __file__, "--llamacpp-child", path, "--threads", str(threads), "-p", str(prompt),
+               "-n", str(generate), "--repetitions", str(repetitions), "--models", "-"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return {name: tuple(values) for name, values in json.loads(output).items()}
+
+
 def skein_rows(skein, path, threads, prompt, generate, repetitions):
     """pp and tg rows of `skein bench --json` on `path`, keyed by test name."""
     command = [skein, "bench", "--model", path, "-p", str(prompt), "-n", str(generate), "-d", "0",
@@ -86,7 +94,12 @@ def main():
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--skein", default=".build/release/skein")
     parser.add_argument("--json-out", help="also write all rows here")
+    parser.add_argument("--rounds", type=int, default=1, help="alternate the two engines this many times")
+    parser.add_argument("--llamacpp-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.llamacpp_child:
+        print(json.dumps(llamacpp_rows(args.llamacpp_child, args.threads, args.p, args.n, args.repetitions)))
+        return
 
     names = args.only or ["qwen2.5-0.5b", "llama-3.2-1b"]
     records = []
@@ -95,23 +108,29 @@ def main():
     for name in names:
         for quant_type in args.types.split(","):
             path = ensure_gguf(args.skein, os.path.join(args.models, name), quant_type)
-            theirs = llamacpp_rows(path, args.threads, args.p, args.n, args.repetitions)
-            ours = skein_rows(args.skein, path, args.threads, args.p, args.n, args.repetitions)
-            for test, (their_speed, their_spread) in theirs.items():
-                row = ours[test]
-                roofline = row.get("roofline_fraction")
-                records.append(dict(model=name, type=quant_type, test=test, threads=args.threads,
-                                    llamacpp_tokens_per_s=their_speed, llamacpp_stddev=their_spread,
-                                    skein_tokens_per_s=row["tokens_per_s"], skein_stddev=row["stddev"],
-                                    skein_roofline_fraction=roofline, bandwidth_gb_s=row.get("bandwidth_gb_s"),
-                                    bytes_per_token=row.get("bytes_per_token")))
-                roofline_text = f"{roofline * 100:.0f}% of {row['bandwidth_gb_s']:.1f} GB/s" if roofline else ""
-                print(f"| {name} | {quant_type} | {test} | {their_speed:.1f} ± {their_spread:.1f} "
-                      f"| {row['tokens_per_s']:.1f} ± {row['stddev']:.1f} "
-                      f"| {row['tokens_per_s'] / their_speed:.2f}x | {roofline_text} |", flush=True)
+            for _ in range(args.rounds):
+                theirs = llamacpp_rows_isolated(path, args.threads, args.p, args.n, args.repetitions)
+                ours = skein_rows(args.skein, path, args.threads, args.p, args.n, args.repetitions)
+                report(records, name, quant_type, args.threads, theirs, ours)
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump(records, f, indent=1)
+
+
+def report(records, name, quant_type, threads, theirs, ours):
+    """Prints one table row per test and keeps it in `records`."""
+    for test, (their_speed, their_spread) in theirs.items():
+        row = ours[test]
+        roofline = row.get("roofline_fraction")
+        records.append(dict(model=name, type=quant_type, test=test, threads=threads,
+                            llamacpp_tokens_per_s=their_speed, llamacpp_stddev=their_spread,
+                            skein_tokens_per_s=row["tokens_per_s"], skein_stddev=row["stddev"],
+                            skein_roofline_fraction=roofline, bandwidth_gb_s=row.get("bandwidth_gb_s"),
+                            bytes_per_token=row.get("bytes_per_token")))
+        roofline_text = f"{roofline * 100:.0f}% of {row['bandwidth_gb_s']:.1f} GB/s" if roofline else ""
+        print(f"| {name} | {quant_type} | {test} | {their_speed:.1f} ± {their_spread:.1f} "
+              f"| {row['tokens_per_s']:.1f} ± {row['stddev']:.1f} "
+              f"| {row['tokens_per_s'] / their_speed:.2f}x | {roofline_text} |", flush=True)
 
 
 if __name__ == "__main__":
