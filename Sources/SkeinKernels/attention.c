@@ -1,6 +1,7 @@
 // Attention of one query over a contiguous run of cached keys and values (one head).
 // keys, values: (count, hd) row-major; q, out: (hd).
 #include "SkeinKernels.h"
+#include "summation_order.h"
 
 #include <immintrin.h>
 
@@ -22,11 +23,6 @@ static void values_generic(const float *p, const float *values, size_t count, si
 // ---------------------------------------------------------------------------------------------
 // AVX2: head sizes that are multiples of 8, up to 256 (the query and the output live in registers).
 
-AVX2 static INLINE float hsum8(__m256 v) {
-    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    return _mm_cvtss_f32(_mm_add_ss(lo, _mm_movehdup_ps(lo)));
-}
 
 AVX2 static void scores_avx2(const float *q, const float *keys, size_t count, size_t hd, float scale, float *scores) {
     size_t chunks = hd / 8;
@@ -39,7 +35,7 @@ AVX2 static void scores_avx2(const float *q, const float *keys, size_t count, si
             s1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c * 8 + 8), _mm256_loadu_ps(k + c * 8 + 8), s1);
         }
         if (c < chunks) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c * 8), _mm256_loadu_ps(k + c * 8), s0);
-        scores[j] = hsum8(_mm256_add_ps(s0, s1)) * scale;
+        scores[j] = skein_hsum8(_mm256_add_ps(s0, s1)) * scale;
     }
 }
 

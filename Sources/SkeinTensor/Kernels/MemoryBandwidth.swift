@@ -5,7 +5,7 @@ import SkeinKernels
 public enum MemoryBandwidth {
     /// Best of `runs` timed streaming reads of a `bytes`-byte buffer, in GB/s (1e9 bytes per second).
     /// The default 512 MiB is ten times a large server L3, so the reads come from DRAM.
-    public static func measure(bytes: Int = 512 << 20, runs: Int = 5) -> Double {
+    public static func measure(bytes: Int = 512 << 20, runs: Int = 10) -> Double {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         defer { buffer.deallocate() }
         // Touch every page first, so the timed reads take no page faults.
