@@ -220,8 +220,8 @@ SKQ_AVX512 SKQ_INLINE __m512 pairs_to_floats(uint64_t bytes) {
     return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_unpacklo_epi8(b, b)));
 }
 
-/// Half `half` (0 or 1) of a Q4_K/Q5_K block (256 values, 16 groups).
-SKQ_AVX512 SKQ_INLINE void k4_piece(int five, const uint8_t *b, int half, piece512 *p) {
+/// The values of half `half` (0 or 1) of a Q4_K/Q5_K block (256 values, 16 groups).
+SKQ_AVX512 SKQ_INLINE void k4_values(int five, const uint8_t *b, int half, piece512 *p) {
     const __m256i mask = _mm256_set1_epi8(0x0F);
     // Sub-blocks 4 * half ..< 4 * half + 4: low and high nibbles of two 32-byte runs.
     const uint8_t *qs = b + (five ? 48 : 16) + 64 * half;
@@ -236,18 +236,33 @@ SKQ_AVX512 SKQ_INLINE void k4_piece(int five, const uint8_t *b, int half, piece5
         }
     }
     interleave(join(q[0], q[1]), join(q[2], q[3]), p);
+}
+
+/// The 16 group scales and offsets of a Q4_K/Q5_K block: groups 0..7 into p0, 8..15 into p1.
+SKQ_AVX512 SKQ_INLINE void k4_scales(const uint8_t *b, piece512 *p0, piece512 *p1) {
     // The 12 packed bytes: 6-bit scales and mins of sub-blocks 0..3 in bytes 0..7, the low 4 bits
     // of sub-blocks 4..7 in bytes 8..11 and their high 2 bits in the top bits of bytes 0..7.
     uint32_t a0, a1, a2;
     memcpy(&a0, b + 4, 4);
     memcpy(&a1, b + 8, 4);
     memcpy(&a2, b + 12, 4);
-    uint32_t scales = half ? (a2 & 0x0F0F0F0F) | ((a0 >> 6) & 0x03030303) << 4 : a0 & 0x3F3F3F3F;
-    uint32_t mins = half ? ((a2 >> 4) & 0x0F0F0F0F) | ((a1 >> 6) & 0x03030303) << 4 : a1 & 0x3F3F3F3F;
-    __m256 d = _mm256_set1_ps(half_f16c(b)), dmin = _mm256_set1_ps(half_f16c(b + 2));
-    p->sw = _mm256_mul_ps(d, _mm512_castps512_ps256(pairs_to_floats(scales)));
-    __m256 offsets = _mm256_mul_ps(dmin, _mm512_castps512_ps256(pairs_to_floats(mins)));
-    p->mn = _mm256_castsi256_ps(_mm256_xor_si256(_mm256_castps_si256(offsets), _mm256_set1_epi32((int)0x80000000)));
+    uint64_t scales = (uint64_t)(a0 & 0x3F3F3F3F) | (uint64_t)((a2 & 0x0F0F0F0F) | ((a0 >> 6) & 0x03030303) << 4) << 32;
+    uint64_t mins = (uint64_t)(a1 & 0x3F3F3F3F) | (uint64_t)(((a2 >> 4) & 0x0F0F0F0F) | ((a1 >> 6) & 0x03030303) << 4) << 32;
+    __m512 d = _mm512_set1_ps(half_f16c(b)), dmin = _mm512_set1_ps(half_f16c(b + 2));
+    __m512 sw = _mm512_mul_ps(d, pairs_to_floats(scales));
+    __m512 offsets = _mm512_mul_ps(dmin, pairs_to_floats(mins));
+    __m512 mn = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(offsets), _mm512_set1_epi32((int)0x80000000)));
+    p0->sw = _mm512_castps512_ps256(sw);
+    p1->sw = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(sw), 1));
+    p0->mn = _mm512_castps512_ps256(mn);
+    p1->mn = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(mn), 1));
+}
+
+/// Half `half` (0 or 1) of a Q4_K/Q5_K block.
+SKQ_AVX512 SKQ_INLINE void k4_piece(int five, const uint8_t *b, int half, piece512 *p) {
+    piece512 other;
+    k4_values(five, b, half, p);
+    if (half) k4_scales(b, &other, p); else k4_scales(b, p, &other);
 }
 
 /// Half `half` (0 or 1) of a Q6_K block: values 128 * half ..< 128 * half + 128.
@@ -339,41 +354,61 @@ SKQ_AVX512 static void decode_avx512(uint32_t type, const uint8_t *w, size_t row
 // registers and used at once, with the arithmetic of quant_gemm.c's tile_avx512 in the same order,
 // so results are the same bits as the decode + GEMM path.
 
+/// One decoded piece (values at `at`) times T activation rows, accumulated as tile_avx512 does.
+SKQ_AVX512 SKQ_INLINE void matvec_piece(const piece512 *p, const int negative_values, const int offsets, size_t at,
+                                        const int8_t *xq, const float *dx, const float *xs, size_t padded, size_t groups,
+                                        const int T, __m512 *acc, __m256 *m) {
+    const __m512i zero = _mm512_setzero_si512();
+    __m512 sw = _mm512_broadcast_f32x8(p->sw);
+    __mmask64 negative0 = 0, negative1 = 0;
+    __m512i w0 = p->w0, w1 = p->w1;
+    if (negative_values) {
+        negative0 = _mm512_movepi8_mask(w0);
+        negative1 = _mm512_movepi8_mask(w1);
+        w0 = _mm512_abs_epi8(w0);
+        w1 = _mm512_abs_epi8(w1);
+    }
+    for (int t = 0; t < T; t++) {
+        __m512i a = _mm512_loadu_si512(xq + t * padded + at), c = _mm512_loadu_si512(xq + t * padded + at + 64);
+        __m512 dxt = _mm512_broadcast_f32x8(_mm256_loadu_ps(dx + t * groups + at / 16));
+        if (negative_values) {
+            a = _mm512_mask_sub_epi8(a, negative0, zero, a);
+            c = _mm512_mask_sub_epi8(c, negative1, zero, c);
+        }
+        __m512i sum = _mm512_dpbusd_epi32(zero, w0, a);
+        sum = _mm512_dpbusd_epi32(sum, w1, c);
+        acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(sw, dxt), acc[t]);
+        if (offsets) m[t] = _mm256_fmadd_ps(p->mn, _mm256_loadu_ps(xs + t * groups + at / 16), m[t]);
+    }
+}
+
 SKQ_AVX512 SKQ_INLINE void matvec_rows_avx512(const uint32_t type, const uint8_t *w, size_t wrows, size_t k,
                                               const int8_t *xq, const float *dx, const float *xs, const int T,
                                               const float *bias, float *y, size_t ldy) {
     size_t padded = skein_q_padded(k), groups = padded / SKEIN_Q_GROUP, row_bytes = k / block_values(type) * block_bytes(type);
     const int negative_values = type == Q8_0 || type == Q4_0 || type == Q5_0 || type == Q6_K;
     const int offsets = type == Q4_1 || type == Q5_1 || type == Q4_K || type == Q5_K;
-    const __m512i zero = _mm512_setzero_si512();
     for (size_t r = 0; r < wrows; r++) {
         const uint8_t *src = w + r * row_bytes;
         __m512 acc[4];
         __m256 m[4];
         for (int t = 0; t < T; t++) { acc[t] = _mm512_setzero_ps(); m[t] = _mm256_setzero_ps(); }
-        for (size_t at = 0; at < padded; at += SKEIN_Q_BLOCK) {
-            piece512 p;
-            any_piece_avx512(type, src, k, at, &p);
-            __m512 sw = _mm512_broadcast_f32x8(p.sw);
-            __mmask64 negative0 = 0, negative1 = 0;
-            __m512i w0 = p.w0, w1 = p.w1;
-            if (negative_values) {
-                negative0 = _mm512_movepi8_mask(w0);
-                negative1 = _mm512_movepi8_mask(w1);
-                w0 = _mm512_abs_epi8(w0);
-                w1 = _mm512_abs_epi8(w1);
+        if (type == Q4_K || type == Q5_K) {
+            // Both halves of a block at once: its packed scales are unpacked once.
+            for (size_t at = 0; at < k; at += 256) {
+                const uint8_t *b = src + at / 256 * block_bytes(type);
+                piece512 p0, p1;
+                k4_values(type == Q5_K, b, 0, &p0);
+                k4_values(type == Q5_K, b, 1, &p1);
+                k4_scales(b, &p0, &p1);
+                matvec_piece(&p0, negative_values, offsets, at, xq, dx, xs, padded, groups, T, acc, m);
+                matvec_piece(&p1, negative_values, offsets, at + 128, xq, dx, xs, padded, groups, T, acc, m);
             }
-            for (int t = 0; t < T; t++) {
-                __m512i a = _mm512_loadu_si512(xq + t * padded + at), c = _mm512_loadu_si512(xq + t * padded + at + 64);
-                __m512 dxt = _mm512_broadcast_f32x8(_mm256_loadu_ps(dx + t * groups + at / 16));
-                if (negative_values) {
-                    a = _mm512_mask_sub_epi8(a, negative0, zero, a);
-                    c = _mm512_mask_sub_epi8(c, negative1, zero, c);
-                }
-                __m512i sum = _mm512_dpbusd_epi32(zero, w0, a);
-                sum = _mm512_dpbusd_epi32(sum, w1, c);
-                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(sw, dxt), acc[t]);
-                if (offsets) m[t] = _mm256_fmadd_ps(p.mn, _mm256_loadu_ps(xs + t * groups + at / 16), m[t]);
+        } else {
+            for (size_t at = 0; at < padded; at += SKEIN_Q_BLOCK) {
+                piece512 p;
+                any_piece_avx512(type, src, k, at, &p);
+                matvec_piece(&p, negative_values, offsets, at, xq, dx, xs, padded, groups, T, acc, m);
             }
         }
         for (int t = 0; t < T; t++) {
