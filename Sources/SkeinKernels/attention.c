@@ -56,14 +56,6 @@ AVX2 static void values_avx2(const float *p, const float *values, size_t count, 
 // ---------------------------------------------------------------------------------------------
 // AVX-512: head sizes that are multiples of 16; four keys per step with one transposing reduction.
 
-AVX512 static INLINE __m128 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
-    __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
-    __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
-    __m512 abcd = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));
-    __m128 va = _mm512_castps512_ps128(abcd), vb = _mm512_extractf32x4_ps(abcd, 1);
-    __m128 vc = _mm512_extractf32x4_ps(abcd, 2), vd = _mm512_extractf32x4_ps(abcd, 3);
-    return _mm_hadd_ps(_mm_hadd_ps(va, vb), _mm_hadd_ps(vc, vd));
-}
 
 AVX512 static INLINE void scores_avx512_fixed(const size_t CHUNKS, const float *q, const float *keys, size_t count,
                                               size_t hd, float scale, float *scores) {
@@ -75,7 +67,7 @@ AVX512 static INLINE void scores_avx512_fixed(const size_t CHUNKS, const float *
             __m512 qc = _mm512_loadu_ps(q + c * 16);
             for (int r = 0; r < 4; r++) s[r] = _mm512_fmadd_ps(qc, _mm512_loadu_ps(k + r * hd + c * 16), s[r]);
         }
-        _mm_storeu_ps(scores + j, _mm_mul_ps(reduce4(s[0], s[1], s[2], s[3]), _mm_set1_ps(scale)));
+        _mm_storeu_ps(scores + j, _mm_mul_ps(skein_reduce4(s[0], s[1], s[2], s[3]), _mm_set1_ps(scale)));
     }
     for (; j < count; j++) {
         const float *k = keys + j * hd;

@@ -136,17 +136,6 @@ AVX512 static void convert_avx512(const void *w, skein_weight_type type, size_t 
     convert_generic(w, type, index + i, count - i, out + i);
 }
 
-/// The four lane sums of a, b, c, d as one 128-bit vector (a transposing reduction).
-AVX512 static INLINE __m128 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
-    // 128-bit lanes: [a0+a2, a1+a3, b0+b2, b1+b3] and the same for c, d.
-    __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
-    __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
-    // Lanes: [a, b, c, d] partial sums of four floats each.
-    __m512 abcd = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));
-    __m128 va = _mm512_castps512_ps128(abcd), vb = _mm512_extractf32x4_ps(abcd, 1);
-    __m128 vc = _mm512_extractf32x4_ps(abcd, 2), vd = _mm512_extractf32x4_ps(abcd, 3);
-    return _mm_hadd_ps(_mm_hadd_ps(va, vb), _mm_hadd_ps(vc, vd));
-}
 
 AVX512 static INLINE void tile_avx512_fixed(const int MR, const int NR, const float *a, size_t lda, const float *b, size_t ldb,
                                             size_t kc, float *c, size_t ldc) {
@@ -174,9 +163,9 @@ AVX512 static INLINE void tile_avx512_fixed(const int MR, const int NR, const fl
     for (int r = 0; r < MR; r++) {
         float *cr = c + r * ldc;
         if (NR == 4) {
-            _mm_storeu_ps(cr, _mm_add_ps(_mm_loadu_ps(cr), reduce4(acc[r][0], acc[r][1], acc[r][2], acc[r][3])));
+            _mm_storeu_ps(cr, _mm_add_ps(_mm_loadu_ps(cr), skein_reduce4(acc[r][0], acc[r][1], acc[r][2], acc[r][3])));
         } else {
-            for (int n = 0; n < NR; n++) cr[n] += skein_hsum16(acc[r][n]);  // the same tree as reduce4
+            for (int n = 0; n < NR; n++) cr[n] += skein_hsum16(acc[r][n]);  // the same tree as skein_reduce4
         }
     }
 }

@@ -4,6 +4,7 @@
 
 #include "SkeinQuantKernels.h"
 #include "SkeinKernels.h"
+#include "half_convert.h"
 #include <string.h>
 
 #define SKQ_AVX2 __attribute__((target("avx2,fma,f16c")))
@@ -16,26 +17,7 @@ int skq_level(void);
 /// Byte offset of value `e` (0..<128) inside an interleaved block (see SkeinQuantKernels.h).
 SKQ_INLINE size_t skq_offset(size_t e) { return ((e & 15) >> 2) * 32 + (e >> 4) * 4 + (e & 3); }
 
-/// IEEE half to float (exact, no CPU features needed).
-SKQ_INLINE float skq_half(const uint8_t *p) {
-    uint16_t h = (uint16_t)(p[0] | (p[1] << 8));
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF, bits;
-    if (exponent == 0) {
-        if (mantissa == 0) {
-            bits = sign;
-        } else {
-            int shift = 0;
-            while ((mantissa & 0x400) == 0) { mantissa <<= 1; shift++; }
-            bits = sign | ((uint32_t)(113 - shift) << 23) | ((mantissa & 0x3FF) << 13);
-        }
-    } else if (exponent == 31) {
-        bits = sign | 0x7F800000 | (mantissa << 13);
-    } else {
-        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
+/// The little-endian IEEE half at `p` as a float (exact, no CPU features needed).
+SKQ_INLINE float skq_half(const uint8_t *p) { return skein_f16_to_f32((uint16_t)(p[0] | (p[1] << 8))); }
 
 #endif

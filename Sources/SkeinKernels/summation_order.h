@@ -29,6 +29,19 @@ static inline __attribute__((always_inline)) float skein_hsum16(__m512 v) {
     return _mm_cvtss_f32(_mm_hadd_ps(p, p));
 }
 
+/// The four lane sums of a, b, c, d as one 128-bit vector, each by skein_hsum16's tree.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
+static inline __attribute__((always_inline)) __m128 skein_reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
+    // 128-bit quarters: [a0+a2, a1+a3, b0+b2, b1+b3] and the same for c, d.
+    __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
+    __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
+    // Quarters: [a, b, c, d] partial sums of four floats each.
+    __m512 abcd = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));
+    __m128 va = _mm512_castps512_ps128(abcd), vb = _mm512_extractf32x4_ps(abcd, 1);
+    __m128 vc = _mm512_extractf32x4_ps(abcd, 2), vd = _mm512_extractf32x4_ps(abcd, 3);
+    return _mm_hadd_ps(_mm_hadd_ps(va, vb), _mm_hadd_ps(vc, vd));
+}
+
 /// Sum of 8 lanes: halves added, then (x0 + x2) + (x1 + x3).
 __attribute__((target("avx2,fma,f16c")))
 static inline __attribute__((always_inline)) float skein_hsum8(__m256 v) {
