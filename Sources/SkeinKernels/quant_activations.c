@@ -4,7 +4,7 @@
 #include "quant_internal.h"
 #include <math.h>
 
-SKQ_INLINE void quantize_rows(const float *x, size_t rows, size_t k, int8_t *xq, float *dx, float *xs) {
+SKQ_INLINE void quantize_rows(const float *x, size_t rows, size_t k, int8_t *xq, float *dx, float *xs, int32_t *xc) {
     size_t padded = skein_q_padded(k), groups = padded / SKEIN_Q_GROUP;
     for (size_t t = 0; t < rows; t++) {
         const float *xt = x + t * k;
@@ -29,25 +29,33 @@ SKQ_INLINE void quantize_rows(const float *x, size_t rows, size_t k, int8_t *xq,
             int8_t *block = qt + (g / 8) * SKEIN_Q_BLOCK;
             for (size_t i = 0; i < SKEIN_Q_GROUP; i++) block[skq_offset((g % 8) * 16 + i)] = q[i];
         }
+        for (size_t b = 0; b < padded / SKEIN_Q_BLOCK; b++) {
+            const int8_t *block = qt + b * SKEIN_Q_BLOCK;
+            for (int lane = 0; lane < 16; lane++) {
+                int sum = 0;
+                for (int j = 0; j < 4; j++) sum += block[4 * lane + j] + block[64 + 4 * lane + j];
+                xc[t * (padded / 8) + b * 16 + lane] = -128 * sum;
+            }
+        }
     }
 }
 
-static void quantize_generic(const float *x, size_t rows, size_t k, int8_t *xq, float *dx, float *xs) {
-    quantize_rows(x, rows, k, xq, dx, xs);
+static void quantize_generic(const float *x, size_t rows, size_t k, int8_t *xq, float *dx, float *xs, int32_t *xc) {
+    quantize_rows(x, rows, k, xq, dx, xs, xc);
 }
 
-SKQ_AVX2 static void quantize_avx2(const float *x, size_t rows, size_t k, int8_t *xq, float *dx, float *xs) {
-    quantize_rows(x, rows, k, xq, dx, xs);
+SKQ_AVX2 static void quantize_avx2(const float *x, size_t rows, size_t k, int8_t *xq, float *dx, float *xs, int32_t *xc) {
+    quantize_rows(x, rows, k, xq, dx, xs, xc);
 }
 
-SKQ_AVX512 static void quantize_avx512(const float *x, size_t rows, size_t k, int8_t *xq, float *dx, float *xs) {
-    quantize_rows(x, rows, k, xq, dx, xs);
+SKQ_AVX512 static void quantize_avx512(const float *x, size_t rows, size_t k, int8_t *xq, float *dx, float *xs, int32_t *xc) {
+    quantize_rows(x, rows, k, xq, dx, xs, xc);
 }
 
-void skein_q_quantize(const float *x, size_t rows, size_t k, int8_t *xq, float *dx, float *xs) {
+void skein_q_quantize(const float *x, size_t rows, size_t k, int8_t *xq, float *dx, float *xs, int32_t *xc) {
     switch (skq_level()) {
-    case 3: quantize_avx512(x, rows, k, xq, dx, xs); break;
-    case 2: quantize_avx2(x, rows, k, xq, dx, xs); break;
-    default: quantize_generic(x, rows, k, xq, dx, xs); break;
+    case 3: quantize_avx512(x, rows, k, xq, dx, xs, xc); break;
+    case 2: quantize_avx2(x, rows, k, xq, dx, xs, xc); break;
+    default: quantize_generic(x, rows, k, xq, dx, xs, xc); break;
     }
 }

@@ -355,44 +355,36 @@ SKQ_AVX512 static void decode_avx512(uint32_t type, const uint8_t *w, size_t row
 // so results are the same bits as the decode + GEMM path.
 
 /// One decoded piece (values at `at`) times T activation rows, accumulated as tile_avx512 does.
-SKQ_AVX512 SKQ_INLINE void matvec_piece(const piece512 *p, const int negative_values, const int offsets, size_t at,
-                                        const int8_t *xq, const float *dx, const float *xs, size_t padded, size_t groups,
-                                        const int T, __m512 *acc, __m256 *m) {
-    const __m512i zero = _mm512_setzero_si512();
-    __m512 sw = _mm512_broadcast_f32x8(p->sw);
-    __mmask64 negative0 = 0, negative1 = 0;
+SKQ_AVX512 SKQ_INLINE void matvec_piece(const piece512 *p, const int negative_values, size_t at,
+                                        const int8_t *xq, const float *dx, const float *xs, const int32_t *xc,
+                                        size_t padded, size_t groups, const int T, __m512 *acc) {
+    __m512 sw = _mm512_broadcast_f32x8(p->sw), mn = _mm512_zextps256_ps512(p->mn);
     __m512i w0 = p->w0, w1 = p->w1;
     if (negative_values) {
-        negative0 = _mm512_movepi8_mask(w0);
-        negative1 = _mm512_movepi8_mask(w1);
-        w0 = _mm512_abs_epi8(w0);
-        w1 = _mm512_abs_epi8(w1);
+        const __m512i bias128 = _mm512_set1_epi8((char)0x80);
+        w0 = _mm512_xor_si512(w0, bias128);
+        w1 = _mm512_xor_si512(w1, bias128);
     }
     for (int t = 0; t < T; t++) {
-        __m512i a = _mm512_loadu_si512(xq + t * padded + at), c = _mm512_loadu_si512(xq + t * padded + at + 64);
+        const int8_t *x = xq + t * padded + at;
+        __m512i start = negative_values ? _mm512_loadu_si512(xc + t * (padded / 8) + at / 8) : _mm512_setzero_si512();
+        __m512i sum = _mm512_dpbusd_epi32(start, w0, _mm512_loadu_si512(x));
+        sum = _mm512_dpbusd_epi32(sum, w1, _mm512_loadu_si512(x + 64));
         __m512 dxt = _mm512_broadcast_f32x8(_mm256_loadu_ps(dx + t * groups + at / 16));
-        if (negative_values) {
-            a = _mm512_mask_sub_epi8(a, negative0, zero, a);
-            c = _mm512_mask_sub_epi8(c, negative1, zero, c);
-        }
-        __m512i sum = _mm512_dpbusd_epi32(zero, w0, a);
-        sum = _mm512_dpbusd_epi32(sum, w1, c);
         acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(sw, dxt), acc[t]);
-        if (offsets) m[t] = _mm256_fmadd_ps(p->mn, _mm256_loadu_ps(xs + t * groups + at / 16), m[t]);
+        if (!negative_values) acc[t] = _mm512_fmadd_ps(mn, _mm512_broadcast_f32x8(_mm256_loadu_ps(xs + t * groups + at / 16)), acc[t]);
     }
 }
 
 SKQ_AVX512 SKQ_INLINE void matvec_rows_avx512(const uint32_t type, const uint8_t *w, size_t wrows, size_t k,
-                                              const int8_t *xq, const float *dx, const float *xs, const int T,
-                                              const float *bias, float *y, size_t ldy) {
+                                              const int8_t *xq, const float *dx, const float *xs, const int32_t *xc,
+                                              const int T, const float *bias, float *y, size_t ldy) {
     size_t padded = skein_q_padded(k), groups = padded / SKEIN_Q_GROUP, row_bytes = k / block_values(type) * block_bytes(type);
     const int negative_values = type == Q8_0 || type == Q4_0 || type == Q5_0 || type == Q6_K;
-    const int offsets = type == Q4_1 || type == Q5_1 || type == Q4_K || type == Q5_K;
     for (size_t r = 0; r < wrows; r++) {
         const uint8_t *src = w + r * row_bytes;
         __m512 acc[4];
-        __m256 m[4];
-        for (int t = 0; t < T; t++) { acc[t] = _mm512_setzero_ps(); m[t] = _mm256_setzero_ps(); }
+        for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_ps();
         if (type == Q4_K || type == Q5_K) {
             // Both halves of a block at once: its packed scales are unpacked once.
             for (size_t at = 0; at < k; at += 256) {
@@ -401,40 +393,37 @@ SKQ_AVX512 SKQ_INLINE void matvec_rows_avx512(const uint32_t type, const uint8_t
                 k4_values(type == Q5_K, b, 0, &p0);
                 k4_values(type == Q5_K, b, 1, &p1);
                 k4_scales(b, &p0, &p1);
-                matvec_piece(&p0, negative_values, offsets, at, xq, dx, xs, padded, groups, T, acc, m);
-                matvec_piece(&p1, negative_values, offsets, at + 128, xq, dx, xs, padded, groups, T, acc, m);
+                matvec_piece(&p0, negative_values, at, xq, dx, xs, xc, padded, groups, T, acc);
+                matvec_piece(&p1, negative_values, at + 128, xq, dx, xs, xc, padded, groups, T, acc);
             }
         } else {
             for (size_t at = 0; at < padded; at += SKEIN_Q_BLOCK) {
                 piece512 p;
                 any_piece_avx512(type, src, k, at, &p);
-                matvec_piece(&p, negative_values, offsets, at, xq, dx, xs, padded, groups, T, acc, m);
+                matvec_piece(&p, negative_values, at, xq, dx, xs, xc, padded, groups, T, acc);
             }
         }
-        for (int t = 0; t < T; t++) {
-            float offset = offsets ? skein_hsum8(m[t]) : 0;
-            y[t * ldy + r] = (_mm512_reduce_add_ps(acc[t]) + offset) + (bias ? bias[r] : 0);
-        }
+        for (int t = 0; t < T; t++) y[t * ldy + r] = _mm512_reduce_add_ps(acc[t]) + (bias ? bias[r] : 0);
     }
 }
 
 SKQ_AVX512 static void matvec_avx512(uint32_t type, const uint8_t *w, size_t wrows, size_t k, const int8_t *xq, const float *dx,
-                                     const float *xs, size_t trows, const float *bias, float *y, size_t ldy) {
+                                     const float *xs, const int32_t *xc, size_t trows, const float *bias, float *y, size_t ldy) {
 #define MATVEC(TYPE) \
     switch (trows) { \
-    case 1: matvec_rows_avx512(TYPE, w, wrows, k, xq, dx, xs, 1, bias, y, ldy); break; \
-    case 2: matvec_rows_avx512(TYPE, w, wrows, k, xq, dx, xs, 2, bias, y, ldy); break; \
-    case 3: matvec_rows_avx512(TYPE, w, wrows, k, xq, dx, xs, 3, bias, y, ldy); break; \
-    default: matvec_rows_avx512(TYPE, w, wrows, k, xq, dx, xs, 4, bias, y, ldy); break; \
+    case 1: matvec_rows_avx512(TYPE, w, wrows, k, xq, dx, xs, xc, 1, bias, y, ldy); break; \
+    case 2: matvec_rows_avx512(TYPE, w, wrows, k, xq, dx, xs, xc, 2, bias, y, ldy); break; \
+    case 3: matvec_rows_avx512(TYPE, w, wrows, k, xq, dx, xs, xc, 3, bias, y, ldy); break; \
+    default: matvec_rows_avx512(TYPE, w, wrows, k, xq, dx, xs, xc, 4, bias, y, ldy); break; \
     }
     SKQ_PER_TYPE(MATVEC)
 #undef MATVEC
 }
 
 int skein_q_matvec(uint32_t type, const uint8_t *w, size_t wrows, size_t k, const int8_t *xq, const float *dx, const float *xs,
-                   size_t trows, const float *bias, float *y, size_t ldy) {
+                   const int32_t *xc, size_t trows, const float *bias, float *y, size_t ldy) {
     if (!skein_q_supports(type) || k % block_values(type) != 0 || trows < 1 || trows > 4 || skq_level() < 3) return -1;
-    matvec_avx512(type, w, wrows, k, xq, dx, xs, trows, bias, y, ldy);
+    matvec_avx512(type, w, wrows, k, xq, dx, xs, xc, trows, bias, y, ldy);
     return 0;
 }
 

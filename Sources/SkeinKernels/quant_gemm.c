@@ -29,7 +29,7 @@ int skq_level(void) {
 /// The operands of one call: weight rows and activation rows in group form.
 typedef struct {
     const int8_t *v; const float *sw, *mn;
-    const int8_t *xq; const float *dx, *xs;
+    const int8_t *xq; const float *dx, *xs; const int32_t *xc;
     size_t padded, groups;
     const float *bias;
     float *y; size_t ldy;
@@ -126,85 +126,84 @@ SKQ_AVX2 static void gemm_avx2(const operands *o, size_t wrows, size_t trows) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// AVX-512 VNNI: a block is two 64-byte loads; vpdpbusd sums |v| * (x signed like v) in 4-value
-// lanes, lanes 0..7 and 8..15 both cover the block's 8 groups, so one int32 vector per block
-// holds the exact group sums; then one convert, multiply and FMA per block.
+// AVX-512 VNNI: a block is two 64-byte loads; vpdpbusd sums unsigned weight bytes times signed
+// activation bytes in 4-value lanes, lanes 0..7 and 8..15 both cover the block's 8 groups, so one
+// int32 vector per block holds the exact group sums; then one convert, multiply and FMA per block.
+// Signed weight values are used as v + 128 with the sums starting from the activations' xc (see
+// SkeinQuantKernels.h); offsets (value = sw * v + mn) add one FMA of mn and xs per block.
+// quant_decode.c's matvec_piece runs the same operations in the same order.
 
-SKQ_AVX512 SKQ_INLINE void tile_avx512(const operands *o, size_t r0, size_t t0, const int R, const int T) {
+SKQ_AVX512 SKQ_INLINE void tile_avx512(const operands *o, size_t r0, size_t t0, const int R, const int T, const int SIGNED) {
     __m512 acc[4][4];
     for (int r = 0; r < R; r++) for (int t = 0; t < T; t++) acc[r][t] = _mm512_setzero_ps();
-    const __m512i zero = _mm512_setzero_si512();
+    const __m512i bias128 = _mm512_set1_epi8((char)0x80);
     for (size_t b = 0; b < o->padded / SKEIN_Q_BLOCK; b++) {
         size_t at = b * SKEIN_Q_BLOCK;
-        __m512i x0[4], x1[4];
-        __m512 dx[4];
-        for (int t = 0; t < T; t++) {
-            x0[t] = _mm512_loadu_si512(o->xq + (t0 + t) * o->padded + at);
-            x1[t] = _mm512_loadu_si512(o->xq + (t0 + t) * o->padded + at + 64);
-            dx[t] = _mm512_broadcast_f32x8(_mm256_loadu_ps(o->dx + (t0 + t) * o->groups + b * 8));
-        }
         for (int r = 0; r < R; r++) {
             __m512i w0 = _mm512_loadu_si512(o->v + (r0 + r) * o->padded + at);
             __m512i w1 = _mm512_loadu_si512(o->v + (r0 + r) * o->padded + at + 64);
-            __m512 sw = _mm512_broadcast_f32x8(_mm256_loadu_ps(o->sw + (r0 + r) * o->groups + b * 8));
-            __mmask64 negative0 = 0, negative1 = 0;
-            if (o->is_signed) {
-                negative0 = _mm512_movepi8_mask(w0);
-                negative1 = _mm512_movepi8_mask(w1);
-                w0 = _mm512_abs_epi8(w0);
-                w1 = _mm512_abs_epi8(w1);
+            if (SIGNED) {
+                w0 = _mm512_xor_si512(w0, bias128);
+                w1 = _mm512_xor_si512(w1, bias128);
             }
+            __m512 sw = _mm512_broadcast_f32x8(_mm256_loadu_ps(o->sw + (r0 + r) * o->groups + b * 8));
+            __m512 mn = SIGNED ? sw : _mm512_zextps256_ps512(_mm256_loadu_ps(o->mn + (r0 + r) * o->groups + b * 8));
             for (int t = 0; t < T; t++) {
-                __m512i a = x0[t], c = x1[t];
-                if (o->is_signed) {
-                    a = _mm512_mask_sub_epi8(a, negative0, zero, a);
-                    c = _mm512_mask_sub_epi8(c, negative1, zero, c);
+                const int8_t *x = o->xq + (t0 + t) * o->padded + at;
+                __m512i start = SIGNED ? _mm512_loadu_si512(o->xc + (t0 + t) * (o->padded / 8) + b * 16) : _mm512_setzero_si512();
+                __m512i sum = _mm512_dpbusd_epi32(start, w0, _mm512_loadu_si512(x));
+                sum = _mm512_dpbusd_epi32(sum, w1, _mm512_loadu_si512(x + 64));
+                __m512 dx = _mm512_broadcast_f32x8(_mm256_loadu_ps(o->dx + (t0 + t) * o->groups + b * 8));
+                acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(sw, dx), acc[r][t]);
+                if (!SIGNED) {
+                    __m512 xs = _mm512_broadcast_f32x8(_mm256_loadu_ps(o->xs + (t0 + t) * o->groups + b * 8));
+                    acc[r][t] = _mm512_fmadd_ps(mn, xs, acc[r][t]);
                 }
-                __m512i sum = _mm512_dpbusd_epi32(zero, w0, a);
-                sum = _mm512_dpbusd_epi32(sum, w1, c);
-                acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(sw, dx[t]), acc[r][t]);
             }
         }
     }
     for (int r = 0; r < R; r++) {
         for (int t = 0; t < T; t++) {
-            float offsets = o->has_offset ? offsets_avx2(o->mn + (r0 + r) * o->groups, o->xs + (t0 + t) * o->groups, o->groups) : 0;
-            o->y[(t0 + t) * o->ldy + r0 + r] = (_mm512_reduce_add_ps(acc[r][t]) + offsets) + (o->bias ? o->bias[r0 + r] : 0);
+            o->y[(t0 + t) * o->ldy + r0 + r] = _mm512_reduce_add_ps(acc[r][t]) + (o->bias ? o->bias[r0 + r] : 0);
         }
     }
 }
 
-#define AVX512_TILE(R, T) SKQ_AVX512 static void tile_avx512_##R##x##T(const operands *o, size_t r0, size_t t0) { tile_avx512(o, r0, t0, R, T); }
+#define AVX512_TILE(R, T) \
+    SKQ_AVX512 static void tile_avx512_##R##x##T(const operands *o, size_t r0, size_t t0) { tile_avx512(o, r0, t0, R, T, 0); } \
+    SKQ_AVX512 static void signed_tile_avx512_##R##x##T(const operands *o, size_t r0, size_t t0) { tile_avx512(o, r0, t0, R, T, 1); }
 AVX512_TILE(1, 1) AVX512_TILE(1, 4) AVX512_TILE(2, 1) AVX512_TILE(2, 4) AVX512_TILE(4, 1) AVX512_TILE(4, 4)
 
-SKQ_AVX512 static void gemm_avx512(const operands *o, size_t wrows, size_t trows) {
-    size_t r0 = 0;
-    for (; r0 + 4 <= wrows; r0 += 4) {
-        size_t t0 = 0;
-        for (; t0 + 4 <= trows; t0 += 4) tile_avx512_4x4(o, r0, t0);
-        for (; t0 < trows; t0++) tile_avx512_4x1(o, r0, t0);
+#define AVX512_GEMM(PREFIX) \
+    SKQ_AVX512 static void PREFIX##gemm_avx512(const operands *o, size_t wrows, size_t trows) { \
+        size_t r0 = 0; \
+        for (; r0 + 4 <= wrows; r0 += 4) { \
+            size_t t0 = 0; \
+            for (; t0 + 4 <= trows; t0 += 4) PREFIX##tile_avx512_4x4(o, r0, t0); \
+            for (; t0 < trows; t0++) PREFIX##tile_avx512_4x1(o, r0, t0); \
+        } \
+        for (; r0 + 2 <= wrows; r0 += 2) { \
+            size_t t0 = 0; \
+            for (; t0 + 4 <= trows; t0 += 4) PREFIX##tile_avx512_2x4(o, r0, t0); \
+            for (; t0 < trows; t0++) PREFIX##tile_avx512_2x1(o, r0, t0); \
+        } \
+        for (; r0 < wrows; r0++) { \
+            size_t t0 = 0; \
+            for (; t0 + 4 <= trows; t0 += 4) PREFIX##tile_avx512_1x4(o, r0, t0); \
+            for (; t0 < trows; t0++) PREFIX##tile_avx512_1x1(o, r0, t0); \
+        } \
     }
-    for (; r0 + 2 <= wrows; r0 += 2) {
-        size_t t0 = 0;
-        for (; t0 + 4 <= trows; t0 += 4) tile_avx512_2x4(o, r0, t0);
-        for (; t0 < trows; t0++) tile_avx512_2x1(o, r0, t0);
-    }
-    for (; r0 < wrows; r0++) {
-        size_t t0 = 0;
-        for (; t0 + 4 <= trows; t0 += 4) tile_avx512_1x4(o, r0, t0);
-        for (; t0 < trows; t0++) tile_avx512_1x1(o, r0, t0);
-    }
-}
+AVX512_GEMM() AVX512_GEMM(signed_)
 
 // ---------------------------------------------------------------------------------------------
 
 void skein_q_gemm(uint32_t type, const int8_t *v, const float *sw, const float *mn, size_t wrows,
-                  const int8_t *xq, const float *dx, const float *xs, size_t trows, size_t k,
+                  const int8_t *xq, const float *dx, const float *xs, const int32_t *xc, size_t trows, size_t k,
                   const float *bias, float *y, size_t ldy) {
     size_t padded = skein_q_padded(k);
-    operands o = {v, sw, mn, xq, dx, xs, padded, padded / SKEIN_Q_GROUP, bias, y, ldy, is_signed(type), has_offset(type)};
+    operands o = {v, sw, mn, xq, dx, xs, xc, padded, padded / SKEIN_Q_GROUP, bias, y, ldy, is_signed(type), has_offset(type)};
     switch (skq_level()) {
-    case 3: gemm_avx512(&o, wrows, trows); break;
+    case 3: o.is_signed ? signed_gemm_avx512(&o, wrows, trows) : gemm_avx512(&o, wrows, trows); break;
     case 2: gemm_avx2(&o, wrows, trows); break;
     default: gemm_generic(&o, wrows, trows); break;
     }

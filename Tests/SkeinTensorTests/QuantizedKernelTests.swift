@@ -265,17 +265,33 @@ import Testing
         let k = 1000, rows = 2
         let x = Self.randomActivations(rows * k, seed: 31)
         let padded = skein_q_padded(k), groups = padded / 16
-        var results: [[Int8]] = [], scales: [[Float]] = []
+        var results: [[Int8]] = [], scales: [[Float]] = [], corrections: [[Int32]] = []
         for level in Self.levels {
             MatMul.setKernelLevel(level)
             var xq = [Int8](repeating: 99, count: rows * padded)
             var dx = [Float](repeating: .nan, count: rows * groups), xs = dx
-            skein_q_quantize(x, rows, k, &xq, &dx, &xs)
+            var xc = [Int32](repeating: 7, count: rows * padded / 8)
+            skein_q_quantize(x, rows, k, &xq, &dx, &xs, &xc)
             results.append(xq)
             scales.append(dx + xs)
+            corrections.append(xc)
         }
         MatMul.setKernelLevel("avx512")
         #expect(results.allSatisfy { $0 == results[0] })
+        #expect(corrections.allSatisfy { $0 == corrections[0] })
+        // xc: -128 times the sum of the bytes each 32-bit lane meets (bytes 4j..<4j+4 and 64+4j..<64+4j+4).
+        var expectedCorrections: [Int32] = []
+        for block in 0..<(rows * padded / 128) {
+            for lane in 0..<16 {
+                var sum: Int32 = 0
+                for j in 0..<4 {
+                    sum += Int32(results[0][block * 128 + 4 * lane + j])
+                    sum += Int32(results[0][block * 128 + 64 + 4 * lane + j])
+                }
+                expectedCorrections.append(-128 * sum)
+            }
+        }
+        #expect(corrections[0] == expectedCorrections)
         #expect(scales.allSatisfy { $0.map(\.bitPattern) == scales[0].map(\.bitPattern) })
         // And equal to the Swift reference (padding groups are zero).
         let reference = Self.quantize(x[0..<k])

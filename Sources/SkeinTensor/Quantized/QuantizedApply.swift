@@ -1,7 +1,8 @@
 import SkeinKernels
 
 /// Activation rows quantized once per product to the kernels' group form (int8 values with one f32
-/// scale per 16), see SkeinQuantKernels.h. xq: (rows, padded) int8; dx, xs: (rows, padded / 16) f32.
+/// scale per 16), see SkeinQuantKernels.h. xq: (rows, padded) int8; dx, xs: (rows, padded / 16) f32;
+/// xc: (rows, padded / 8) int32.
 struct QuantizedActivations {
     let rows: Int
     let inFeatures: Int
@@ -9,6 +10,7 @@ struct QuantizedActivations {
     let xq: UnsafeMutablePointer<Int8>
     let dx: UnsafeMutablePointer<Float>
     let xs: UnsafeMutablePointer<Float>
+    let xc: UnsafeMutablePointer<Int32>
 
     var groups: Int { padded / Int(SKEIN_Q_GROUP) }
 
@@ -18,13 +20,15 @@ struct QuantizedActivations {
         self.inFeatures = inFeatures
         padded = skein_q_padded(inFeatures)
         let groups = padded / Int(SKEIN_Q_GROUP)
-        xq = .allocate(capacity: max(1, rows * padded))
-        dx = .allocate(capacity: max(1, rows * groups))
-        xs = .allocate(capacity: max(1, rows * groups))
-        let (xq, dx, xs, padded) = (xq, dx, xs, padded)
+        xq = cacheLineAligned(Int8.self, max(1, rows * padded))
+        dx = cacheLineAligned(Float.self, max(1, rows * groups))
+        xs = cacheLineAligned(Float.self, max(1, rows * groups))
+        xc = cacheLineAligned(Int32.self, max(1, rows * padded / 8))
+        let (xq, dx, xs, xc, padded) = (xq, dx, xs, xc, padded)
         Parallel.forEachRange(rows, minimumPerThread: max(1, 65_536 / max(1, inFeatures))) { range in
             let t = range.lowerBound
-            skein_q_quantize(x + t * inFeatures, range.count, inFeatures, xq + t * padded, dx + t * groups, xs + t * groups)
+            skein_q_quantize(x + t * inFeatures, range.count, inFeatures, xq + t * padded, dx + t * groups, xs + t * groups,
+                             xc + t * padded / 8)
         }
     }
 
@@ -32,6 +36,7 @@ struct QuantizedActivations {
         xq.deallocate()
         dx.deallocate()
         xs.deallocate()
+        xc.deallocate()
     }
 }
 
@@ -47,9 +52,9 @@ struct DecodedWeightTile {
     init(rows: Int, inFeatures: Int) {
         capacity = rows
         padded = skein_q_padded(inFeatures)
-        v = .allocate(capacity: rows * padded)
-        sw = .allocate(capacity: rows * padded / Int(SKEIN_Q_GROUP))
-        mn = .allocate(capacity: rows * padded / Int(SKEIN_Q_GROUP))
+        v = cacheLineAligned(Int8.self, rows * padded)
+        sw = cacheLineAligned(Float.self, rows * padded / Int(SKEIN_Q_GROUP))
+        mn = cacheLineAligned(Float.self, rows * padded / Int(SKEIN_Q_GROUP))
     }
 
     func deallocate() {
@@ -65,6 +70,12 @@ struct DecodedWeightTile {
         let budget = activationRows <= 4 ? 24_576 : 262_144
         return min(128, max(4, budget / bytesPerRow / 4 * 4))
     }
+}
+
+/// `count` uninitialized values starting on a 64-byte boundary, so the kernels' 64-byte loads never
+/// straddle two cache lines (a split load costs about twice as much). Free with `deallocate()`.
+func cacheLineAligned<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+    UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<T>.stride, alignment: 64).bindMemory(to: T.self, capacity: count)
 }
 
 extension WeightMatrix {
@@ -85,7 +96,7 @@ extension WeightMatrix {
             Parallel.forEachRange(outFeatures, minimumPerThread: minimumRows) { range in
                 // Decoding (up to four rows): pieces decoded in registers, same bits as below.
                 if rows <= 4, skein_q_matvec(type.rawValue, weights + range.lowerBound * width, range.count, inFeatures,
-                                             activations.xq, activations.dx, activations.xs, rows,
+                                             activations.xq, activations.dx, activations.xs, activations.xc, rows,
                                              bias.map { $0 + range.lowerBound }, y + range.lowerBound, outFeatures) == 0 {
                     return
                 }
@@ -96,7 +107,7 @@ extension WeightMatrix {
                     let count = min(tile.capacity, range.upperBound - first)
                     skein_q_decode(type.rawValue, weights + first * width, count, inFeatures, tile.v, tile.sw, tile.mn)
                     skein_q_gemm(type.rawValue, tile.v, tile.sw, tile.mn, count,
-                                 activations.xq, activations.dx, activations.xs, rows, inFeatures,
+                                 activations.xq, activations.dx, activations.xs, activations.xc, rows, inFeatures,
                                  bias.map { $0 + first }, y + first, outFeatures)
                     first += count
                 }
