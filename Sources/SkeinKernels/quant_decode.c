@@ -280,6 +280,21 @@ SKQ_AVX512 SKQ_INLINE void k6_piece(const uint8_t *b, int half, piece512 *p) {
     p->mn = _mm256_setzero_ps();
 }
 
+/// Four Q8_0 blocks (128 values): the bytes as they are, the four half scales converted together.
+SKQ_AVX512 SKQ_INLINE void q8_piece(const uint8_t *b, piece512 *p) {
+    __m256i q[4];
+    uint32_t pairs[4];
+    for (int j = 0; j < 4; j++) {
+        q[j] = _mm256_loadu_si256((const __m256i *)(b + 34 * j + 2));
+        uint16_t h;
+        memcpy(&h, b + 34 * j, 2);
+        pairs[j] = (uint32_t)h * 0x10001u;  // each block is two groups of 16
+    }
+    interleave(join(q[0], q[1]), join(q[2], q[3]), p);
+    p->sw = _mm256_cvtph_ps(_mm_setr_epi32((int)pairs[0], (int)pairs[1], (int)pairs[2], (int)pairs[3]));
+    p->mn = _mm256_setzero_ps();
+}
+
 /// The piece at `at` (a multiple of 128 with at + 128 <= k) of the row whose blocks start at `src`.
 SKQ_AVX512 SKQ_INLINE void piece_avx512(const uint32_t type, const uint8_t *src, size_t at, piece512 *p) {
     const uint8_t *b = src + at / block_values(type) * block_bytes(type);
@@ -288,6 +303,7 @@ SKQ_AVX512 SKQ_INLINE void piece_avx512(const uint32_t type, const uint8_t *src,
     case Q4_K: k4_piece(0, b, half, p); break;
     case Q5_K: k4_piece(1, b, half, p); break;
     case Q6_K: k6_piece(b, half, p); break;
+    case Q8_0: q8_piece(b, p); break;
     default: {
         __m256i q[4];
         float scale[4], offset[4];
@@ -376,6 +392,12 @@ SKQ_AVX512 SKQ_INLINE void matvec_piece(const piece512 *p, const int negative_va
     }
 }
 
+/// Asks for the weight bytes 2 KiB past the `count` bytes at `p` (the rows are read as one stream,
+/// and the hardware prefetcher alone falls behind it).
+SKQ_AVX512 SKQ_INLINE void prefetch_ahead(const uint8_t *p, size_t count) {
+    for (size_t line = 0; line < count; line += 64) _mm_prefetch((const char *)p + 2048 + line, _MM_HINT_T0);
+}
+
 SKQ_AVX512 SKQ_INLINE void matvec_rows_avx512(const uint32_t type, const uint8_t *w, size_t wrows, size_t k,
                                               const int8_t *xq, const float *dx, const float *xs, const int32_t *xc,
                                               const int T, const float *bias, float *y, size_t ldy) {
@@ -389,6 +411,7 @@ SKQ_AVX512 SKQ_INLINE void matvec_rows_avx512(const uint32_t type, const uint8_t
             // Both halves of a block at once: its packed scales are unpacked once.
             for (size_t at = 0; at < k; at += 256) {
                 const uint8_t *b = src + at / 256 * block_bytes(type);
+                prefetch_ahead(b, block_bytes(type));
                 piece512 p0, p1;
                 k4_values(type == Q5_K, b, 0, &p0);
                 k4_values(type == Q5_K, b, 1, &p1);
@@ -398,6 +421,7 @@ SKQ_AVX512 SKQ_INLINE void matvec_rows_avx512(const uint32_t type, const uint8_t
             }
         } else {
             for (size_t at = 0; at < padded; at += SKEIN_Q_BLOCK) {
+                prefetch_ahead(src + at / block_values(type) * block_bytes(type), SKEIN_Q_BLOCK / block_values(type) * block_bytes(type));
                 piece512 p;
                 any_piece_avx512(type, src, k, at, &p);
                 matvec_piece(&p, negative_values, at, xq, dx, xs, xc, padded, groups, T, acc);
