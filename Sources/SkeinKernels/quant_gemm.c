@@ -117,11 +117,17 @@ SKQ_AVX2 SKQ_INLINE void tile_avx2(const operands *o, size_t r0, size_t t0, cons
 AVX2_TILE(1, 1) AVX2_TILE(1, 2) AVX2_TILE(2, 1) AVX2_TILE(2, 2)
 
 SKQ_AVX2 static void gemm_avx2(const operands *o, size_t wrows, size_t trows) {
-    for (size_t r0 = 0; r0 < wrows; r0 += 2) {
-        int two_rows = r0 + 2 <= wrows;
-        size_t t0 = 0;
-        for (; t0 + 2 <= trows; t0 += 2) two_rows ? tile_avx2_2x2(o, r0, t0) : tile_avx2_1x2(o, r0, t0);
-        if (t0 < trows) two_rows ? tile_avx2_2x1(o, r0, t0) : tile_avx2_1x1(o, r0, t0);
+    // Activation rows outer, as in gemm_avx512 (the weight tile streams past them from L2).
+    size_t t0 = 0;
+    for (; t0 + 2 <= trows; t0 += 2) {
+        size_t r0 = 0;
+        for (; r0 + 2 <= wrows; r0 += 2) tile_avx2_2x2(o, r0, t0);
+        if (r0 < wrows) tile_avx2_1x2(o, r0, t0);
+    }
+    if (t0 < trows) {
+        size_t r0 = 0;
+        for (; r0 + 2 <= wrows; r0 += 2) tile_avx2_2x1(o, r0, t0);
+        if (r0 < wrows) tile_avx2_1x1(o, r0, t0);
     }
 }
 
@@ -174,23 +180,23 @@ SKQ_AVX512 SKQ_INLINE void tile_avx512(const operands *o, size_t r0, size_t t0, 
     SKQ_AVX512 static void signed_tile_avx512_##R##x##T(const operands *o, size_t r0, size_t t0) { tile_avx512(o, r0, t0, R, T, 1); }
 AVX512_TILE(1, 1) AVX512_TILE(1, 4) AVX512_TILE(2, 1) AVX512_TILE(2, 4) AVX512_TILE(4, 1) AVX512_TILE(4, 4)
 
+// Activation rows outer, weight rows inner: the 4 activation rows of a step stay in L1 while the
+// decoded weight tile (sized for L2) streams past them; the other order re-read every activation
+// row from L3 for each 4 weight rows.
 #define AVX512_GEMM(PREFIX) \
     SKQ_AVX512 static void PREFIX##gemm_avx512(const operands *o, size_t wrows, size_t trows) { \
-        size_t r0 = 0; \
-        for (; r0 + 4 <= wrows; r0 += 4) { \
-            size_t t0 = 0; \
-            for (; t0 + 4 <= trows; t0 += 4) PREFIX##tile_avx512_4x4(o, r0, t0); \
-            for (; t0 < trows; t0++) PREFIX##tile_avx512_4x1(o, r0, t0); \
+        size_t t0 = 0; \
+        for (; t0 + 4 <= trows; t0 += 4) { \
+            size_t r0 = 0; \
+            for (; r0 + 4 <= wrows; r0 += 4) PREFIX##tile_avx512_4x4(o, r0, t0); \
+            for (; r0 + 2 <= wrows; r0 += 2) PREFIX##tile_avx512_2x4(o, r0, t0); \
+            for (; r0 < wrows; r0++) PREFIX##tile_avx512_1x4(o, r0, t0); \
         } \
-        for (; r0 + 2 <= wrows; r0 += 2) { \
-            size_t t0 = 0; \
-            for (; t0 + 4 <= trows; t0 += 4) PREFIX##tile_avx512_2x4(o, r0, t0); \
-            for (; t0 < trows; t0++) PREFIX##tile_avx512_2x1(o, r0, t0); \
-        } \
-        for (; r0 < wrows; r0++) { \
-            size_t t0 = 0; \
-            for (; t0 + 4 <= trows; t0 += 4) PREFIX##tile_avx512_1x4(o, r0, t0); \
-            for (; t0 < trows; t0++) PREFIX##tile_avx512_1x1(o, r0, t0); \
+        for (; t0 < trows; t0++) { \
+            size_t r0 = 0; \
+            for (; r0 + 4 <= wrows; r0 += 4) PREFIX##tile_avx512_4x1(o, r0, t0); \
+            for (; r0 + 2 <= wrows; r0 += 2) PREFIX##tile_avx512_2x1(o, r0, t0); \
+            for (; r0 < wrows; r0++) PREFIX##tile_avx512_1x1(o, r0, t0); \
         } \
     }
 AVX512_GEMM() AVX512_GEMM(signed_)
