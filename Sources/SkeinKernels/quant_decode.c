@@ -421,7 +421,8 @@ SKQ_AVX512 SKQ_INLINE void matvec_rows_avx512(const uint32_t type, const uint8_t
             }
         } else {
             for (size_t at = 0; at < padded; at += SKEIN_Q_BLOCK) {
-                prefetch_ahead(src + at / block_values(type) * block_bytes(type), SKEIN_Q_BLOCK / block_values(type) * block_bytes(type));
+                // The piece's bytes (half a block for Q6_K) start at value `at` times bytes per value.
+                prefetch_ahead(src + at * block_bytes(type) / block_values(type), SKEIN_Q_BLOCK * block_bytes(type) / block_values(type));
                 piece512 p;
                 any_piece_avx512(type, src, k, at, &p);
                 matvec_piece(&p, negative_values, at, xq, dx, xs, xc, padded, groups, T, acc);
