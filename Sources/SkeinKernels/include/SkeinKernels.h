@@ -57,6 +57,24 @@ void skein_attention_scores(const float *q, const float *keys, size_t count, siz
 /// out[d] += sum_j p[j] * values[j * hd + d] for d < hd. p: (count); values: (count, hd); out: (hd).
 void skein_attention_values(const float *p, const float *values, size_t count, size_t hd, float *out);
 
+/// RMSNorm of `rows` rows of n values, as Hugging Face computes it in f32: per row
+/// scale = 1 / sqrt(mean(x^2) + eps), out = weight * (x * scale). x, out: (rows, n), out may equal x; weight: (n).
+void skein_rms_norm_f32(const float *x, const float *weight, size_t rows, size_t n, float eps, float *out);
+
+/// How RoPE pairs the rotated dimensions of a head.
+typedef enum {
+    /// Dimension i pairs with i + rotary_dim / 2 (Hugging Face `rotate_half`).
+    SKEIN_ROPE_HALF = 0,
+    /// Dimensions 2i and 2i + 1 pair (original Llama, GGUF).
+    SKEIN_ROPE_INTERLEAVED = 1,
+} skein_rope_layout;
+
+/// Rotates `heads` head vectors in place, `stride` floats apart, by one cos/sin table: pair i, (a, b),
+/// becomes (a cos_i - b sin_i, b cos_i + a sin_i) for i < rotary_dim / 2; the dimensions from
+/// rotary_dim on pass through. x: (heads, stride); cosines, sines: (rotary_dim / 2).
+void skein_rope_f32(float *x, size_t heads, size_t stride, size_t rotary_dim, const float *cosines, const float *sines,
+                    skein_rope_layout layout);
+
 /// Reads `count` bytes once, as fast as the memory system allows; returns a checksum so the
 /// reads cannot be elided (for measuring bandwidth).
 uint64_t skein_stream_read(const void *bytes, size_t count);
