@@ -59,7 +59,37 @@ public enum VectorMath {
                                        into out: UnsafeMutablePointer<Float>) {
         skein_attention_values(weights, values, count, headDim, out)
     }
+
+    /// Starts `queries` online-softmax attentions: no score seen, accumulators (queries, headDim) zero.
+    @inlinable
+    public static func beginAttention(states: UnsafeMutablePointer<AttentionState>, accumulators: UnsafeMutablePointer<Float>,
+                                      queries: Int, headDim: Int) {
+        skein_attention_begin(states, accumulators, queries, headDim)
+    }
+
+    /// Folds `count` cached slots into each query's online-softmax attention, a KV tile at a time
+    /// (scores `scale * dot(query, key)`; -infinity adds nothing). Several runs of slots fold into
+    /// one state; a query's result does not depend on the others in the call.
+    /// queries: (queries, headDim); keys, values: (count, headDim); states: (queries); accumulators: (queries, headDim).
+    @inlinable
+    public static func attendOnline(_ query: UnsafePointer<Float>, queries: Int, keys: UnsafePointer<Float>,
+                                    values: UnsafePointer<Float>, count: Int, headDim: Int, scale: Float,
+                                    states: UnsafeMutablePointer<AttentionState>, accumulators: UnsafeMutablePointer<Float>) {
+        skein_attention_online(query, queries, keys, values, count, headDim, scale, states, accumulators)
+    }
+
+    /// `out = accumulator / sum` per query: the attention output, zeros for a query that saw no
+    /// finite score. accumulators, out: (queries, headDim); out may equal accumulators.
+    @inlinable
+    public static func finishAttention(states: UnsafePointer<AttentionState>, accumulators: UnsafePointer<Float>,
+                                       queries: Int, headDim: Int, into out: UnsafeMutablePointer<Float>) {
+        skein_attention_finish(states, accumulators, queries, headDim, out)
+    }
 }
+
+/// The running state of one query's online-softmax attention: `max`, the largest score so far, and
+/// `sum`, the sum of e^(score - max); see `VectorMath.attendOnline`.
+public typealias AttentionState = skein_attention_state
 
 #if canImport(Glibc)
 import Glibc
