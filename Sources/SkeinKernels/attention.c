@@ -114,8 +114,16 @@ AVX512 static void values_avx512(const float *p, const float *values, size_t cou
 // was seen); then the scores become e^(s - max), added to sum, and weigh the values into acc.
 // Tiles start at the run's first slot, so a query's result depends only on its own runs.
 
-/// Slots scored per tile: big enough to amortize the rescaling, small enough for L1 (see BENCHMARKS.md).
-#define TILE 128
+/// Most slots a tile holds (its scores live on the stack).
+#define MAX_TILE 256
+
+/// Slots per tile: as many as keep a tile's keys and values (2 * slots * hd floats) within 32 KB,
+/// the L1 data cache, so every query of a group after the first reads them from there; a multiple
+/// of 16 from 16 to MAX_TILE. 64 at hd 64, 32 at hd 128 (measured best, see docs/BENCHMARKS.md).
+static inline size_t tile_slots(size_t hd) {
+    size_t slots = (4096 / (hd ? hd : 1)) & ~(size_t)15;
+    return slots < 16 ? 16 : slots > MAX_TILE ? MAX_TILE : slots;
+}
 
 /// The maximum after a tile whose largest score is tile_max; rescales sum and acc (hd) when it grows.
 static inline __attribute__((always_inline)) float raise_max(skein_attention_state *state, float tile_max, float *acc,
@@ -133,9 +141,10 @@ static inline __attribute__((always_inline)) float raise_max(skein_attention_sta
 #define ONLINE_KERNEL(ATTR, NAME, SCORES, VALUES, MAX, EXP_SUM, SCALE)                                        \
     ATTR static void NAME(const float *q, size_t queries, const float *keys, const float *values, size_t count, \
                           size_t hd, float scale, skein_attention_state *states, float *acc) {                  \
-        float s[TILE];                                                                                          \
-        for (size_t j = 0; j < count; j += TILE) {                                                              \
-            size_t n = count - j < TILE ? count - j : TILE;                                                     \
+        float s[MAX_TILE];                                                                                      \
+        size_t tile = tile_slots(hd);                                                                           \
+        for (size_t j = 0; j < count; j += tile) {                                                              \
+            size_t n = count - j < tile ? count - j : tile;                                                     \
             for (size_t i = 0; i < queries; i++) {                                                              \
                 SCORES(q + i * hd, keys + j * hd, n, hd, scale, s);                                             \
                 float m = raise_max(states + i, MAX(s, n), acc + i * hd, hd, SCALE);                            \
