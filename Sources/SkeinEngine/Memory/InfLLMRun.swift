@@ -43,7 +43,7 @@ enum InfLLMRun {
             var mean = [Float](repeating: 0, count: qDim)
             for t in 0..<rows { for i in 0..<qDim { mean[i] += rawQueries[t * qDim + i] / Float(rows) } }
             mean.withUnsafeMutableBufferPointer { m in
-                for h in 0..<heads { rope.apply(m.baseAddress! + h * hd, cos: memoryTable.cos, sin: memoryTable.sin) }
+                rope.apply(m.baseAddress!, heads: heads, stride: hd, cos: memoryTable.cos, sin: memoryTable.sin)
             }
             let relevance = try memory.relevance(layer: layer, queries: mean, heads: heads)
             chosen = MemoryRules.topIndices(relevance, k: policy.topK)

@@ -20,7 +20,7 @@ enum MemoryAttention {
         // Queries rotated at their own positions: (rows, heads * hd).
         var rotated = rawQueries
         rotated.withUnsafeMutableBufferPointer { r in
-            for t in 0..<rows { for h in 0..<heads { rope.apply(r.baseAddress! + t * qDim + h * hd, cos: tables[t].cos, sin: tables[t].sin) } }
+            for t in 0..<rows { rope.apply(r.baseAddress! + t * qDim, heads: heads, stride: hd, cos: tables[t].cos, sin: tables[t].sin) }
         }
         // Positions of every slot per kv head: old entries, then this pass's tokens.
         let slotPositions = (0..<c.kvHeadCount).map { memory.positions[layer][$0] + Array(firstPosition..<(firstPosition + rows)) }

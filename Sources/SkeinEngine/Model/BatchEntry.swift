@@ -71,12 +71,16 @@ struct BatchStep {
                 let source = row * kvDim + head * hd
                 let value = cache.valueBase(layer: layer, head: head) + slot * hd
                 for d in 0..<hd { value[d] = v[source + d] }
-                for (c, channel) in channels.enumerated() {
+                for channel in channels {
                     let key = cache.keyBase(layer: layer, head: head, channel: channel) + slot * hd
                     for d in 0..<hd { key[d] = k[source + d] }
-                    let table = keyTables[c][t]
-                    rope.apply(key, cos: table.cos, sin: table.sin)
                 }
+            }
+            // Keys are (kvHeads, capacity, headDim): one slot's heads are capacity * headDim apart.
+            for (c, channel) in channels.enumerated() {
+                let table = keyTables[c][t]
+                rope.apply(cache.keyBase(layer: layer, head: 0, channel: channel) + slot * hd, heads: cache.kvHeadCount,
+                           stride: cache.capacity * hd, cos: table.cos, sin: table.sin)
             }
         }
     }

@@ -222,22 +222,18 @@ public final class TransformerModel: @unchecked Sendable {
 
     // MARK: - Small helpers over whole row blocks
 
+    /// RMSNorm of each width-wide row of `x` (rows, width) into `out` (rows, width).
     static func normRows(_ x: [Float], weight: [Float], eps: Float, rows: Int, width: Int, into out: inout [Float]) {
-        x.withUnsafeBufferPointer { xp in
-            weight.withUnsafeBufferPointer { wp in
-                out.withUnsafeMutableBufferPointer { op in
-                    for r in 0..<rows {
-                        VectorMath.rmsNorm(xp.baseAddress! + r * width, weight: wp.baseAddress!, eps: eps,
-                                           out: op.baseAddress! + r * width, count: width)
-                    }
-                }
-            }
+        out.withUnsafeMutableBufferPointer { op in
+            VectorMath.rmsNorm(x, weight: weight, eps: eps, out: op.baseAddress!, count: width, rows: rows)
         }
     }
 
     /// RMSNorm over each headDim-wide slice of `x` (qwen3's q_norm / k_norm).
     static func normHeads(_ x: inout [Float], weight: [Float], eps: Float, headDim: Int) {
-        let copy = x
-        normRows(copy, weight: weight, eps: eps, rows: x.count / headDim, width: headDim, into: &x)
+        let rows = x.count / headDim
+        x.withUnsafeMutableBufferPointer { p in
+            VectorMath.rmsNorm(p.baseAddress!, weight: weight, eps: eps, out: p.baseAddress!, count: headDim, rows: rows)
+        }
     }
 }

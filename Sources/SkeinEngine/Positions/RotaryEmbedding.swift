@@ -1,4 +1,5 @@
 import Foundation
+import SkeinTensor
 
 /// How a checkpoint pairs the dimensions RoPE rotates together.
 public enum RopeLayout: String, Sendable {
@@ -39,20 +40,15 @@ public struct RotaryEmbedding: Sendable {
     /// Rotates one head vector (headDim values, the first rotaryDim of which rotate) in place.
     @inlinable
     public func apply(_ x: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>) {
-        let half = rotaryDim / 2
-        switch layout {
-        case .rotateHalf:
-            for i in 0..<half {
-                let a = x[i], b = x[i + half]
-                x[i] = a * cos[i] - b * sin[i]
-                x[i + half] = b * cos[i] + a * sin[i]
-            }
-        case .interleaved:
-            for i in 0..<half {
-                let a = x[2 * i], b = x[2 * i + 1]
-                x[2 * i] = a * cos[i] - b * sin[i]
-                x[2 * i + 1] = b * cos[i] + a * sin[i]
-            }
-        }
+        apply(x, heads: 1, stride: rotaryDim, cos: cos, sin: sin)
+    }
+
+    /// Rotates `heads` head vectors `stride` floats apart in place, all by the same cos/sin
+    /// (rotaryDim / 2 each): x: (heads, stride), the first rotaryDim of each head rotate.
+    @inlinable
+    public func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, stride: Int, cos: UnsafePointer<Float>,
+                      sin: UnsafePointer<Float>) {
+        VectorMath.rope(x, heads: heads, stride: stride, rotaryDim: rotaryDim, cos: cos, sin: sin,
+                        interleaved: layout == .interleaved)
     }
 }

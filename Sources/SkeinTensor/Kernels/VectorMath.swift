@@ -14,13 +14,23 @@ public enum VectorMath {
         skein_axpy_f32(alpha, x, y, count)
     }
 
-    /// RMSNorm of one row: `out = x / sqrt(mean(x^2) + eps) * weight`, as HF computes it in f32.
+    /// RMSNorm of `rows` rows of `count` values, as HF computes it in f32: per row
+    /// `out = weight * (x * scale)` with `scale = 1 / sqrt(mean(x^2) + eps)`.
+    /// x, out: (rows, count), out may equal x; weight: (count).
     @inlinable
     public static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float,
-                               out: UnsafeMutablePointer<Float>, count: Int) {
-        let meanSquare = dot(x, x, count) / Float(count)
-        let scale = 1 / (meanSquare + eps).squareRoot()
-        for i in 0..<count { out[i] = weight[i] * (x[i] * scale) }
+                               out: UnsafeMutablePointer<Float>, count: Int, rows: Int = 1) {
+        skein_rms_norm_f32(x, weight, rows, count, eps, out)
+    }
+
+    /// Rotates `heads` head vectors `stride` floats apart in place by one cos/sin table (RoPE):
+    /// pair i, (a, b), becomes (a cos_i - b sin_i, b cos_i + a sin_i) for i < rotaryDim / 2, where
+    /// pairs are (i, i + rotaryDim / 2) or, `interleaved`, (2i, 2i + 1); the rest pass through.
+    /// x: (heads, stride); cos, sin: (rotaryDim / 2).
+    @inlinable
+    public static func rope(_ x: UnsafeMutablePointer<Float>, heads: Int, stride: Int, rotaryDim: Int,
+                            cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, interleaved: Bool) {
+        skein_rope_f32(x, heads, stride, rotaryDim, cos, sin, interleaved ? SKEIN_ROPE_INTERLEAVED : SKEIN_ROPE_HALF)
     }
 
     /// In-place softmax over `count` values; entries equal to -infinity get probability 0
@@ -49,7 +59,37 @@ public enum VectorMath {
                                        into out: UnsafeMutablePointer<Float>) {
         skein_attention_values(weights, values, count, headDim, out)
     }
+
+    /// Starts `queries` online-softmax attentions: no score seen, accumulators (queries, headDim) zero.
+    @inlinable
+    public static func beginAttention(states: UnsafeMutablePointer<AttentionState>, accumulators: UnsafeMutablePointer<Float>,
+                                      queries: Int, headDim: Int) {
+        skein_attention_begin(states, accumulators, queries, headDim)
+    }
+
+    /// Folds `count` cached slots into each query's online-softmax attention, a KV tile at a time
+    /// (scores `scale * dot(query, key)`; -infinity adds nothing). Several runs of slots fold into
+    /// one state; a query's result does not depend on the others in the call.
+    /// queries: (queries, headDim); keys, values: (count, headDim); states: (queries); accumulators: (queries, headDim).
+    @inlinable
+    public static func attendOnline(_ query: UnsafePointer<Float>, queries: Int, keys: UnsafePointer<Float>,
+                                    values: UnsafePointer<Float>, count: Int, headDim: Int, scale: Float,
+                                    states: UnsafeMutablePointer<AttentionState>, accumulators: UnsafeMutablePointer<Float>) {
+        skein_attention_online(query, queries, keys, values, count, headDim, scale, states, accumulators)
+    }
+
+    /// `out = accumulator / sum` per query: the attention output, zeros for a query that saw no
+    /// finite score. accumulators, out: (queries, headDim); out may equal accumulators.
+    @inlinable
+    public static func finishAttention(states: UnsafePointer<AttentionState>, accumulators: UnsafePointer<Float>,
+                                       queries: Int, headDim: Int, into out: UnsafeMutablePointer<Float>) {
+        skein_attention_finish(states, accumulators, queries, headDim, out)
+    }
 }
+
+/// The running state of one query's online-softmax attention: `max`, the largest score so far, and
+/// `sum`, the sum of e^(score - max); see `VectorMath.attendOnline`.
+public typealias AttentionState = skein_attention_state
 
 #if canImport(Glibc)
 import Glibc
