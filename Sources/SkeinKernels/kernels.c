@@ -180,7 +180,7 @@ AVX512 static inline __m512 load16_masked(const void *w, skein_weight_type type,
 /// The next rows are prefetched: the hardware prefetcher alone leaves decoding below memory bandwidth.
 AVX512 static inline __attribute__((always_inline)) void rows_avx512(const int NR, const float *xt, size_t in, size_t kc,
                                                                      const void *w, skein_weight_type type, const float *bias,
-                                                                     float *yt, size_t o, int prefetch) {
+                                                                     float *yt, size_t o, size_t ahead) {
     float c[4];
     for (int j = 0; j < NR; j++) c[j] = bias ? bias[o + j] : 0;
     for (size_t k0 = 0; k0 < in; k0 += kc) {
@@ -190,7 +190,8 @@ AVX512 static inline __attribute__((always_inline)) void rows_avx512(const int N
         for (int j = 0; j < NR; j++) acc[j] = _mm512_setzero_ps();
         for (; k + 16 <= kb; k += 16) {
             __m512 av = _mm512_loadu_ps(a + k);
-            if (prefetch) prefetch_rows(w, type, base + NR * in + k, in, NR);
+            // One request per 64 bytes of each row, `ahead` elements on (0: none).
+            if (ahead && (k * (type == SKEIN_WEIGHT_F32 ? 4 : 2)) % 64 == 0) prefetch_rows(w, type, base + ahead + k, in, NR);
             for (int j = 0; j < NR; j++) acc[j] = _mm512_fmadd_ps(av, load16(w, type, base + j * in + k), acc[j]);
         }
         if (k < kb) {
@@ -208,9 +209,13 @@ AVX512 static void linear_avx512(const float *x, size_t rows, size_t in, const v
     size_t kc = skein_k_block(in);
     // Four weight rows at a time against every input row: they come from memory for the first
     // and from cache for the others.
+    // Prefetch the rows at least 8 KiB ahead (whole groups of 4): the next group alone is too
+    // close for narrow rows (4 rows of 896 f16 values are 7 KiB).
+    size_t size = type == SKEIN_WEIGHT_F32 ? 4 : 2, ahead = 4 * in;
+    while (ahead * size < 8192) ahead += 4 * in;
     size_t o = o_begin;
     for (; o + 4 <= o_end; o += 4) {
-        for (size_t t = 0; t < rows; t++) rows_avx512(4, x + t * in, in, kc, w, type, bias, y + t * out, o, t == 0);
+        for (size_t t = 0; t < rows; t++) rows_avx512(4, x + t * in, in, kc, w, type, bias, y + t * out, o, t == 0 ? ahead : 0);
     }
     for (; o < o_end; o++) {
         for (size_t t = 0; t < rows; t++) rows_avx512(1, x + t * in, in, kc, w, type, bias, y + t * out, o, 0);
