@@ -367,28 +367,18 @@ SKQ_AVX512 static void decode_avx512(uint32_t type, const uint8_t *w, size_t row
 
 // ---------------------------------------------------------------------------------------------
 // Fused decode and product for a few activation rows (decoding): each piece is decoded into
-// registers and used at once, with the arithmetic of quant_gemm.c's tile_avx512 in the same order,
-// so results are the same bits as the decode + GEMM path.
+// registers and used at once; each block goes through skq_block_product like quant_gemm.c's
+// tile_avx512, in the same order, so results are the same bits as the decode + GEMM path.
 
 /// One decoded piece (values at `at`) times T activation rows, accumulated as tile_avx512 does.
 SKQ_AVX512 SKQ_INLINE void matvec_piece(const piece512 *p, const int negative_values, size_t at,
                                         const int8_t *xq, const float *dx, const float *xs, const int32_t *xc,
                                         size_t padded, size_t groups, const int T, __m512 *acc) {
     __m512 sw = _mm512_broadcast_f32x8(p->sw), mn = _mm512_zextps256_ps512(p->mn);
-    __m512i w0 = p->w0, w1 = p->w1;
-    if (negative_values) {
-        const __m512i bias128 = _mm512_set1_epi8((char)0x80);
-        w0 = _mm512_xor_si512(w0, bias128);
-        w1 = _mm512_xor_si512(w1, bias128);
-    }
+    __m512i w0 = negative_values ? skq_bias128(p->w0) : p->w0, w1 = negative_values ? skq_bias128(p->w1) : p->w1;
     for (int t = 0; t < T; t++) {
-        const int8_t *x = xq + t * padded + at;
-        __m512i start = negative_values ? _mm512_loadu_si512(xc + t * (padded / 8) + at / 8) : _mm512_setzero_si512();
-        __m512i sum = _mm512_dpbusd_epi32(start, w0, _mm512_loadu_si512(x));
-        sum = _mm512_dpbusd_epi32(sum, w1, _mm512_loadu_si512(x + 64));
-        __m512 dxt = _mm512_broadcast_f32x8(_mm256_loadu_ps(dx + t * groups + at / 16));
-        acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(sw, dxt), acc[t]);
-        if (!negative_values) acc[t] = _mm512_fmadd_ps(mn, _mm512_broadcast_f32x8(_mm256_loadu_ps(xs + t * groups + at / 16)), acc[t]);
+        acc[t] = skq_block_product(acc[t], w0, w1, sw, mn, negative_values, xq + t * padded, dx + t * groups,
+                                   xs + t * groups, xc + t * (padded / 8), at / SKEIN_Q_BLOCK);
     }
 }
 

@@ -137,34 +137,26 @@ SKQ_AVX2 static void gemm_avx2(const operands *o, size_t wrows, size_t trows) {
 // int32 vector per block holds the exact group sums; then one convert, multiply and FMA per block.
 // Signed weight values are used as v + 128 with the sums starting from the activations' xc (see
 // SkeinQuantKernels.h); offsets (value = sw * v + mn) add one FMA of mn and xs per block.
-// quant_decode.c's matvec_piece runs the same operations in the same order.
+// A block's arithmetic is skq_block_product (quant_internal.h), shared with quant_decode.c's
+// fused matrix-vector product.
 
 SKQ_AVX512 SKQ_INLINE void tile_avx512(const operands *o, size_t r0, size_t t0, const int R, const int T, const int SIGNED) {
     __m512 acc[4][4];
     for (int r = 0; r < R; r++) for (int t = 0; t < T; t++) acc[r][t] = _mm512_setzero_ps();
-    const __m512i bias128 = _mm512_set1_epi8((char)0x80);
     for (size_t b = 0; b < o->padded / SKEIN_Q_BLOCK; b++) {
-        size_t at = b * SKEIN_Q_BLOCK;
         for (int r = 0; r < R; r++) {
-            __m512i w0 = _mm512_loadu_si512(o->v + (r0 + r) * o->padded + at);
-            __m512i w1 = _mm512_loadu_si512(o->v + (r0 + r) * o->padded + at + 64);
+            const int8_t *v = o->v + (r0 + r) * o->padded + b * SKEIN_Q_BLOCK;
+            __m512i w0 = _mm512_loadu_si512(v), w1 = _mm512_loadu_si512(v + 64);
             if (SIGNED) {
-                w0 = _mm512_xor_si512(w0, bias128);
-                w1 = _mm512_xor_si512(w1, bias128);
+                w0 = skq_bias128(w0);
+                w1 = skq_bias128(w1);
             }
             __m512 sw = _mm512_broadcast_f32x8(_mm256_loadu_ps(o->sw + (r0 + r) * o->groups + b * 8));
             __m512 mn = SIGNED ? sw : _mm512_zextps256_ps512(_mm256_loadu_ps(o->mn + (r0 + r) * o->groups + b * 8));
             for (int t = 0; t < T; t++) {
-                const int8_t *x = o->xq + (t0 + t) * o->padded + at;
-                __m512i start = SIGNED ? _mm512_loadu_si512(o->xc + (t0 + t) * (o->padded / 8) + b * 16) : _mm512_setzero_si512();
-                __m512i sum = _mm512_dpbusd_epi32(start, w0, _mm512_loadu_si512(x));
-                sum = _mm512_dpbusd_epi32(sum, w1, _mm512_loadu_si512(x + 64));
-                __m512 dx = _mm512_broadcast_f32x8(_mm256_loadu_ps(o->dx + (t0 + t) * o->groups + b * 8));
-                acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(sw, dx), acc[r][t]);
-                if (!SIGNED) {
-                    __m512 xs = _mm512_broadcast_f32x8(_mm256_loadu_ps(o->xs + (t0 + t) * o->groups + b * 8));
-                    acc[r][t] = _mm512_fmadd_ps(mn, xs, acc[r][t]);
-                }
+                size_t row = t0 + t;
+                acc[r][t] = skq_block_product(acc[r][t], w0, w1, sw, mn, SIGNED, o->xq + row * o->padded, o->dx + row * o->groups,
+                                              o->xs + row * o->groups, o->xc + row * (o->padded / 8), b);
             }
         }
     }
