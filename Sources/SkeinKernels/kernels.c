@@ -58,12 +58,12 @@ static void linear_generic(const float *x, size_t rows, size_t in, const void *w
     }
 }
 
-/// Asks for `count` weight rows `in` apart, from element `index` on, ahead of their use: the
-/// hardware prefetcher alone leaves the matrix-vector product below memory bandwidth.
-static inline void prefetch_rows(const void *w, skein_weight_type type, size_t index, size_t in, int count) {
+/// Asks for `count` weight rows `stride` elements apart, from element `index` on, ahead of their
+/// use: the hardware prefetcher alone leaves the matrix-vector product below memory bandwidth.
+static inline void prefetch_rows(const void *w, skein_weight_type type, size_t index, size_t stride, int count) {
     size_t size = type == SKEIN_WEIGHT_F32 ? 4 : 2;
     const char *p = (const char *)w + index * size;
-    for (int r = 0; r < count; r++) _mm_prefetch(p + r * in * size, _MM_HINT_T0);
+    for (int r = 0; r < count; r++) _mm_prefetch(p + r * stride * size, _MM_HINT_T0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,50 +175,61 @@ AVX512 static inline __m512 load16_masked(const void *w, skein_weight_type type,
     }
 }
 
-/// Weight rows o..<o + NR against input row xt, in the order of summation_order.h (gemm.c's
-/// tile_avx512): y = bias, then per k block y += skein_hsum16(16-lane accumulator, last values masked).
-/// The next rows are prefetched: the hardware prefetcher alone leaves decoding below memory bandwidth.
+/// Weight rows o, o + rs, ..., o + (NR - 1)·rs against input row xt, in the order of
+/// summation_order.h (gemm.c's tile_avx512): y = bias, then per k block y += skein_hsum16(16-lane
+/// accumulator, last values masked). Each row's sum is the same whichever rows share the call.
+/// The rows' next `ahead` elements are prefetched: the hardware prefetcher alone leaves decoding
+/// below memory bandwidth.
 AVX512 static inline __attribute__((always_inline)) void rows_avx512(const int NR, const float *xt, size_t in, size_t kc,
                                                                      const void *w, skein_weight_type type, const float *bias,
-                                                                     float *yt, size_t o, size_t ahead) {
+                                                                     float *yt, size_t o, size_t rs, size_t ahead) {
     float c[4];
-    for (int j = 0; j < NR; j++) c[j] = bias ? bias[o + j] : 0;
+    for (int j = 0; j < NR; j++) c[j] = bias ? bias[o + j * rs] : 0;
     for (size_t k0 = 0; k0 < in; k0 += kc) {
-        size_t kb = in - k0 < kc ? in - k0 : kc, k = 0, base = o * in + k0;
+        size_t kb = in - k0 < kc ? in - k0 : kc, k = 0, base = o * in + k0, stride = rs * in;
         const float *a = xt + k0;
         __m512 acc[4];
         for (int j = 0; j < NR; j++) acc[j] = _mm512_setzero_ps();
         for (; k + 16 <= kb; k += 16) {
             __m512 av = _mm512_loadu_ps(a + k);
             // One request per 64 bytes of each row, `ahead` elements on (0: none).
-            if (ahead && (k * (type == SKEIN_WEIGHT_F32 ? 4 : 2)) % 64 == 0) prefetch_rows(w, type, base + ahead + k, in, NR);
-            for (int j = 0; j < NR; j++) acc[j] = _mm512_fmadd_ps(av, load16(w, type, base + j * in + k), acc[j]);
+            if (ahead && (k * (type == SKEIN_WEIGHT_F32 ? 4 : 2)) % 64 == 0) prefetch_rows(w, type, base + ahead + k, stride, NR);
+            for (int j = 0; j < NR; j++) acc[j] = _mm512_fmadd_ps(av, load16(w, type, base + j * stride + k), acc[j]);
         }
         if (k < kb) {
             __mmask16 m = (__mmask16)((1u << (kb - k)) - 1);
             __m512 av = _mm512_maskz_loadu_ps(m, a + k);
-            for (int j = 0; j < NR; j++) acc[j] = _mm512_fmadd_ps(av, load16_masked(w, type, base + j * in + k, m), acc[j]);
+            for (int j = 0; j < NR; j++) acc[j] = _mm512_fmadd_ps(av, load16_masked(w, type, base + j * stride + k, m), acc[j]);
         }
         for (int j = 0; j < NR; j++) c[j] += skein_hsum16(acc[j]);
     }
-    for (int j = 0; j < NR; j++) yt[o + j] = c[j];
+    for (int j = 0; j < NR; j++) yt[o + j * rs] = c[j];
 }
 
 AVX512 static void linear_avx512(const float *x, size_t rows, size_t in, const void *w, skein_weight_type type,
                                  const float *bias, float *y, size_t out, size_t o_begin, size_t o_end) {
-    size_t kc = skein_k_block(in);
-    // Four weight rows at a time against every input row: they come from memory for the first
-    // and from cache for the others.
-    // Prefetch the rows at least 8 KiB ahead (whole groups of 4): the next group alone is too
-    // close for narrow rows (4 rows of 896 f16 values are 7 KiB).
-    size_t size = type == SKEIN_WEIGHT_F32 ? 4 : 2, ahead = 4 * in;
-    while (ahead * size < 8192) ahead += 4 * in;
-    size_t o = o_begin;
-    for (; o + 4 <= o_end; o += 4) {
-        for (size_t t = 0; t < rows; t++) rows_avx512(4, x + t * in, in, kc, w, type, bias, y + t * out, o, t == 0 ? ahead : 0);
+    size_t kc = skein_k_block(in), size = type == SKEIN_WEIGHT_F32 ? 4 : 2, o = o_begin;
+    if (rows == 1 && o_end - o_begin >= 64) {
+        // One input row (decoding): the range is read as four streams, its quarters side by side,
+        // one row of each per step. Four neighbouring rows of a narrow matrix (896 f16 values
+        // are 1.75 KiB) share a page or two, and a core reads one stream below memory bandwidth
+        // (bandwidth.c). Each stream is prefetched about 4 KiB ahead, in whole rows.
+        size_t quarter = (o_end - o_begin) / 4, ahead = in;
+        while (ahead * size < 4096) ahead += in;
+        for (; o < o_begin + quarter; o++) rows_avx512(4, x, in, kc, w, type, bias, y, o, quarter, ahead);
+        o = o_begin + 4 * quarter;
+    } else {
+        // Four neighbouring weight rows at a time against every input row: they come from memory
+        // for the first and from cache for the others. Prefetch at least 8 KiB ahead (whole
+        // groups of 4): the next group alone is too close for narrow rows.
+        size_t ahead = 4 * in;
+        while (ahead * size < 8192) ahead += 4 * in;
+        for (; o + 4 <= o_end; o += 4) {
+            for (size_t t = 0; t < rows; t++) rows_avx512(4, x + t * in, in, kc, w, type, bias, y + t * out, o, 1, t == 0 ? ahead : 0);
+        }
     }
     for (; o < o_end; o++) {
-        for (size_t t = 0; t < rows; t++) rows_avx512(1, x + t * in, in, kc, w, type, bias, y + t * out, o, 0);
+        for (size_t t = 0; t < rows; t++) rows_avx512(1, x + t * in, in, kc, w, type, bias, y + t * out, o, 1, 0);
     }
 }
 

@@ -40,8 +40,9 @@ import Testing
 
     /// A row's result is the same bits whatever rows share the call: alone (matrix-vector path),
     /// among a few (still matrix-vector) or among many (blocked GEMM), with or without bias, with
-    /// one or several k blocks and a masked tail, on one thread or two, at every level.
-    @Test(arguments: [(77, 45), (1030, 70), (2100, 33)])
+    /// one or several k blocks and a masked tail, on one thread or two, at every level. 263 outputs
+    /// make each of two threads read its rows as four streams with a remainder (one-row path).
+    @Test(arguments: [(77, 45), (1030, 70), (2100, 33), (77, 263)])
     func rowsGetTheSameBitsOnEveryPath(inFeatures: Int, outFeatures: Int) {
         let values = KernelTests.random(inFeatures * outFeatures, seed: 21)
         let many = WeightMatrix.gemmMinimumRows + 7

@@ -21,7 +21,7 @@ import Testing
         return y
     }
 
-    @Test(arguments: [(1, 7, 5), (3, 33, 9), (5, 64, 17), (9, 100, 40)])
+    @Test(arguments: [(1, 7, 5), (3, 33, 9), (5, 64, 17), (9, 100, 40), (1, 50, 267)])
     func linearMatchesGenericForEveryDType(rows: Int, inFeatures: Int, outFeatures: Int) {
         let values = Self.random(inFeatures * outFeatures, seed: 1)
         let x = Self.random(rows * inFeatures, seed: 2)
