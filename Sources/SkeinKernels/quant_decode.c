@@ -382,42 +382,64 @@ SKQ_AVX512 SKQ_INLINE void matvec_piece(const piece512 *p, const int negative_va
     }
 }
 
-/// Asks for the weight bytes 2 KiB past the `count` bytes at `p` (the rows are read as one stream,
-/// and the hardware prefetcher alone falls behind it).
+/// Asks for the weight bytes 2 KiB past the `count` bytes at `p` (the hardware prefetcher alone
+/// falls behind a stream of rows).
 SKQ_AVX512 SKQ_INLINE void prefetch_ahead(const uint8_t *p, size_t count) {
     for (size_t line = 0; line < count; line += 64) _mm_prefetch((const char *)p + 2048 + line, _MM_HINT_T0);
 }
 
-SKQ_AVX512 SKQ_INLINE void matvec_rows_avx512(const uint32_t type, const uint8_t *w, size_t wrows, size_t k,
-                                              const int8_t *xq, const float *dx, const float *xs, const int32_t *xc,
-                                              const int T, const float *bias, float *y, size_t ldy) {
+/// Weight rows `first`, `first + stride`, ... (NR of them) times T activation rows into acc[j·T + t].
+SKQ_AVX512 SKQ_INLINE void matvec_group_avx512(const uint32_t type, const uint8_t *w, size_t k, size_t first, size_t stride,
+                                               const int NR, const int8_t *xq, const float *dx, const float *xs,
+                                               const int32_t *xc, const int T, __m512 *acc) {
     size_t padded = skein_q_padded(k), groups = padded / SKEIN_Q_GROUP, row_bytes = k / block_values(type) * block_bytes(type);
     const int negative_values = type == Q8_0 || type == Q4_0 || type == Q5_0 || type == Q6_K;
-    for (size_t r = 0; r < wrows; r++) {
-        const uint8_t *src = w + r * row_bytes;
-        __m512 acc[4];
-        for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_ps();
-        if (type == Q4_K || type == Q5_K) {
-            // Both halves of a block at once: its packed scales are unpacked once.
-            for (size_t at = 0; at < k; at += 256) {
-                const uint8_t *b = src + at / 256 * block_bytes(type);
+    for (int i = 0; i < NR * T; i++) acc[i] = _mm512_setzero_ps();
+    if (type == Q4_K || type == Q5_K) {
+        // Both halves of a block at once: its packed scales are unpacked once.
+        for (size_t at = 0; at < k; at += 256) {
+            for (int j = 0; j < NR; j++) {
+                const uint8_t *b = w + (first + j * stride) * row_bytes + at / 256 * block_bytes(type);
                 prefetch_ahead(b, block_bytes(type));
                 piece512 p0, p1;
                 k4_values(type == Q5_K, b, 0, &p0);
                 k4_values(type == Q5_K, b, 1, &p1);
                 k4_scales(b, &p0, &p1);
-                matvec_piece(&p0, negative_values, at, xq, dx, xs, xc, padded, groups, T, acc);
-                matvec_piece(&p1, negative_values, at + 128, xq, dx, xs, xc, padded, groups, T, acc);
+                matvec_piece(&p0, negative_values, at, xq, dx, xs, xc, padded, groups, T, acc + j * T);
+                matvec_piece(&p1, negative_values, at + 128, xq, dx, xs, xc, padded, groups, T, acc + j * T);
             }
-        } else {
-            for (size_t at = 0; at < padded; at += SKEIN_Q_BLOCK) {
+        }
+    } else {
+        for (size_t at = 0; at < padded; at += SKEIN_Q_BLOCK) {
+            for (int j = 0; j < NR; j++) {
+                const uint8_t *src = w + (first + j * stride) * row_bytes;
                 // The piece's bytes (half a block for Q6_K) start at value `at` times bytes per value.
                 prefetch_ahead(src + at * block_bytes(type) / block_values(type), SKEIN_Q_BLOCK * block_bytes(type) / block_values(type));
                 piece512 p;
                 any_piece_avx512(type, src, k, at, &p);
-                matvec_piece(&p, negative_values, at, xq, dx, xs, xc, padded, groups, T, acc);
+                matvec_piece(&p, negative_values, at, xq, dx, xs, xc, padded, groups, T, acc + j * T);
             }
         }
+    }
+}
+
+SKQ_AVX512 SKQ_INLINE void matvec_rows_avx512(const uint32_t type, const uint8_t *w, size_t wrows, size_t k,
+                                              const int8_t *xq, const float *dx, const float *xs, const int32_t *xc,
+                                              const int T, const float *bias, float *y, size_t ldy) {
+    __m512 acc[4];
+    size_t r = 0;
+    if (T == 1 && wrows >= 64) {
+        // One activation row: the rows are read as four streams (the range's quarters side by
+        // side), as kernels.c reads F16 rows; one stream per core stays below memory bandwidth.
+        size_t quarter = wrows / 4;
+        for (; r < quarter; r++) {
+            matvec_group_avx512(type, w, k, r, quarter, 4, xq, dx, xs, xc, 1, acc);
+            for (int j = 0; j < 4; j++) y[r + j * quarter] = _mm512_reduce_add_ps(acc[j]) + (bias ? bias[r + j * quarter] : 0);
+        }
+        r = 4 * quarter;
+    }
+    for (; r < wrows; r++) {
+        matvec_group_avx512(type, w, k, r, 0, 1, xq, dx, xs, xc, T, acc);
         for (int t = 0; t < T; t++) y[t * ldy + r] = _mm512_reduce_add_ps(acc[t]) + (bias ? bias[r] : 0);
     }
 }
