@@ -457,9 +457,13 @@ SKQ_AVX512 static void matvec_avx512(uint32_t type, const uint8_t *w, size_t wro
 #undef MATVEC
 }
 
+int skein_q_matvec_supported(uint32_t type, size_t k, size_t trows) {
+    return skein_q_supports(type) && k % block_values(type) == 0 && trows >= 1 && trows <= 4 && skq_level() >= 3;
+}
+
 int skein_q_matvec(uint32_t type, const uint8_t *w, size_t wrows, size_t k, const int8_t *xq, const float *dx, const float *xs,
                    const int32_t *xc, size_t trows, const float *bias, float *y, size_t ldy) {
-    if (!skein_q_supports(type) || k % block_values(type) != 0 || trows < 1 || trows > 4 || skq_level() < 3) return -1;
+    if (!skein_q_matvec_supported(type, k, trows)) return -1;
     matvec_avx512(type, w, wrows, k, xq, dx, xs, xc, trows, bias, y, ldy);
     return 0;
 }

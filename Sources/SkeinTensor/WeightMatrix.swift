@@ -92,9 +92,10 @@ public struct WeightMatrix: Sendable {
     public static let gemmMinimumRows = 16
 
     /// `y[t, o] = sum_i x[t, i] * w[o, i] (+ bias[o])`; x: (rows, inFeatures), y: (rows, outFeatures).
-    /// Threads split the output features, so each streams its slice of the weights once.
+    /// Threads claim slices of the output features as they go, and each streams its slices once.
     public func apply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
-        let minimumRows = max(1, 16_384 / max(1, inFeatures * rows))
+        // At least 64 rows a claim, so the one-row kernel reads each as four streams.
+        let minimumRows = max(64, 16_384 / max(1, inFeatures * rows))
         func run(_ w: UnsafeRawPointer, _ type: skein_weight_type) {
             if rows >= Self.gemmMinimumRows {
                 // Whole weight panels per thread: each panel is converted to f32 once.
@@ -105,7 +106,7 @@ public struct WeightMatrix: Sendable {
                 }
                 return
             }
-            Parallel.forEachRange(outFeatures, minimumPerThread: minimumRows) { range in
+            Parallel.forEachClaimedRange(outFeatures, minimumChunk: minimumRows) { range in
                 skein_linear(x, rows, inFeatures, w, type, bias, y, outFeatures, range.lowerBound, range.upperBound)
             }
         }

@@ -56,6 +56,9 @@ void skein_q_gemm(uint32_t ggml_type, const int8_t *v, const float *sw, const fl
                   const int8_t *xq, const float *dx, const float *xs, const int32_t *xc, size_t trows, size_t k,
                   const float *bias, float *y, size_t ldy);
 
+/// 1 when skein_q_matvec runs for this type, row length and activation row count on this CPU.
+int skein_q_matvec_supported(uint32_t ggml_type, size_t k, size_t trows);
+
 /// y[t * ldy + r] for r < wrows and t < trows (1 to 4), like skein_q_gemm after skein_q_decode of
 /// the same rows, with the same bits, but decoding each piece of the weights in registers (the
 /// matrix-vector product of decoding). Returns 0, or -1 (nothing done) for an unsupported type,

@@ -1,5 +1,6 @@
 import Dispatch
 import SkeinKernels
+import Synchronization
 
 /// Splits `0..<count` into contiguous ranges and runs them on the worker threads.
 public enum Parallel {
@@ -35,6 +36,38 @@ public enum Parallel {
         #endif
         DispatchQueue.concurrentPerform(iterations: threads, execute: part)
     }
+
+    /// Runs `body` over disjoint sub-ranges of `0..<count` that the threads claim as they go, each
+    /// claim a share of what is left (at least `minimumChunk` items): a thread slowed down (by a
+    /// busier memory channel, or a host that takes its core for a while) then does less, where
+    /// fixed ranges leave the other threads waiting for it at the end.
+    public static func forEachClaimedRange(_ count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
+        let minimumChunk = max(1, minimumChunk)
+        let threads = min(threadCount, max(1, count / minimumChunk))
+        if threads <= 1 {
+            body(0..<count)
+            return
+        }
+        let claims = ClaimCounter()
+        forEachRange(threads) { _ in
+            var start = claims.next.load(ordering: .relaxed)
+            while start < count {
+                let size = min(count - start, max(minimumChunk, (count - start) / (2 * threads)))
+                let (claimed, current) = claims.next.compareExchange(expected: start, desired: start + size, ordering: .relaxed)
+                if claimed {
+                    body(start..<(start + size))
+                    start = claims.next.load(ordering: .relaxed)
+                } else {
+                    start = current
+                }
+            }
+        }
+    }
+}
+
+/// The next unclaimed item of a `forEachClaimedRange` loop.
+private final class ClaimCounter: Sendable {
+    let next = Atomic<Int>(0)
 }
 
 /// The number of processors the scheduler gives this process.

@@ -93,13 +93,17 @@ extension WeightMatrix {
         let minimumRows = max(4, 65_536 / max(1, inFeatures * rows))
         bytes.withUnsafeBytes { raw in
             let weights = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            Parallel.forEachRange(outFeatures, minimumPerThread: minimumRows) { range in
-                // Decoding (up to four rows): pieces decoded in registers, same bits as below.
-                if rows <= 4, skein_q_matvec(type.rawValue, weights + range.lowerBound * width, range.count, inFeatures,
-                                             activations.xq, activations.dx, activations.xs, activations.xc, rows,
-                                             bias.map { $0 + range.lowerBound }, y + range.lowerBound, outFeatures) == 0 {
-                    return
+            // Decoding (up to four rows) on AVX-512: pieces decoded in registers, same bits as the
+            // tiles below; threads claim slices as they go, at least 64 rows (four streams) each.
+            if rows <= 4, skein_q_matvec_supported(type.rawValue, inFeatures, rows) != 0 {
+                Parallel.forEachClaimedRange(outFeatures, minimumChunk: max(64, minimumRows)) { range in
+                    skein_q_matvec(type.rawValue, weights + range.lowerBound * width, range.count, inFeatures,
+                                   activations.xq, activations.dx, activations.xs, activations.xc, rows,
+                                   bias.map { $0 + range.lowerBound }, y + range.lowerBound, outFeatures)
                 }
+                return
+            }
+            Parallel.forEachRange(outFeatures, minimumPerThread: minimumRows) { range in
                 let tile = DecodedWeightTile(rows: min(tileRows, range.count), inFeatures: inFeatures)
                 defer { tile.deallocate() }
                 var first = range.lowerBound
