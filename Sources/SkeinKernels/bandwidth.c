@@ -4,9 +4,9 @@
 #include <immintrin.h>
 
 // Each thread reads its range as four streams (its four quarters side by side), as the
-// matrix-vector kernels read four weight rows at once: on a server core one sequential stream
-// leaves bandwidth unused (measured 22 GB/s vs 26 GB/s on 2 threads of an Ice Lake VM), and
-// software prefetch did not help it.
+// matrix-vector kernels read their weight rows when decoding: on a server core one sequential
+// stream leaves bandwidth unused (measured 22 GB/s vs 26 GB/s on 2 threads of an Ice Lake VM),
+// and software prefetch did not help it.
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
 static uint64_t read_avx512(const uint8_t *p, size_t n) {
