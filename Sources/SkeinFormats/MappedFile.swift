@@ -33,6 +33,20 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
+    /// Gives back the resident pages under `region` (part of `bytes`) once their contents have
+    /// been copied out, so a loader that copies tensor by tensor holds about one copy of the
+    /// model in memory, not two. The mapping stays valid: the pages are read again from the file
+    /// if touched. A no-op where the system does not support it.
+    public func dropPages(_ region: UnsafeRawBufferPointer) {
+        #if os(Linux)
+        guard let base = bytes.baseAddress, let start = region.baseAddress, region.count > 0 else { return }
+        let offset = start - base, page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard offset >= 0, offset + region.count <= bytes.count, page > 0 else { return }
+        let lower = offset / page * page  // madvise takes whole pages from a page boundary
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + lower), offset + region.count - lower, MADV_DONTNEED)
+        #endif
+    }
+
     deinit {
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }

@@ -84,6 +84,8 @@ extension WeightStore {
         guard info.shape == expected, expected.count == 2 else {
             throw FormatError.shapeMismatch(tensor: name, expected: expected, actual: info.shape)
         }
-        return WeightMatrix(outFeatures: expected[0], inFeatures: expected[1], dtype: info.dtype, raw: bytes)
+        let matrix = WeightMatrix(outFeatures: expected[0], inFeatures: expected[1], dtype: info.dtype, raw: bytes)
+        if let entry = location[name] { files[entry.file].dropPages(of: entry.info) }  // copied: one copy in memory
+        return matrix
     }
 }

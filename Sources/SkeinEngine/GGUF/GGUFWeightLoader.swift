@@ -15,6 +15,7 @@ enum GGUFWeightLoader {
                 throw FormatError.shapeMismatch(tensor: name, expected: [inFeatures, out], actual: info.dimensions)
             }
             let raw = file.data(of: info)
+            defer { file.dropPages(of: info) }  // copied: one copy of the model in memory, not two
             switch info.type {
             case .f32: return WeightMatrix(outFeatures: out, inFeatures: inFeatures, dtype: .f32, raw: raw)
             case .f16: return WeightMatrix(outFeatures: out, inFeatures: inFeatures, dtype: .f16, raw: raw)

@@ -53,6 +53,7 @@ struct BenchCommand: ParsableCommand {
         var stddev: Double
         var samples: [Double]
         var kv_bytes: Int
+        /// Peak resident memory of the process so far, the bandwidth probe's buffer left out.
         var peak_rss_bytes: Int?
         // Generation rows only: the memory-bandwidth roofline.
         /// Weight bytes read per token (ModelWeights.bytesReadPerToken).
@@ -87,7 +88,10 @@ struct BenchCommand: ParsableCommand {
                 for _ in 0..<repetitions {
                     // Measured before every generation run, so a quiet moment of a noisy machine
                     // is seen by the roofline too and not only by the runs.
-                    if test.hasPrefix("tg") { bandwidth = max(bandwidth, MemoryBandwidth.measure(runs: 4)) }
+                    if test.hasPrefix("tg") {
+                        bandwidth = max(bandwidth, MemoryBandwidth.measure(runs: 4))
+                        ProcessMemory.resetPeak()  // the probe's 512 MiB buffer is not the model's memory
+                    }
                     let cache = model.makeCache(for: policy, initialCapacity: depth + count + 1)
                     var offset = 0
                     let context = randomTokens(depth)
@@ -118,6 +122,7 @@ struct BenchCommand: ParsableCommand {
                 if test.hasPrefix("tg") {
                     let weightBytes = model.weights.bytesReadPerToken, perToken = weightBytes + kvRead
                     bandwidth = max(bandwidth, MemoryBandwidth.measure())
+                    ProcessMemory.resetPeak()
                     row.weight_bytes = weightBytes
                     row.bytes_per_token = perToken
                     row.bandwidth_gb_s = bandwidth
