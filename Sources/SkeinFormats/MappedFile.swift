@@ -1,5 +1,4 @@
 import Foundation
-import SkeinTensor
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,7 +6,7 @@ import Darwin
 #endif
 
 /// A read-only memory map of a whole file; unmapped when released.
-public final class MappedFile: MemoryMapping, @unchecked Sendable {
+public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let bytes: UnsafeRawBufferPointer
 
@@ -34,20 +33,10 @@ public final class MappedFile: MemoryMapping, @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
-    /// Maps every page of the file now, in one call, instead of one fault at a time on first use
-    /// (a model's first forward pass would otherwise take them all). Best effort: a no-op where
-    /// the system lacks `MADV_POPULATE_READ` (Linux before 5.14).
-    public func populate() {
-        #if os(Linux)
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, 22 /* MADV_POPULATE_READ */)
-        #endif
-    }
-
     /// Gives back the resident pages under `region` (part of `bytes`) once their contents have
-    /// been copied out, so the process does not hold two copies of them. The mapping stays valid:
-    /// the pages are read again from the file if touched. A no-op where the system does not
-    /// support it, or for a region outside the mapping.
+    /// been copied out, so a loader that copies tensor by tensor holds about one copy of the
+    /// model in memory, not two. The mapping stays valid: the pages are read again from the file
+    /// if touched. A no-op where the system does not support it.
     public func dropPages(_ region: UnsafeRawBufferPointer) {
         #if os(Linux)
         guard let base = bytes.baseAddress, let start = region.baseAddress, region.count > 0 else { return }

@@ -51,8 +51,10 @@ public final class SafetensorsFile: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + info.dataRange.lowerBound)..<(dataStart + info.dataRange.upperBound)])
     }
 
-    /// The memory map the tensor bytes live in.
-    public var mapping: MappedFile { file }
+    /// Gives back the resident pages of a tensor's bytes after they were copied (`MappedFile.dropPages`).
+    public func dropPages(of info: TensorInfo) {
+        file.dropPages(rawData(info))
+    }
 
     static func parseHeader(_ header: Data, file: String, dataSize: Int) throws -> (tensors: [String: TensorInfo], metadata: [String: String]) {
         let fields = try JSONFields(data: header, file: file)

@@ -49,11 +49,6 @@ public final class WeightStore: @unchecked Sendable {
         }
     }
 
-    /// Maps every page of the shards now (`MappedFile.populate`), before weights are used in place.
-    public func populate() {
-        for file in files { file.mapping.populate() }
-    }
-
     /// Every tensor name, sorted.
     public var tensorNames: [String] { location.keys.sorted() }
 
@@ -89,18 +84,8 @@ extension WeightStore {
         guard info.shape == expected, expected.count == 2 else {
             throw FormatError.shapeMismatch(tensor: name, expected: expected, actual: info.shape)
         }
-        #if _endian(little)
-        // Used in place in the memory map: no copy, and the pages stay shared with the page cache.
-        if let entry = location[name] {
-            let type: GGMLType = switch info.dtype {
-            case .f32: .f32
-            case .f16: .f16
-            case .bf16: .bf16
-            }
-            return WeightMatrix(outFeatures: expected[0], inFeatures: expected[1],
-                                storage: .mapped(.init(type: type, bytes: bytes, owner: files[entry.file].mapping)))
-        }
-        #endif
-        return WeightMatrix(outFeatures: expected[0], inFeatures: expected[1], dtype: info.dtype, raw: bytes)
+        let matrix = WeightMatrix(outFeatures: expected[0], inFeatures: expected[1], dtype: info.dtype, raw: bytes)
+        if let entry = location[name] { files[entry.file].dropPages(of: entry.info) }  // copied: one copy in memory
+        return matrix
     }
 }

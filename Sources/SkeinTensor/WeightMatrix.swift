@@ -1,11 +1,5 @@
 import SkeinKernels
 
-/// A read-only memory map that weights can be used from in place (`MappedFile` in SkeinFormats).
-public protocol MemoryMapping: AnyObject, Sendable {
-    /// Gives back the resident pages under `region` (the mapping stays valid).
-    func dropPages(_ region: UnsafeRawBufferPointer)
-}
-
 /// A Linear layer's weight, (outFeatures, inFeatures) row-major, kept in its file's precision:
 /// f32, or f16/bf16 bits converted inside the kernels (half the memory traffic of f32).
 public struct WeightMatrix: Sendable {
@@ -15,23 +9,6 @@ public struct WeightMatrix: Sendable {
         case bf16([UInt16])
         /// GGML blocks, row-major: each row is `inFeatures / type.blockSize` blocks (a block type, not f32/f16/bf16).
         case quantized(GGMLType, [UInt8])
-        /// Little-endian elements used in place inside a memory-mapped file (no copy at load).
-        case mapped(MappedBytes)
-    }
-
-    /// A tensor's bytes inside a memory map that `owner` keeps alive: f32, f16 or bf16 elements
-    /// (`GGMLType.f32/.f16/.bf16`) or GGML blocks of another type, row-major.
-    public final class MappedBytes: @unchecked Sendable {
-        public let type: GGMLType
-        public let bytes: UnsafeRawBufferPointer
-        /// Holds the mapping (read-only, never unmapped while referenced).
-        public let owner: any MemoryMapping
-
-        public init(type: GGMLType, bytes: UnsafeRawBufferPointer, owner: any MemoryMapping) {
-            self.type = type
-            self.bytes = bytes
-            self.owner = owner
-        }
     }
 
     public let outFeatures: Int
@@ -56,7 +33,6 @@ public struct WeightMatrix: Sendable {
         case .f32(let v): v.count * 4
         case .f16(let v), .bf16(let v): v.count * 2
         case .quantized(_, let bytes): bytes.count
-        case .mapped(let m): m.bytes.count
         }
     }
 
@@ -70,22 +46,7 @@ public struct WeightMatrix: Sendable {
         case .f16(let v): v.map { HalfConversion.float(fromF16: $0) }
         case .bf16(let v): v.map { HalfConversion.float(fromBF16: $0) }
         case .quantized(let type, let bytes): bytes.withUnsafeBytes { type.dequantize($0, count: outFeatures * inFeatures) }
-        case .mapped(let m): m.type.dequantize(m.bytes, count: outFeatures * inFeatures)
         }
-    }
-
-    /// The same matrix with its weights copied into memory it owns (mapped storage only changes);
-    /// the mapped pages read for the copy are given back.
-    public var copiedIntoMemory: WeightMatrix {
-        guard case .mapped(let m) = storage else { return self }
-        let storage: Storage = switch m.type {
-        case .f32: .f32(HalfConversion.decode(m.bytes, dtype: .f32, count: outFeatures * inFeatures))
-        case .f16: .f16(Self.halves(m.bytes, count: outFeatures * inFeatures))
-        case .bf16: .bf16(Self.halves(m.bytes, count: outFeatures * inFeatures))
-        default: .quantized(m.type, Array(m.bytes))
-        }
-        m.owner.dropPages(m.bytes)
-        return WeightMatrix(outFeatures: outFeatures, inFeatures: inFeatures, storage: storage)
     }
 
     /// The matrix with its rows reordered: row r of the result is row `order[r]` of this one.
@@ -108,8 +69,6 @@ public struct WeightMatrix: Sendable {
                 out.replaceSubrange((r * width)..<((r + 1) * width), with: bytes[(source * width)..<((source + 1) * width)])
             }
             return WeightMatrix(outFeatures: outFeatures, inFeatures: inFeatures, storage: .quantized(type, out))
-        case .mapped:
-            return copiedIntoMemory.permutingRows(order)
         }
     }
 
@@ -124,11 +83,6 @@ public struct WeightMatrix: Sendable {
             let width = rowBytes
             let byteSlice = (range.lowerBound * width)..<(range.upperBound * width)
             return WeightMatrix(outFeatures: range.count, inFeatures: inFeatures, storage: .quantized(type, Array(bytes[byteSlice])))
-        case .mapped(let m):
-            // A view of the same mapping.
-            let width = rowBytes
-            let part = UnsafeRawBufferPointer(rebasing: m.bytes[(range.lowerBound * width)..<(range.upperBound * width)])
-            return WeightMatrix(outFeatures: range.count, inFeatures: inFeatures, storage: .mapped(MappedBytes(type: m.type, bytes: part, owner: m.owner)))
         }
     }
 
@@ -160,15 +114,7 @@ public struct WeightMatrix: Sendable {
         case .f32(let v): v.withUnsafeBytes { run($0.baseAddress!, SKEIN_WEIGHT_F32) }
         case .f16(let v): v.withUnsafeBytes { run($0.baseAddress!, SKEIN_WEIGHT_F16) }
         case .bf16(let v): v.withUnsafeBytes { run($0.baseAddress!, SKEIN_WEIGHT_BF16) }
-        case .quantized(let type, let bytes): bytes.withUnsafeBytes { applyQuantized(type, $0, x, rows: rows, bias: bias, into: y) }
-        case .mapped(let m):
-            switch m.type {
-            case .f32: run(m.bytes.baseAddress!, SKEIN_WEIGHT_F32)
-            case .f16: run(m.bytes.baseAddress!, SKEIN_WEIGHT_F16)
-            case .bf16: run(m.bytes.baseAddress!, SKEIN_WEIGHT_BF16)
-            default: applyQuantized(m.type, m.bytes, x, rows: rows, bias: bias, into: y)
-            }
-            withExtendedLifetime(m.owner) {}
+        case .quantized(let type, let bytes): applyQuantized(type, bytes, x, rows: rows, bias: bias, into: y)
         }
     }
 }
@@ -184,9 +130,6 @@ extension WeightMatrix {
         case .quantized(let type, let bytes):
             let width = rowBytes
             return bytes.withUnsafeBytes { type.dequantize(UnsafeRawBufferPointer(rebasing: $0[(r * width)..<((r + 1) * width)]), count: inFeatures) }
-        case .mapped(let m):
-            let width = rowBytes
-            return m.type.dequantize(UnsafeRawBufferPointer(rebasing: m.bytes[(r * width)..<((r + 1) * width)]), count: inFeatures)
         }
     }
 
@@ -194,22 +137,16 @@ extension WeightMatrix {
     public init(outFeatures: Int, inFeatures: Int, dtype: DType, raw: UnsafeRawBufferPointer) {
         let count = outFeatures * inFeatures
         precondition(raw.count >= count * dtype.byteSize)
+        func halves() -> [UInt16] {
+            [UInt16](unsafeUninitializedCapacity: count) { out, n in
+                for i in 0..<count { out[i] = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) }
+                n = count
+            }
+        }
         switch dtype {
         case .f32: self.init(outFeatures: outFeatures, inFeatures: inFeatures, storage: .f32(HalfConversion.decode(raw, dtype: .f32, count: count)))
-        case .f16: self.init(outFeatures: outFeatures, inFeatures: inFeatures, storage: .f16(Self.halves(raw, count: count)))
-        case .bf16: self.init(outFeatures: outFeatures, inFeatures: inFeatures, storage: .bf16(Self.halves(raw, count: count)))
-        }
-    }
-
-    /// `count` little-endian 16-bit values from `raw`.
-    static func halves(_ raw: UnsafeRawBufferPointer, count: Int) -> [UInt16] {
-        [UInt16](unsafeUninitializedCapacity: count) { out, n in
-            #if _endian(little)
-            UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: count * 2)
-            #else
-            for i in 0..<count { out[i] = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) }
-            #endif
-            n = count
+        case .f16: self.init(outFeatures: outFeatures, inFeatures: inFeatures, storage: .f16(halves()))
+        case .bf16: self.init(outFeatures: outFeatures, inFeatures: inFeatures, storage: .bf16(halves()))
         }
     }
 }

@@ -2,11 +2,9 @@ import SkeinFormats
 import SkeinTensor
 
 /// Reads a GGUF file's tensors (llama.cpp names: `token_embd`, `blk.N.attn_q`, ...) into `ModelWeights`.
-/// Matrices are used in place in the file's memory map (f32/f16/bf16 elements or GGML blocks);
-/// a file parsed from bytes in memory has its matrices copied.
+/// Float tensors are copied as f32/f16/bf16 matrices; block-quantized ones keep their GGML blocks.
 enum GGUFWeightLoader {
     static func load(_ file: GGUFFile, configuration c: ModelConfiguration) throws -> ModelWeights {
-        file.mapping?.populate()  // the weights are used in place: map them all now, not on first use
         let hidden = c.hiddenSize
         let qDim = c.headCount * c.headDim
         let kvDim = c.kvHeadCount * c.headDim
@@ -17,12 +15,7 @@ enum GGUFWeightLoader {
                 throw FormatError.shapeMismatch(tensor: name, expected: [inFeatures, out], actual: info.dimensions)
             }
             let raw = file.data(of: info)
-            #if _endian(little)
-            // Used in place in the memory map: no copy, and the pages stay shared with the page cache.
-            if let mapping = file.mapping {
-                return WeightMatrix(outFeatures: out, inFeatures: inFeatures, storage: .mapped(.init(type: info.type, bytes: raw, owner: mapping)))
-            }
-            #endif
+            defer { file.dropPages(of: info) }  // copied: one copy of the model in memory, not two
             switch info.type {
             case .f32: return WeightMatrix(outFeatures: out, inFeatures: inFeatures, dtype: .f32, raw: raw)
             case .f16: return WeightMatrix(outFeatures: out, inFeatures: inFeatures, dtype: .f16, raw: raw)

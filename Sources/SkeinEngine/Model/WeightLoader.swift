@@ -4,7 +4,6 @@ import SkeinTensor
 /// Reads a Hugging Face checkpoint's tensors into `ModelWeights`, following each architecture's names.
 enum WeightLoader {
     static func load(_ store: WeightStore, configuration c: ModelConfiguration) throws -> ModelWeights {
-        store.populate()  // the matrices are used in place: map them all now, not on first use
         let hidden = c.hiddenSize
         let qDim = c.headCount * c.headDim
         let kvDim = c.kvHeadCount * c.headDim

@@ -148,8 +148,10 @@ public final class GGUFFile: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: bytes[(dataOffset + info.offset)..<(dataOffset + info.offset + info.byteCount)])
     }
 
-    /// The memory map the tensor bytes live in; nil for a file parsed from bytes in memory.
-    public var mapping: MappedFile? { file }
+    /// Gives back the resident pages of a tensor's bytes after they were copied (`MappedFile.dropPages`).
+    public func dropPages(of info: GGUFTensorInfo) {
+        file?.dropPages(data(of: info))
+    }
 
     /// A tensor's values as f32.
     public func floats(_ name: String) throws -> [Float] {

@@ -81,7 +81,7 @@ func cacheLineAligned<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T
 extension WeightMatrix {
     /// `apply` for GGML block weights: x is quantized once; each thread decodes tiles of its output
     /// rows and multiplies them with every activation row in int8. x: (rows, inFeatures), y: (rows, outFeatures).
-    func applyQuantized(_ type: GGMLType, _ raw: UnsafeRawBufferPointer, _ x: UnsafePointer<Float>, rows: Int,
+    func applyQuantized(_ type: GGMLType, _ bytes: [UInt8], _ x: UnsafePointer<Float>, rows: Int,
                         bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
         guard rows > 0, outFeatures > 0 else { return }
         precondition(skein_q_supports(type.rawValue) != 0 && inFeatures % type.blockSize == 0,
@@ -91,28 +91,30 @@ extension WeightMatrix {
         let width = rowBytes, inFeatures = inFeatures, outFeatures = outFeatures
         let tileRows = DecodedWeightTile.rows(inFeatures: inFeatures, activationRows: rows)
         let minimumRows = max(4, 65_536 / max(1, inFeatures * rows))
-        let weights = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        // Decoding (up to four rows) on AVX-512: pieces decoded in registers, same bits as the
-        // tiles below; threads claim slices as they go, at least 64 rows (four streams) each.
-        if rows <= 4, skein_q_matvec_supported(type.rawValue, inFeatures, rows) != 0 {
-            Parallel.forEachClaimedRange(outFeatures, minimumChunk: max(64, minimumRows)) { range in
-                skein_q_matvec(type.rawValue, weights + range.lowerBound * width, range.count, inFeatures,
-                               activations.xq, activations.dx, activations.xs, activations.xc, rows,
-                               bias.map { $0 + range.lowerBound }, y + range.lowerBound, outFeatures)
+        bytes.withUnsafeBytes { raw in
+            let weights = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            // Decoding (up to four rows) on AVX-512: pieces decoded in registers, same bits as the
+            // tiles below; threads claim slices as they go, at least 64 rows (four streams) each.
+            if rows <= 4, skein_q_matvec_supported(type.rawValue, inFeatures, rows) != 0 {
+                Parallel.forEachClaimedRange(outFeatures, minimumChunk: max(64, minimumRows)) { range in
+                    skein_q_matvec(type.rawValue, weights + range.lowerBound * width, range.count, inFeatures,
+                                   activations.xq, activations.dx, activations.xs, activations.xc, rows,
+                                   bias.map { $0 + range.lowerBound }, y + range.lowerBound, outFeatures)
+                }
+                return
             }
-            return
-        }
-        Parallel.forEachRange(outFeatures, minimumPerThread: minimumRows) { range in
-            let tile = DecodedWeightTile(rows: min(tileRows, range.count), inFeatures: inFeatures)
-            defer { tile.deallocate() }
-            var first = range.lowerBound
-            while first < range.upperBound {
-                let count = min(tile.capacity, range.upperBound - first)
-                skein_q_decode(type.rawValue, weights + first * width, count, inFeatures, tile.v, tile.sw, tile.mn)
-                skein_q_gemm(type.rawValue, tile.v, tile.sw, tile.mn, count,
-                             activations.xq, activations.dx, activations.xs, activations.xc, rows, inFeatures,
-                             bias.map { $0 + first }, y + first, outFeatures)
-                first += count
+            Parallel.forEachRange(outFeatures, minimumPerThread: minimumRows) { range in
+                let tile = DecodedWeightTile(rows: min(tileRows, range.count), inFeatures: inFeatures)
+                defer { tile.deallocate() }
+                var first = range.lowerBound
+                while first < range.upperBound {
+                    let count = min(tile.capacity, range.upperBound - first)
+                    skein_q_decode(type.rawValue, weights + first * width, count, inFeatures, tile.v, tile.sw, tile.mn)
+                    skein_q_gemm(type.rawValue, tile.v, tile.sw, tile.mn, count,
+                                 activations.xq, activations.dx, activations.xs, activations.xc, rows, inFeatures,
+                                 bias.map { $0 + first }, y + first, outFeatures)
+                    first += count
+                }
             }
         }
     }
