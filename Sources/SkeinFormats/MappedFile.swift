@@ -33,18 +33,35 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
+    /// Maps the pages under `region` (part of `bytes`) in one call, before they are copied out:
+    /// much faster than one fault at a time during the copy. Best effort: a no-op where the
+    /// system lacks `MADV_POPULATE_READ` (Linux before 5.14) or for a region outside the mapping.
+    public func populate(_ region: UnsafeRawBufferPointer) {
+        #if os(Linux)
+        guard let (start, length) = pageSpan(of: region) else { return }
+        _ = madvise(start, length, 22 /* MADV_POPULATE_READ */)
+        #endif
+    }
+
     /// Gives back the resident pages under `region` (part of `bytes`) once their contents have
     /// been copied out, so a loader that copies tensor by tensor holds about one copy of the
     /// model in memory, not two. The mapping stays valid: the pages are read again from the file
     /// if touched. A no-op where the system does not support it.
     public func dropPages(_ region: UnsafeRawBufferPointer) {
         #if os(Linux)
-        guard let base = bytes.baseAddress, let start = region.baseAddress, region.count > 0 else { return }
-        let offset = start - base, page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        guard offset >= 0, offset + region.count <= bytes.count, page > 0 else { return }
-        let lower = offset / page * page  // madvise takes whole pages from a page boundary
-        _ = madvise(UnsafeMutableRawPointer(mutating: base + lower), offset + region.count - lower, MADV_DONTNEED)
+        guard let (start, length) = pageSpan(of: region) else { return }
+        _ = madvise(start, length, MADV_DONTNEED)
         #endif
+    }
+
+    /// `region` widened to start on a page boundary (as madvise needs); nil when it is empty or not
+    /// inside the mapping.
+    private func pageSpan(of region: UnsafeRawBufferPointer) -> (UnsafeMutableRawPointer, Int)? {
+        guard let base = bytes.baseAddress, let start = region.baseAddress, region.count > 0 else { return nil }
+        let offset = start - base, page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard offset >= 0, offset + region.count <= bytes.count, page > 0 else { return nil }
+        let lower = offset / page * page
+        return (UnsafeMutableRawPointer(mutating: base + lower), offset + region.count - lower)
     }
 
     deinit {

@@ -51,6 +51,11 @@ public final class SafetensorsFile: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + info.dataRange.lowerBound)..<(dataStart + info.dataRange.upperBound)])
     }
 
+    /// Maps a tensor's pages in one call before its bytes are copied (`MappedFile.populate`).
+    public func populate(of info: TensorInfo) {
+        file.populate(rawData(info))
+    }
+
     /// Gives back the resident pages of a tensor's bytes after they were copied (`MappedFile.dropPages`).
     public func dropPages(of info: TensorInfo) {
         file.dropPages(rawData(info))

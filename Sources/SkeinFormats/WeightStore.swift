@@ -84,8 +84,11 @@ extension WeightStore {
         guard info.shape == expected, expected.count == 2 else {
             throw FormatError.shapeMismatch(tensor: name, expected: expected, actual: info.shape)
         }
+        // Mapped in one call, copied, given back: one copy of the weights in memory, not two.
+        let entry = location[name]
+        if let entry { files[entry.file].populate(of: entry.info) }
         let matrix = WeightMatrix(outFeatures: expected[0], inFeatures: expected[1], dtype: info.dtype, raw: bytes)
-        if let entry = location[name] { files[entry.file].dropPages(of: entry.info) }  // copied: one copy in memory
+        if let entry { files[entry.file].dropPages(of: entry.info) }
         return matrix
     }
 }

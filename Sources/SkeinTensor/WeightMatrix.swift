@@ -139,7 +139,11 @@ extension WeightMatrix {
         precondition(raw.count >= count * dtype.byteSize)
         func halves() -> [UInt16] {
             [UInt16](unsafeUninitializedCapacity: count) { out, n in
+                #if _endian(little)
+                if count > 0 { UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: count * 2) }
+                #else
                 for i in 0..<count { out[i] = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) }
+                #endif
                 n = count
             }
         }

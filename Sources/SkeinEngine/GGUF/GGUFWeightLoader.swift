@@ -14,8 +14,10 @@ enum GGUFWeightLoader {
             guard info.dimensions == [inFeatures, out] else {
                 throw FormatError.shapeMismatch(tensor: name, expected: [inFeatures, out], actual: info.dimensions)
             }
+            // Mapped in one call, copied, given back: one copy of the model in memory, not two.
             let raw = file.data(of: info)
-            defer { file.dropPages(of: info) }  // copied: one copy of the model in memory, not two
+            file.populate(of: info)
+            defer { file.dropPages(of: info) }
             switch info.type {
             case .f32: return WeightMatrix(outFeatures: out, inFeatures: inFeatures, dtype: .f32, raw: raw)
             case .f16: return WeightMatrix(outFeatures: out, inFeatures: inFeatures, dtype: .f16, raw: raw)

@@ -148,6 +148,11 @@ public final class GGUFFile: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: bytes[(dataOffset + info.offset)..<(dataOffset + info.offset + info.byteCount)])
     }
 
+    /// Maps a tensor's pages in one call before its bytes are copied (`MappedFile.populate`).
+    public func populate(of info: GGUFTensorInfo) {
+        file?.populate(data(of: info))
+    }
+
     /// Gives back the resident pages of a tensor's bytes after they were copied (`MappedFile.dropPages`).
     public func dropPages(of info: GGUFTensorInfo) {
         file?.dropPages(data(of: info))
