@@ -33,6 +33,15 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
+    /// `body(region)` for a copy of `region` (part of `bytes`): its pages are mapped in one call
+    /// first (`populate`) and given back after (`dropPages`), so a loader that copies tensor by
+    /// tensor holds one copy of the model in memory, not two.
+    public func copyOut<T>(_ region: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        populate(region)
+        defer { dropPages(region) }
+        return try body(region)
+    }
+
     /// Maps the pages under `region` (part of `bytes`) in one call, before they are copied out:
     /// much faster than one fault at a time during the copy. Best effort: a no-op where the
     /// system lacks `MADV_POPULATE_READ` (Linux before 5.14) or for a region outside the mapping.
@@ -44,9 +53,8 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     /// Gives back the resident pages under `region` (part of `bytes`) once their contents have
-    /// been copied out, so a loader that copies tensor by tensor holds about one copy of the
-    /// model in memory, not two. The mapping stays valid: the pages are read again from the file
-    /// if touched. A no-op where the system does not support it.
+    /// been copied out. The mapping stays valid: the pages are read again from the file if
+    /// touched. A no-op where the system does not support it.
     public func dropPages(_ region: UnsafeRawBufferPointer) {
         #if os(Linux)
         guard let (start, length) = pageSpan(of: region) else { return }

@@ -51,14 +51,10 @@ public final class SafetensorsFile: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + info.dataRange.lowerBound)..<(dataStart + info.dataRange.upperBound)])
     }
 
-    /// Maps a tensor's pages in one call before its bytes are copied (`MappedFile.populate`).
-    public func populate(of info: TensorInfo) {
-        file.populate(rawData(info))
-    }
-
-    /// Gives back the resident pages of a tensor's bytes after they were copied (`MappedFile.dropPages`).
-    public func dropPages(of info: TensorInfo) {
-        file.dropPages(rawData(info))
+    /// `body(bytes)` for a copy of a tensor's bytes, with its pages mapped first and given back
+    /// after (`MappedFile.copyOut`).
+    public func copyOut<T>(_ info: TensorInfo, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try file.copyOut(rawData(info), body)
     }
 
     static func parseHeader(_ header: Data, file: String, dataSize: Int) throws -> (tensors: [String: TensorInfo], metadata: [String: String]) {

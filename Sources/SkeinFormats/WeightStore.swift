@@ -61,10 +61,16 @@ public final class WeightStore: @unchecked Sendable {
 
     /// The raw bytes of a tensor (valid while the store is alive).
     public func rawData(_ name: String) throws -> (info: TensorInfo, bytes: UnsafeRawBufferPointer) {
+        let entry = try entry(name)
+        return (entry.info, files[entry.file].rawData(entry.info))
+    }
+
+    /// Where a tensor lives.
+    fileprivate func entry(_ name: String) throws -> (file: Int, info: TensorInfo) {
         guard let entry = location[name] else {
             throw FormatError.missingTensor(name: name, location: directory.path)
         }
-        return (entry.info, files[entry.file].rawData(entry.info))
+        return entry
     }
 
     /// A tensor decoded to f32, after checking its shape.
@@ -80,15 +86,11 @@ public final class WeightStore: @unchecked Sendable {
 extension WeightStore {
     /// A 2-D tensor as a `WeightMatrix` in its stored precision, after checking its shape.
     public func matrix(_ name: String, shape expected: [Int]) throws -> WeightMatrix {
-        let (info, bytes) = try rawData(name)
+        let (file, info) = try entry(name)
         guard info.shape == expected, expected.count == 2 else {
             throw FormatError.shapeMismatch(tensor: name, expected: expected, actual: info.shape)
         }
-        // Mapped in one call, copied, given back: one copy of the weights in memory, not two.
-        let entry = location[name]
-        if let entry { files[entry.file].populate(of: entry.info) }
-        let matrix = WeightMatrix(outFeatures: expected[0], inFeatures: expected[1], dtype: info.dtype, raw: bytes)
-        if let entry { files[entry.file].dropPages(of: entry.info) }
-        return matrix
+        // Copied out: one copy of the weights in memory, not two.
+        return files[file].copyOut(info) { WeightMatrix(outFeatures: expected[0], inFeatures: expected[1], dtype: info.dtype, raw: $0) }
     }
 }

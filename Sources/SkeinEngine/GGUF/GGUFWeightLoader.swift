@@ -14,15 +14,14 @@ enum GGUFWeightLoader {
             guard info.dimensions == [inFeatures, out] else {
                 throw FormatError.shapeMismatch(tensor: name, expected: [inFeatures, out], actual: info.dimensions)
             }
-            // Mapped in one call, copied, given back: one copy of the model in memory, not two.
-            let raw = file.data(of: info)
-            file.populate(of: info)
-            defer { file.dropPages(of: info) }
-            switch info.type {
-            case .f32: return WeightMatrix(outFeatures: out, inFeatures: inFeatures, dtype: .f32, raw: raw)
-            case .f16: return WeightMatrix(outFeatures: out, inFeatures: inFeatures, dtype: .f16, raw: raw)
-            case .bf16: return WeightMatrix(outFeatures: out, inFeatures: inFeatures, dtype: .bf16, raw: raw)
-            default: return WeightMatrix(outFeatures: out, inFeatures: inFeatures, storage: .quantized(info.type, Array(raw)))
+            // Copied out: one copy of the model in memory, not two.
+            return file.copyOut(info) { raw in
+                switch info.type {
+                case .f32: WeightMatrix(outFeatures: out, inFeatures: inFeatures, dtype: .f32, raw: raw)
+                case .f16: WeightMatrix(outFeatures: out, inFeatures: inFeatures, dtype: .f16, raw: raw)
+                case .bf16: WeightMatrix(outFeatures: out, inFeatures: inFeatures, dtype: .bf16, raw: raw)
+                default: WeightMatrix(outFeatures: out, inFeatures: inFeatures, storage: .quantized(info.type, Array(raw)))
+                }
             }
         }
         /// A vector (norm weights, biases) of `count` values.

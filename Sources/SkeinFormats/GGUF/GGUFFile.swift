@@ -148,14 +148,11 @@ public final class GGUFFile: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: bytes[(dataOffset + info.offset)..<(dataOffset + info.offset + info.byteCount)])
     }
 
-    /// Maps a tensor's pages in one call before its bytes are copied (`MappedFile.populate`).
-    public func populate(of info: GGUFTensorInfo) {
-        file?.populate(data(of: info))
-    }
-
-    /// Gives back the resident pages of a tensor's bytes after they were copied (`MappedFile.dropPages`).
-    public func dropPages(of info: GGUFTensorInfo) {
-        file?.dropPages(data(of: info))
+    /// `body(bytes)` for a copy of a tensor's bytes, with its pages mapped first and given back
+    /// after (`MappedFile.copyOut`; plain `body` for a file parsed from bytes in memory).
+    public func copyOut<T>(_ info: GGUFTensorInfo, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        guard let file else { return try body(data(of: info)) }
+        return try file.copyOut(data(of: info), body)
     }
 
     /// A tensor's values as f32.
