@@ -155,6 +155,8 @@ public final class DenseKVCache {
     public internal(set) var memory: KVMemoryState?
     /// InfLLM's block memory and offload file (nil for other policies).
     public internal(set) var blockMemory: BlockMemory?
+    /// ReAttention's accumulated selection scores and selections (nil for other policies).
+    public internal(set) var selection: SelectionState?
 
     /// Creates InfLLM's block memory on first use.
     func prepareBlockMemory(_ policy: InfLLMAttention) throws -> BlockMemory {
@@ -219,6 +221,7 @@ public final class DenseKVCache {
                 memory.anchors[layer] = nil
             }
         }
+        if kept < count { selection?.reset() }
         nextPosition = kept == count ? nextPosition : (kept == 0 ? 0 : positions[kept - 1] + 1)
         count = kept
         positions.removeSubrange(kept...)

@@ -33,6 +33,8 @@ struct BatchStep {
     let memoryPolicy: KVMemoryPolicy?
     let memory: KVMemoryState?
     let blockMemory: BlockMemory?
+    /// ReAttention's selection state, when the policy selects and re-positions.
+    let selection: SelectionState?
     /// cos/sin of each new query's own position (memory policies only).
     let queryTables: [(cos: [Float], sin: [Float])]
 
@@ -48,7 +50,10 @@ struct BatchStep {
     /// - rawQueries: (rows, heads * headDim) before RoPE; out: the same shape.
     func attend(rawQueries q: [Float], layer: Int, configuration c: ModelConfiguration, into out: inout [Float]) throws {
         let start = cache.nextPosition
-        if let blockMemory {
+        if let selection, let policy = policy as? ReAttentionPolicy {
+            ReAttentionRun.run(rawQueries: q, policy: policy, state: selection, cache: cache, layer: layer, firstPosition: start,
+                               oldCount: firstSlot, configuration: c, rope: rope, into: &out)
+        } else if let blockMemory {
             try InfLLMRun.run(rawQueries: q, memory: blockMemory, cache: cache, layer: layer, firstPosition: start,
                               oldCount: firstSlot, configuration: c, rope: rope, into: &out)
         } else if let memoryPolicy, let memory {

@@ -10,7 +10,8 @@ public enum PolicyCatalog {
     }
 
     public static let attentionNames = ["full", "window", "streaming", "lm-infinite", "self-extend", "dca", "string", "logn",
-                                         "h2o", "tova", "snapkv", "sirllm", "quest", "tokenselect", "infllm"]
+                                         "h2o", "tova", "snapkv", "sirllm", "quest", "tokenselect", "infllm",
+                                         "reattention"]
 
     /// The attention policies with their defaults, written in terms of the training length L.
     public static func attentionEntries(trainingLength L: Int?) -> [Entry] {
@@ -31,6 +32,10 @@ public enum PolicyCatalog {
                   options: [("shift", v({ max(1, $0 / 3) }, "L/3")), ("window", v({ max(1, min(128, $0 / 8)) }, "min(128, L/8)"))]),
             Entry(name: "logn", summary: "log-n attention temperature past the training length",
                   options: [("base", v({ $0 }, "L"))]),
+            Entry(name: "reattention",
+                  summary: "ReAttention: per-kv-head top-k by position-free scores, re-positioned inside L with sinks + local window",
+                  options: [("sinks", "4"), ("local", v({ max(1, $0 / 2) }, "L/2")), ("k", v({ max(1, $0 / 4) }, "L/4")),
+                            ("span", "1"), ("refresh", "1"), ("memory", "64")]),
         ] + memoryEntries(trainingLength: L)
     }
 
@@ -84,6 +89,17 @@ public enum PolicyCatalog {
             return StringAttention(shift: shift, window: window)
         case "logn":
             return LogNAttention(base: try r.int("base", default: L, minimum: 2))
+        case "reattention":
+            let sinks = try r.int("sinks", default: 4, minimum: 0)
+            let local = try r.int("local", default: max(1, L / 2))
+            let k = try r.int("k", default: max(1, L / 4))
+            let span = try r.int("span", default: 1)
+            guard span <= k else { throw invalid("span (\(span)) must not exceed k (\(k))") }
+            guard sinks + k + local < L else {
+                throw invalid("sinks + k + local (\(sinks) + \(k) + \(local) = \(sinks + k + local)) must stay below the training length \(L), so every query is placed at a position the model saw")
+            }
+            return ReAttentionPolicy(sinks: sinks, local: local, k: k, span: span, refresh: try r.int("refresh", default: 1),
+                                     memory: try r.int("memory", default: 64))
         case let name where memoryNames.contains(name):
             return try memoryPolicy(name, r, trainingLength: L)
         default:

@@ -15,6 +15,9 @@ public struct ExplicitAttention: Sendable {
     /// When set, replaces `isVisible` per (layer, query head): score-aware memories (H2O, Quest, ...)
     /// let each head see different keys.
     public var headVisibility: (@Sendable (_ layer: Int, _ head: Int, _ query: Int, _ key: Int) -> Bool)?
+    /// When set, replaces `positions` per (layer, query head): select-and-reposition policies place
+    /// each head's selected keys at their own positions.
+    public var headPositions: (@Sendable (_ layer: Int, _ head: Int, _ query: Int, _ key: Int) -> (query: Int, key: Int))?
 
     /// Keys that are not visible but compete: per query and head, the `k` of them with the
     /// highest logits (at `positions`) join the softmax, in layers `fromLayer` and up.

@@ -49,7 +49,7 @@ public struct ReferenceForward {
                     var logits: [Float] = []
                     var visible: [Int] = []
                     for j in 0..<n where pattern.headVisibility?(layerIndex, head, i, j) ?? pattern.isVisible(i, j) {
-                        let (qp, kp) = pattern.positions(i, j)
+                        let (qp, kp) = pattern.headPositions?(layerIndex, head, i, j) ?? pattern.positions(i, j)
                         rotate(q[i][head], position: qp, into: &qr)
                         rotate(k[j][head / group], position: kp, into: &kr)
                         var dot: Float = 0

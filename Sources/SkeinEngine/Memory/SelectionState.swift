@@ -1,0 +1,56 @@
+/// What select-and-reposition attention (`ReAttentionPolicy`) remembers between forward passes:
+/// per (layer, kv head) the accumulated selection scores of the candidates and the current
+/// selection. The keys and values themselves stay in the dense cache.
+public final class SelectionState {
+    public let layerCount: Int
+    public let kvHeadCount: Int
+    /// Accumulated scores per candidate slot, from the first slot after the sinks: (layer, kvHead, candidates).
+    var scores: [[[Float]]]
+    /// Selected slots, ascending: (layer, kvHead, selected).
+    public internal(set) var selected: [[[Int]]]
+    /// Refreshes done so far (all layers refresh together).
+    public internal(set) var refreshCount = 0
+
+    /// Whether to record what each query read (tests; costs memory).
+    public var recordsTrace = false
+    /// Per (layer, query head) and query position: the query's position and each read key's
+    /// position as placed: (layer, head)[query] -> (query position, key -> key position).
+    public internal(set) var trace: [[[Int: (query: Int, keys: [Int: Int])]]]
+
+    init(layerCount: Int, kvHeadCount: Int, headCount: Int) {
+        self.layerCount = layerCount
+        self.kvHeadCount = kvHeadCount
+        scores = Array(repeating: Array(repeating: [], count: kvHeadCount), count: layerCount)
+        selected = scores.map { $0.map { _ in [] } }
+        trace = Array(repeating: Array(repeating: [:], count: headCount), count: layerCount)
+    }
+
+    /// Forgets every score and selection (a rewind: the scores hold dropped queries).
+    func reset() {
+        scores = scores.map { $0.map { _ in [] } }
+        selected = selected.map { $0.map { _ in [] } }
+    }
+
+    /// The recorded run as an explicit pattern: query i of head h in layer l sees key j at the
+    /// positions the fast path gave them, and nothing else.
+    public var explicitAttention: ExplicitAttention {
+        let recorded = trace
+        var pattern = ExplicitAttention.causal
+        pattern.headVisibility = { layer, head, i, j in recorded[layer][head][i]?.keys[j] != nil }
+        pattern.headPositions = { layer, head, i, j in
+            let entry = recorded[layer][head][i]
+            return (entry?.query ?? i, entry?.keys[j] ?? j)
+        }
+        return pattern
+    }
+}
+
+extension DenseKVCache {
+    /// Creates the selection state on first use by a `ReAttentionPolicy`.
+    func prepareSelection(headCount: Int) -> SelectionState {
+        if let selection { return selection }
+        let state = SelectionState(layerCount: layerCount, kvHeadCount: kvHeadCount, headCount: headCount)
+        selection = state
+        return state
+    }
+}

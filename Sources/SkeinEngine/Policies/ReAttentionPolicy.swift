@@ -1,0 +1,101 @@
+/// ReAttention (Liu et al., 2024, "ReAttention: Training-Free Infinite Context with Finite
+/// Attention Scope"; also called LongCache): select, then re-position.
+///
+/// 1. **Select**, per layer and kv head, the `k` past tokens (or `k / span` spans of `span`
+///    tokens) that matter to the current queries, by scores that ignore position: the softmax of
+///    un-rotated q . k over the candidates (every token older than the sinks and the local window),
+///    summed over the kv head's query heads and accumulated over recent queries (each query's
+///    probabilities join with weight 1, older ones decay by `1 - 1/memory` per query).
+/// 2. **Re-position**: the query attends to the sinks, the selected tokens and the local window,
+///    laid out contiguously inside the training length: sink j at j, the r-th selected token (in
+///    text order) at `sinks + r`, then the local window, then the query. No distance ever exceeds
+///    `sinks + k + local`, however long the input.
+///
+/// Selection is refreshed every `refresh` queries (absolute positions that are multiples of it);
+/// the queries in between reuse it. Scores accumulate only at refresh queries, so a refresh costs
+/// one read of the candidates' un-rotated keys and the steps between cost sinks + k + local reads.
+///
+/// Nothing is evicted: the cache keeps every key (rotated and un-rotated) and value.
+public struct ReAttentionPolicy: AttentionPolicy {
+    public let sinks: Int
+    public let local: Int
+    /// Tokens selected per kv head.
+    public let k: Int
+    /// Selection granularity: 1 selects tokens; larger values select spans of `span` tokens
+    /// (aligned to multiples of `span` after the sinks), scored by their best token.
+    public let span: Int
+    /// Queries between selection refreshes (1: every query selects).
+    public let refresh: Int
+    /// Queries whose scores are remembered: each refresh multiplies the accumulated scores by
+    /// `(1 - 1/memory)^refresh` before adding its own.
+    public let memory: Int
+
+    public init(sinks: Int = 4, local: Int, k: Int, span: Int = 1, refresh: Int = 1, memory: Int = 64) {
+        self.sinks = sinks
+        self.local = local
+        self.k = k
+        self.span = span
+        self.refresh = refresh
+        self.memory = memory
+    }
+
+    public var description: String {
+        "reattention:sinks=\(sinks),local=\(local),k=\(k),span=\(span),refresh=\(refresh),memory=\(memory)"
+    }
+
+    /// Un-rotated keys: selection scores ignore position, and selected keys are rotated at the
+    /// positions they are given.
+    public var keyChannels: [KeyChannel] { [.fixed] }
+
+    /// Without selection (what the dense cache alone would give): plain causal attention.
+    public func segments(queryPosition i: Int, slots: SlotPositions) -> [AttentionSegment] {
+        [AttentionSegment(slots: slots.slots(covering: 0...i), queryPosition: i)]
+    }
+
+    /// Content-dependent: the explicit form comes from a recorded run (`SelectionState.explicitAttention`).
+    public var explicitAttention: ExplicitAttention { .causal }
+
+    /// The largest position a query is rotated at: sinks + selected + local window.
+    public var maximumPosition: Int { sinks + k + local }
+
+    // MARK: - Pure rules (tested without tensors)
+
+    /// The first position of the local window of the query at `i`; candidates lie in sinks..<it.
+    public func localStart(query i: Int) -> Int { max(min(sinks, i), i - local) }
+
+    /// Whether the query at `i` refreshes the selection (its scores join the accumulated ones).
+    public func refreshes(query i: Int) -> Bool { i % refresh == refresh - 1 || refresh == 1 }
+
+    /// Decay applied to the accumulated scores at each refresh.
+    public var decay: Float {
+        let perQuery = 1 - 1 / Float(max(1, memory))
+        var d: Float = 1
+        for _ in 0..<refresh { d *= perQuery }
+        return d
+    }
+
+    /// The candidates to attend, given their accumulated scores (index c is position sinks + c):
+    /// the `k` best tokens, or the `k / span` best spans (a span scores its best token), ascending.
+    /// Ties keep the earlier candidate.
+    public func select(scores: [Float]) -> [Int] {
+        guard span > 1 else { return MemoryRules.topIndices(scores, k: k) }
+        let spanCount = (scores.count + span - 1) / span
+        let best = (0..<spanCount).map { s in scores[(s * span)..<min(scores.count, (s + 1) * span)].max() ?? -.infinity }
+        return MemoryRules.topIndices(best, k: max(1, k / span)).flatMap { s in (s * span)..<min(scores.count, (s + 1) * span) }
+    }
+
+    /// Where the query at `i` and the keys it reads are placed: sink j at j, selected position
+    /// `selected[r]` at `sinks + r`, local position p at `sinks + selected.count + (p - localStart)`.
+    /// - Parameter selected: selected key positions, ascending.
+    public func layout(query i: Int, selected: [Int]) -> (query: Int, key: (Int) -> Int?) {
+        let start = localStart(query: i), base = min(sinks, start) + selected.count
+        var rank: [Int: Int] = [:]
+        for (r, p) in selected.enumerated() { rank[p] = r }
+        return (base + (i - start), { p in
+            if p < min(self.sinks, start) { return p }
+            if let r = rank[p] { return min(self.sinks, start) + r }
+            if p >= start && p <= i { return base + (p - start) }
+            return nil
+        })
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+@testable import SkeinEngine
+
+/// ReAttention (select, then re-position): the pure selection and placement rules, and the fast
+/// path against the reference forward pass with the mask and positions it recorded.
+@Suite struct ReAttentionRulesTests {
+    @Test func selectsTheBestTokensInTextOrder() {
+        let policy = ReAttentionPolicy(sinks: 2, local: 4, k: 3)
+        #expect(policy.select(scores: [0.1, 0.9, 0.2, 0.8, 0.7, 0.0]) == [1, 3, 4])
+        // Ties keep the earlier candidate.
+        #expect(policy.select(scores: [0.5, 0.5, 0.5, 0.5]) == [0, 1, 2])
+        // Fewer candidates than k: all of them.
+        #expect(policy.select(scores: [0.3, 0.1]) == [0, 1])
+    }
+
+    @Test func selectsSpansByTheirBestToken() {
+        let policy = ReAttentionPolicy(sinks: 2, local: 4, k: 4, span: 2)
+        // Spans [0,1] [2,3] [4,5] [6]: best tokens 0.2, 0.9, 0.3, 0.8 -> spans 1 and 3.
+        #expect(policy.select(scores: [0.1, 0.2, 0.9, 0.0, 0.3, 0.1, 0.8]) == [2, 3, 6])
+    }
+
+    @Test func placesSinksSelectedAndLocalContiguously() {
+        let policy = ReAttentionPolicy(sinks: 2, local: 3, k: 2)
+        // Query at 100: sinks 0, 1; candidates 2..<97; local window 97...100.
+        #expect(policy.localStart(query: 100) == 97)
+        let (query, key) = policy.layout(query: 100, selected: [10, 50])
+        #expect(query == 7)  // 2 sinks + 2 selected + 3 tokens of distance
+        #expect(key(0) == 0 && key(1) == 1)
+        #expect(key(10) == 2 && key(50) == 3)
+        #expect(key(97) == 4 && key(100) == 7)
+        #expect(key(11) == nil && key(96) == nil && key(101) == nil)
+        // Short inputs are plain causal attention.
+        let short = policy.layout(query: 4, selected: [])
+        #expect(short.query == 4 && (0...4).allSatisfy { short.key($0) == $0 })
+        #expect(policy.maximumPosition == 7)
+    }
+
+    @Test func refreshesEveryRefreshQueriesWithDecay() {
+        let policy = ReAttentionPolicy(sinks: 4, local: 8, k: 4, refresh: 4, memory: 8)
+        #expect((0..<12).filter(policy.refreshes) == [3, 7, 11])
+        #expect(abs(policy.decay - powf(7.0 / 8.0, 4)) < 1e-6)
+        #expect(abs(ReAttentionPolicy(sinks: 4, local: 8, k: 4).decay - 63.0 / 64.0) < 1e-7)
+    }
+
+    @Test func badOptionsNameTheKeyAndRange() throws {
+        #expect(throws: EngineError.self) { try PolicyCatalog.attention("reattention:k=200", trainingLength: 256) }
+        #expect(throws: EngineError.self) { try PolicyCatalog.attention("reattention:k=0", trainingLength: 256) }
+        #expect(throws: EngineError.self) { try PolicyCatalog.attention("reattention:span=0", trainingLength: 256) }
+        #expect(throws: EngineError.self) { try PolicyCatalog.attention("reattention:k=8,span=16", trainingLength: 256) }
+        do {
+            _ = try PolicyCatalog.attention("reattention:local=250", trainingLength: 256)
+            Issue.record("local=250 with L=256 should be refused")
+        } catch {
+            #expect("\(error)".contains("256") && "\(error)".contains("local"))
+        }
+        let defaults = try #require(try PolicyCatalog.attention("reattention", trainingLength: 256) as? ReAttentionPolicy)
+        #expect(defaults.maximumPosition < 256)
+        #expect(throws: EngineError.self) { try PolicyCatalog.attention("reattention", trainingLength: 256, kvType: "q8") }
+    }
+}
+
+@Suite(.serialized) struct ReAttentionConformanceTests {
+    static let policies = [
+        ReAttentionPolicy(sinks: 2, local: 8, k: 6),
+        ReAttentionPolicy(sinks: 3, local: 6, k: 6, span: 3, refresh: 4, memory: 8),
+    ]
+
+    /// One prefill, chunked prefill and streamed decoding each equal the reference forward pass
+    /// run with the recorded per-head mask and positions.
+    @Test(arguments: ["one prefill", "chunked prefill", "streamed decoding"])
+    func fastPathMatchesReferenceWithRecordedPlacement(mode: String) throws {
+        var checked = 0
+        for name in ["llama-f32", "qwen3"] where Fixtures.modelNames.contains(name) {
+            let model = try TransformerModel.load(directory: Fixtures.model(name))
+            let length = 70
+            let tokens = PolicyConformanceTests.tokens(length, vocabulary: model.configuration.vocabSize)
+            let pieces: [Int] = switch mode {
+            case "one prefill": [length]
+            case "chunked prefill": [9, 1, 1, 13, 1, 1, 1].cycled(until: length)
+            default: [Int](repeating: 1, count: length)
+            }
+            for policy in Self.policies {
+                let cache = model.makeCache(for: policy)
+                cache.prepareSelection(headCount: model.configuration.headCount).recordsTrace = true
+                var logits: [[Float]] = []
+                var offset = 0
+                for piece in pieces where offset < length {
+                    let end = min(length, offset + piece)
+                    logits += try model.forward(Array(tokens[offset..<end]), cache: cache, policy: policy)
+                    offset = end
+                }
+                let state = try #require(cache.selection)
+                let reference = try ReferenceForward(model: model).logits(tokens, attention: state.explicitAttention)
+                let (diff, scale) = maxDifference(logits, reference)
+                #expect(diff <= 1e-4 * scale, "\(name) \(policy) \(mode): \(diff) vs \(scale)")
+                // Bounded reads and positions, and a selection that reaches past the local window.
+                let entries = state.trace.flatMap { $0.flatMap { $0.values } }
+                #expect(entries.count == model.configuration.layerCount * model.configuration.headCount * length)
+                #expect(entries.allSatisfy { $0.keys.count <= policy.sinks + policy.k + policy.local + 1 })
+                #expect(entries.allSatisfy { entry in entry.query <= policy.maximumPosition && entry.keys.values.allSatisfy { $0 <= entry.query } })
+                let last = try #require(state.trace[0][0][length - 1])
+                #expect(last.keys.keys.contains { $0 >= policy.sinks && $0 < length - 1 - policy.local })
+                checked += 1
+            }
+        }
+        #expect(checked == 2 * Self.policies.count)
+    }
+}
