@@ -12,7 +12,7 @@ public enum HTMLReport {
         let accuracy = chart(
             title: "Passkey accuracy vs prompt length", xLabels: r.lengths.map { "\($0)" }, yMax: 1, logY: false,
             yFormat: { String(format: "%.0f%%", $0 * 100) },
-            series: names.map { ($0, (r.passkey[$0] ?? []).map { Optional($0) }) })
+            series: names.map { ($0, (r.passkey[$0] ?? [])) })
         let perplexity = chart(
             title: "Perplexity by position band (log scale)", xLabels: r.bands.map { "\($0[0])-\($0[1])" },
             yMax: nil, logY: true, yFormat: { String(format: "%.1f", $0) },

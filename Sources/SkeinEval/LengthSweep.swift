@@ -11,15 +11,21 @@ public struct LengthSweep: Sendable {
         public var lengths: [Int]
         public var trials: Int
         public var methods: [Method]
-        /// method name -> accuracy (0...1) per length, in `lengths` order.
-        public var passkey: [String: [Double]]
+        /// method name -> accuracy (0...1) per length, in `lengths` order; nil where the method was
+        /// not run (past its length limit).
+        public var passkey: [String: [Double?]]
+        /// method name -> decode tokens/s at the longest length it ran (median over its trials there).
+        public var decodeTokensPerSecond: [String: Double]
+        /// method name -> the longest length it ran, where that is shorter than the sweep's longest.
+        public var lengthLimits: [String: Int]
         /// Position bands of the perplexity curves.
         public var bands: [[Int]]
         /// method name -> perplexity per band (nil when a band has no tokens).
         public var perplexity: [String: [Double?]]
         public var seconds: Double
 
-        public init(model: String, trainingLength: Int, lengths: [Int], trials: Int, methods: [Method], passkey: [String: [Double]],
+        public init(model: String, trainingLength: Int, lengths: [Int], trials: Int, methods: [Method], passkey: [String: [Double?]],
+                    decodeTokensPerSecond: [String: Double] = [:], lengthLimits: [String: Int] = [:],
                     bands: [[Int]], perplexity: [String: [Double?]], seconds: Double) {
             self.model = model
             self.trainingLength = trainingLength
@@ -27,6 +33,8 @@ public struct LengthSweep: Sendable {
             self.trials = trials
             self.methods = methods
             self.passkey = passkey
+            self.decodeTokensPerSecond = decodeTokensPerSecond
+            self.lengthLimits = lengthLimits
             self.bands = bands
             self.perplexity = perplexity
             self.seconds = seconds
@@ -39,9 +47,13 @@ public struct LengthSweep: Sendable {
     public let methods: [Method]
     public let factors: [Int]
     public let trials: Int
+    /// method name -> the longest prompt it runs (quadratic-cost methods are capped in the demo
+    /// so the whole sweep stays within minutes); methods not named run every length.
+    public let lengthLimits: [String: Int]
 
     public init(model: TransformerModel, tokenizer: ModelTokenizer, fillerText: String, methods: [Method],
-                factors: [Int] = [1, 2, 4, 8, 16], trials: Int = 5) {
+                factors: [Int] = [1, 2, 4, 8, 16], trials: Int = 5, lengthLimits: [String: Int] = [:]) {
+        self.lengthLimits = lengthLimits
         self.model = model
         self.tokenizer = tokenizer
         self.fillerText = fillerText
@@ -67,23 +79,33 @@ public struct LengthSweep: Sendable {
         let stream = Array(tokenizer.encode(fillerText).prefix(maxLength + 1))
         let bands = PerplexityCurve.doublingBands(trainingLength: L, maxLength: min(maxLength, stream.count))
         var results = Results(model: modelName, trainingLength: L, lengths: lengths, trials: trials, methods: methods,
-                              passkey: [:], bands: bands.map { [$0.lowerBound, $0.upperBound] }, perplexity: [:], seconds: 0)
+                              passkey: [:], lengthLimits: lengthLimits.filter { $0.value < maxLength }, bands: bands.map { [$0.lowerBound, $0.upperBound] }, perplexity: [:], seconds: 0)
         // Work units weighted by tokens so progress moves evenly.
         let total = methods.count * (lengths.reduce(0, +) * trials + stream.count)
         var done = 0
         for method in methods {
             let (scaled, policy) = try method.apply(to: model)
-            var accuracies = [Double]()
+            var accuracies = [Double?]()
+            var rates: [Double] = []
             for (index, length) in lengths.enumerated() {
+                guard length <= lengthLimits[method.name] ?? .max else {
+                    accuracies.append(nil)
+                    done += length * trials
+                    continue
+                }
                 var hits = 0
+                rates = []
                 for prompt in prompts[index] {
-                    if try task.solves(prompt, model: scaled, policy: policy) { hits += 1 }
+                    let outcome = try Self.solve(prompt, task: task, model: scaled, policy: policy)
+                    if outcome.solved { hits += 1 }
+                    if let rate = outcome.decodeTokensPerSecond { rates.append(rate) }
                     done += length
                     progress(done, total, "\(method.name) passkey @\(length)")
                 }
                 accuracies.append(Double(hits) / Double(trials))
             }
             results.passkey[method.name] = accuracies
+            if !rates.isEmpty { results.decodeTokensPerSecond[method.name] = rates.sorted()[rates.count / 2] }
             let curve = try PerplexityCurve.measure(model: scaled, policy: policy, tokens: stream, bands: bands)
             results.perplexity[method.name] = curve.values
             done += stream.count
@@ -91,5 +113,24 @@ public struct LengthSweep: Sendable {
         }
         results.seconds = Date().timeIntervalSince(start)
         return results
+    }
+
+    /// One passkey prompt as `PasskeyTask.solves` runs it (greedy, 7 tokens, prefill in chunks of
+    /// 512), timing the decoding steps: from the first generated token to the last.
+    static func solve(_ prompt: PasskeyTask.Prompt, task: PasskeyTask, model: TransformerModel,
+                      policy: AttentionPolicy) throws -> (solved: Bool, decodeTokensPerSecond: Double?) {
+        let request = GenerationRequest(promptTokens: prompt.ids, maxTokens: 7, sampling: .init(temperature: 0),
+                                        stopTokens: [], prefillChunk: 512)
+        var first: Date?, last = Date(), steps = -1
+        let result = try Generator(model: model, policy: policy).generate(request) { _ in
+            last = Date()
+            if first == nil { first = last }
+            steps += 1
+            return true
+        }
+        let answer = try task.tokenizer.decode(result.tokens, skipSpecialTokens: true)
+        let seconds = first.map { last.timeIntervalSince($0) } ?? 0
+        return (answer.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix(prompt.key),
+                steps > 0 && seconds > 0 ? Double(steps) / seconds : nil)
     }
 }

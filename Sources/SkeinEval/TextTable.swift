@@ -22,9 +22,14 @@ extension String {
 extension LengthSweep.Results {
     /// Passkey accuracy, one row per method, one column per length.
     public var passkeyTable: String {
+        let longest = lengths.max() ?? 0
         let header = ["passkey accuracy"] + zip(lengths, lengths.map { $0 / trainingLength }).map { "\($0.0) (\($0.1)x)" }
+            + ["decode t/s"]
         let rows = methods.map { method in
-            [method.name] + (passkey[method.name] ?? []).map { String(format: "%.0f%%", $0 * 100) }
+            let rate = decodeTokensPerSecond[method.name].map { String(format: "%.0f", $0) } ?? "-"
+            let at = lengthLimits[method.name].map { " @\($0)" } ?? (longest > 0 ? " @\(longest)" : "")
+            return [method.name] + (passkey[method.name] ?? []).map { $0.map { String(format: "%.0f%%", $0 * 100) } ?? "not run" }
+                + [rate + at]
         }
         return TextTable.render([header] + rows)
     }

@@ -14,6 +14,16 @@ import Testing
         #expect(policy.select(scores: [0.3, 0.1]) == [0, 1])
     }
 
+    @Test func fastTopKEqualsTheSortingRule() {
+        var random = RandomSource(seed: 11)
+        for trial in 0..<200 {
+            let n = 1 + trial % 97, k = 1 + Int(random.next() % UInt64(n + 3))
+            // Few distinct values, so ties are common.
+            let scores = (0..<n).map { _ in Float(random.next() % 7) / 7 }
+            #expect(ReAttentionPolicy.topIndices(scores, k: k) == MemoryRules.topIndices(scores, k: k), "n \(n) k \(k) \(scores)")
+        }
+    }
+
     @Test func selectsSpansByTheirBestToken() {
         let policy = ReAttentionPolicy(sinks: 2, local: 4, k: 4, span: 2)
         // Spans [0,1] [2,3] [4,5] [6]: best tokens 0.2, 0.9, 0.3, 0.8 -> spans 1 and 3.
@@ -39,8 +49,11 @@ import Testing
     @Test func refreshesEveryRefreshQueriesWithDecay() {
         let policy = ReAttentionPolicy(sinks: 4, local: 8, k: 4, refresh: 4, memory: 8)
         #expect((0..<12).filter(policy.refreshes) == [3, 7, 11])
-        #expect(abs(policy.decay - powf(7.0 / 8.0, 4)) < 1e-6)
-        #expect(abs(ReAttentionPolicy(sinks: 4, local: 8, k: 4).decay - 63.0 / 64.0) < 1e-7)
+        #expect(abs(policy.decay(gap: 4) - powf(7.0 / 8.0, 4)) < 1e-6)
+        #expect(abs(ReAttentionPolicy(sinks: 4, local: 8, k: 4, memory: 64).decay(gap: 1) - 63.0 / 64.0) < 1e-7)
+        // A pass's last 4 * memory rows refresh whatever their positions; a decoding step always does.
+        #expect((0..<40).filter { policy.refreshes(query: 100 + $0, row: $0, rows: 40) } == [3, 7] + Array(8..<40))
+        #expect(policy.refreshes(query: 100, row: 0, rows: 1))
     }
 
     @Test func badOptionsNameTheKeyAndRange() throws {
@@ -62,8 +75,8 @@ import Testing
 
 @Suite(.serialized) struct ReAttentionConformanceTests {
     static let policies = [
-        ReAttentionPolicy(sinks: 2, local: 8, k: 6),
-        ReAttentionPolicy(sinks: 3, local: 6, k: 6, span: 3, refresh: 4, memory: 8),
+        ReAttentionPolicy(sinks: 2, local: 8, k: 6, refresh: 1, memory: 64),
+        ReAttentionPolicy(sinks: 3, local: 6, k: 6, span: 3, refresh: 4, memory: 2),
     ]
 
     /// One prefill, chunked prefill and streamed decoding each equal the reference forward pass

@@ -24,6 +24,7 @@ import SkeinTokenizers
             Method(name: "lm-infinite", attention: "lm-infinite:global=10,cap=\(L)"),
             Method(name: "self-extend", attention: "self-extend:group=12,window=\(L / 4)"),
             Method(name: "dca", attention: "dca"),
+            Method(name: "reattention", attention: "reattention"),
         ]
         let sweep = LengthSweep(model: model, tokenizer: tokenizer, fillerText: text, methods: methods,
                                 factors: [1, 2, 4, 8], trials: 5)
@@ -33,7 +34,8 @@ import SkeinTokenizers
     static func accuracy(_ method: String, factor: Int) throws -> Double {
         let r = try #require(results)
         let index = try #require(r.lengths.firstIndex(of: factor * r.trainingLength))
-        return try #require(r.passkey[method])[index]
+        let row = try #require(r.passkey[method])
+        return try #require(row[index])
     }
 
     /// Perplexity of the band that starts at `start`.
@@ -63,6 +65,13 @@ import SkeinTokenizers
         // Passkeys outside the window are lost: only needles near the end survive at 4x and 8x.
         #expect(try Self.accuracy(method, factor: 4) <= 0.4)
         #expect(try Self.accuracy(method, factor: 8) <= 0.4)
+    }
+
+    /// Select-and-reposition holds where every other method has failed or is failing (8x), and
+    /// stays fluent.
+    @Test func selectAndRepositionKeepsRetrieving() throws {
+        for factor in [2, 4, 8] { #expect(try Self.accuracy("reattention", factor: factor) >= 0.8, "\(factor)x") }
+        #expect(try Self.perplexity("reattention", bandStart: 1024) < 1.3 * Self.perplexity("reattention", bandStart: 256))
     }
 
     @Test(arguments: ["self-extend", "dca"])

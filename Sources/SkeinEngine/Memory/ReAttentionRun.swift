@@ -27,8 +27,7 @@ enum ReAttentionRun {
             let i = firstPosition + t, start = policy.localStart(query: i)
             let sinkEnd = slots.slots(covering: 0..<min(policy.sinks, start)).upperBound
             let localFirst = slots.slots(covering: start..<(i + 1)).lowerBound
-            // The last row of a prompt chunk always refreshes, so the question's last token selects.
-            let refreshes = policy.refreshes(query: i) || (rows > 1 && t == rows - 1)
+            let refreshes = policy.refreshes(query: i, row: t, rows: rows)
             return RowLayout(position: i, sinkEnd: sinkEnd, localFirst: localFirst, querySlot: oldCount + t, refreshes: refreshes)
         }
         let maxRead = layouts.map { $0.sinkEnd + policy.k + policy.span + ($0.querySlot - $0.localFirst + 1) }.max() ?? 1
@@ -37,7 +36,9 @@ enum ReAttentionRun {
         var traces = [[Int: (query: Int, keys: [Int: Int])]](repeating: [:], count: heads)
         let traceLock = NSLock()
         // Each thread updates only its own kv heads' boxes; the state is written back after the pass.
-        let boxes = (0..<kvHeads).map { HeadSelection(scores: state.scores[layer][$0], selected: state.selected[layer][$0]) }
+        let boxes = (0..<kvHeads).map {
+            HeadSelection(scores: state.scores[layer][$0], selected: state.selected[layer][$0], lastRefresh: state.lastRefresh[layer][$0])
+        }
 
         rawQueries.withUnsafeBufferPointer { qp in
             out.withUnsafeMutableBufferPointer { op in
@@ -58,7 +59,7 @@ enum ReAttentionRun {
                         for (t, row) in layouts.enumerated() {
                             let candidates = row.localFirst - row.sinkEnd
                             if row.refreshes && candidates > 0 {
-                                refresh(box, policy: policy, candidates: candidates,
+                                refresh(box, policy: policy, position: row.position, candidates: candidates,
                                         queries: (0..<group).map { q + t * qDim + (kvHead * group + $0) * hd },
                                         keys: fixed + row.sinkEnd * hd, headDim: hd, scale: scale, logits: logits, sinkEnd: row.sinkEnd)
                             }
@@ -130,6 +131,7 @@ enum ReAttentionRun {
         for (kvHead, box) in boxes.enumerated() {
             state.scores[layer][kvHead] = box.scores
             state.selected[layer][kvHead] = box.selected
+            state.lastRefresh[layer][kvHead] = box.lastRefresh
         }
         if layer == state.layerCount - 1 { state.refreshCount += layouts.filter(\.refreshes).count }
         if traced {
@@ -150,31 +152,34 @@ enum ReAttentionRun {
     /// (un-rotated q . k), and selects again.
     /// - queries: the kv head's query heads, un-rotated, each (hd).
     /// - keys: the first candidate's un-rotated key; candidates follow at hd strides.
-    static func refresh(_ box: HeadSelection, policy: ReAttentionPolicy, candidates: Int,
+    static func refresh(_ box: HeadSelection, policy: ReAttentionPolicy, position: Int, candidates: Int,
                         queries: [UnsafePointer<Float>], keys: UnsafePointer<Float>, headDim hd: Int, scale: Float,
                         logits: UnsafeMutablePointer<Float>, sinkEnd: Int) {
-        var acc = box.scores
-        let decay = policy.decay
-        for i in acc.indices { acc[i] *= decay }
-        if acc.count < candidates { acc += [Float](repeating: 0, count: candidates - acc.count) }
-        acc.withUnsafeMutableBufferPointer { a in
+        let decay = box.lastRefresh < 0 ? 1 : policy.decay(gap: position - box.lastRefresh)
+        box.lastRefresh = position
+        if box.scores.count < candidates { box.scores += [Float](repeating: 0, count: candidates - box.scores.count) }
+        box.scores.withUnsafeMutableBufferPointer { a in
+            let acc = a.baseAddress!
+            if decay != 1 { for i in 0..<candidates { acc[i] *= decay } }
             for query in queries {
                 VectorMath.attentionScores(query, keys: keys, count: candidates, headDim: hd, scale: scale, into: logits)
                 VectorMath.softmax(logits, candidates)
-                VectorMath.axpy(1, logits, a.baseAddress!, candidates)
+                VectorMath.axpy(1, logits, acc, candidates)
             }
         }
-        box.scores = acc
-        box.selected = policy.select(scores: Array(acc[0..<candidates])).map { $0 + sinkEnd }
+        let current = box.scores.count == candidates ? box.scores : Array(box.scores[0..<candidates])
+        box.selected = policy.select(scores: current).map { $0 + sinkEnd }
     }
 
     /// One kv head's accumulated scores and selection while a pass runs.
     final class HeadSelection {
         var scores: [Float]
         var selected: [Int]
-        init(scores: [Float], selected: [Int]) {
+        var lastRefresh: Int
+        init(scores: [Float], selected: [Int], lastRefresh: Int) {
             self.scores = scores
             self.selected = selected
+            self.lastRefresh = lastRefresh
         }
     }
 

@@ -8,6 +8,8 @@ public final class SelectionState {
     var scores: [[[Float]]]
     /// Selected slots, ascending: (layer, kvHead, selected).
     public internal(set) var selected: [[[Int]]]
+    /// The position of each (layer, kv head)'s last refresh (-1: none yet).
+    var lastRefresh: [[Int]]
     /// Refreshes done so far (all layers refresh together).
     public internal(set) var refreshCount = 0
 
@@ -22,6 +24,7 @@ public final class SelectionState {
         self.kvHeadCount = kvHeadCount
         scores = Array(repeating: Array(repeating: [], count: kvHeadCount), count: layerCount)
         selected = scores.map { $0.map { _ in [] } }
+        lastRefresh = Array(repeating: Array(repeating: -1, count: kvHeadCount), count: layerCount)
         trace = Array(repeating: Array(repeating: [:], count: headCount), count: layerCount)
     }
 
@@ -29,6 +32,7 @@ public final class SelectionState {
     func reset() {
         scores = scores.map { $0.map { _ in [] } }
         selected = selected.map { $0.map { _ in [] } }
+        lastRefresh = lastRefresh.map { $0.map { _ in -1 } }
     }
 
     /// The recorded run as an explicit pattern: query i of head h in layer l sees key j at the

@@ -35,7 +35,7 @@ public enum PolicyCatalog {
             Entry(name: "reattention",
                   summary: "ReAttention: per-kv-head top-k by position-free scores, re-positioned inside L with sinks + local window",
                   options: [("sinks", "4"), ("local", v({ max(1, $0 / 2) }, "L/2")), ("k", v({ max(1, $0 / 4) }, "L/4")),
-                            ("span", "1"), ("refresh", "1"), ("memory", "64")]),
+                            ("span", "1"), ("refresh", "16"), ("memory", "4")]),
         ] + memoryEntries(trainingLength: L)
     }
 
@@ -98,8 +98,8 @@ public enum PolicyCatalog {
             guard sinks + k + local < L else {
                 throw invalid("sinks + k + local (\(sinks) + \(k) + \(local) = \(sinks + k + local)) must stay below the training length \(L), so every query is placed at a position the model saw")
             }
-            return ReAttentionPolicy(sinks: sinks, local: local, k: k, span: span, refresh: try r.int("refresh", default: 1),
-                                     memory: try r.int("memory", default: 64))
+            return ReAttentionPolicy(sinks: sinks, local: local, k: k, span: span, refresh: try r.int("refresh", default: 16),
+                                     memory: try r.int("memory", default: 4))
         case let name where memoryNames.contains(name):
             return try memoryPolicy(name, r, trainingLength: L)
         default:

@@ -1,3 +1,5 @@
+import Foundation
+
 /// ReAttention (Liu et al., 2024, "ReAttention: Training-Free Infinite Context with Finite
 /// Attention Scope"; also called LongCache): select, then re-position.
 ///
@@ -30,7 +32,7 @@ public struct ReAttentionPolicy: AttentionPolicy {
     /// `(1 - 1/memory)^refresh` before adding its own.
     public let memory: Int
 
-    public init(sinks: Int = 4, local: Int, k: Int, span: Int = 1, refresh: Int = 1, memory: Int = 64) {
+    public init(sinks: Int = 4, local: Int, k: Int, span: Int = 1, refresh: Int = 16, memory: Int = 4) {
         self.sinks = sinks
         self.local = local
         self.k = k
@@ -63,25 +65,62 @@ public struct ReAttentionPolicy: AttentionPolicy {
     /// The first position of the local window of the query at `i`; candidates lie in sinks..<it.
     public func localStart(query i: Int) -> Int { max(min(sinks, i), i - local) }
 
-    /// Whether the query at `i` refreshes the selection (its scores join the accumulated ones).
-    public func refreshes(query i: Int) -> Bool { i % refresh == refresh - 1 || refresh == 1 }
+    /// Whether the query at `i` refreshes the selection on its position alone.
+    public func refreshes(query i: Int) -> Bool { (i + 1) % refresh == 0 }
 
-    /// Decay applied to the accumulated scores at each refresh.
-    public var decay: Float {
-        let perQuery = 1 - 1 / Float(max(1, memory))
-        var d: Float = 1
-        for _ in 0..<refresh { d *= perQuery }
-        return d
+    /// Whether row `row` of a forward pass of `rows` queries refreshes: on its position, or as one
+    /// of the pass's last `4 * memory` rows (older scores have decayed below 2% by the pass's end,
+    /// so the last query of a prompt selects as if every query had refreshed). A decoding step
+    /// (one row) always refreshes.
+    public func refreshes(query i: Int, row: Int, rows: Int) -> Bool {
+        refreshes(query: i) || row >= rows - 4 * memory
     }
+
+    /// What accumulated scores are multiplied by when `gap` queries passed since the last refresh.
+    public func decay(gap: Int) -> Float { powf(1 - 1 / Float(max(1, memory)), Float(max(0, gap))) }
 
     /// The candidates to attend, given their accumulated scores (index c is position sinks + c):
     /// the `k` best tokens, or the `k / span` best spans (a span scores its best token), ascending.
     /// Ties keep the earlier candidate.
     public func select(scores: [Float]) -> [Int] {
-        guard span > 1 else { return MemoryRules.topIndices(scores, k: k) }
+        guard span > 1 else { return Self.topIndices(scores, k: k) }
         let spanCount = (scores.count + span - 1) / span
         let best = (0..<spanCount).map { s in scores[(s * span)..<min(scores.count, (s + 1) * span)].max() ?? -.infinity }
-        return MemoryRules.topIndices(best, k: max(1, k / span)).flatMap { s in (s * span)..<min(scores.count, (s + 1) * span) }
+        return Self.topIndices(best, k: max(1, k / span)).flatMap { s in (s * span)..<min(scores.count, (s + 1) * span) }
+    }
+
+    /// Indices of the `k` largest scores, ascending; ties keep the earlier index (as
+    /// `MemoryRules.topIndices`), in O(n): the k-th largest value by quickselect, then one scan.
+    public static func topIndices(_ scores: [Float], k: Int) -> [Int] {
+        guard k < scores.count else { return Array(scores.indices) }
+        guard k > 0 else { return [] }
+        var values = scores
+        let threshold = values.withUnsafeMutableBufferPointer { kthLargest($0, k) }
+        var above = 0
+        for s in scores where s > threshold { above += 1 }
+        var ties = k - above, result: [Int] = []
+        result.reserveCapacity(k)
+        for (i, s) in scores.enumerated() {
+            if s > threshold { result.append(i) } else if s == threshold && ties > 0 { result.append(i); ties -= 1 }
+        }
+        return result
+    }
+
+    /// The k-th largest value (k >= 1) of `x`, which is reordered (Hoare quickselect, middle pivot).
+    static func kthLargest(_ x: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
+        var low = 0, high = x.count - 1
+        let target = k - 1  // index in descending order
+        while low < high {
+            let pivot = x[(low + high) / 2]
+            var i = low, j = high
+            while i <= j {
+                while x[i] > pivot { i += 1 }
+                while x[j] < pivot { j -= 1 }
+                if i <= j { x.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if target <= j { high = j } else if target >= i { low = i } else { return x[target] }
+        }
+        return x[target]
     }
 
     /// Where the query at `i` and the keys it reads are placed: sink j at j, selected position

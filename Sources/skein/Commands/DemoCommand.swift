@@ -9,7 +9,7 @@ import SkeinTokenizers
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Passkey retrieval and perplexity at 1x-16x the training length for each method; writes an HTML report.")
+        abstract: "Passkey retrieval, decode speed and perplexity at 1x-64x the training length for each method; writes an HTML report.")
 
     @Option(help: "A model folder (default: the shipped demo model).")
     var model: String?
@@ -21,7 +21,12 @@ struct DemoCommand: ParsableCommand {
     var trials: Int = 5
 
     @Option(help: "Largest length, as a multiple of the training length (powers of two from 1 up to it).")
-    var maxFactor: Int = 16
+    var maxFactor: Int = 64
+
+    @Option(help: ArgumentHelp(
+        "Longest length, as a multiple of the training length, for the methods whose prefill costs O(n^2) (full, self-extend, dca, yarn); 0: no limit.",
+        valueName: "factor"))
+    var quadraticFactor: Int = 16
 
     @Option(help: "A text file for filler and perplexity (default: the model folder's heldout.txt).")
     var text: String?
@@ -53,12 +58,17 @@ struct DemoCommand: ParsableCommand {
             Method(name: "self-extend", attention: "self-extend:group=\(group),window=\(window)"),
             Method(name: "dca", attention: "dca:chunk=\(L * 3 / 4),local=\(max(1, L / 16))"),
             Method(name: "yarn", rope: "yarn:factor=\(maxLength / L)"),
+            Method(name: "reattention", attention: "reattention"),
         ]
     }
+
+    /// The demo's methods whose every query reads the whole prompt (O(n^2) prefill).
+    static let quadraticMethods: Set<String> = ["full", "self-extend", "dca", "yarn"]
 
     func validate() throws {
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
         guard maxFactor >= 1, maxFactor <= 1024 else { throw ValidationError("--max-factor must be between 1 and 1024") }
+        guard quadraticFactor >= 0 else { throw ValidationError("--quadratic-factor must be 0 (no limit) or a positive multiple") }
     }
 
     func run() throws {
@@ -80,8 +90,10 @@ struct DemoCommand: ParsableCommand {
         for method in methods {
             do { _ = try method.apply(to: engine) } catch { throw ValidationError("--method \(method.name): \(error)") }
         }
+        let limits = quadraticFactor == 0 ? [:] : Dictionary(uniqueKeysWithValues: methods
+            .filter { Self.quadraticMethods.contains($0.name) && customMethods.isEmpty }.map { ($0.name, quadraticFactor * L) })
         let sweep = LengthSweep(model: engine, tokenizer: tokenizer, fillerText: String(decoding: data, as: UTF8.self),
-                                methods: methods, factors: factors, trials: trials)
+                                methods: methods, factors: factors, trials: trials, lengthLimits: limits)
         FileHandle.standardError.write(Data("skein demo: \(folder.lastPathComponent), trained at \(L) tokens; \(methods.count) methods x \(factors.count) lengths x \(trials) passkeys\n".utf8))
         var bar = ProgressBar(label: "demo", total: 1)
         let results = try sweep.run(modelName: folder.lastPathComponent) { done, total, _ in
@@ -90,6 +102,9 @@ struct DemoCommand: ParsableCommand {
         }
         bar.finish()
         print(results.passkeyTable)
+        if !results.lengthLimits.isEmpty {
+            print("not run: \(results.lengthLimits.keys.sorted().joined(separator: ", ")) past \(quadraticFactor)x (O(n^2) prefill; --quadratic-factor 0 runs them)")
+        }
         print()
         print(results.perplexityTable)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
