@@ -73,10 +73,72 @@ import Testing
     }
 }
 
+/// The selection memory of one kv head, on given keys and queries (no model).
+@Suite struct HeadSelectionTests {
+    static func random(_ count: Int, _ random: inout RandomSource) -> [Float] {
+        (0..<count).map { _ in Float(Int(random.next() % 2001) - 1000) / 500 }
+    }
+
+    /// Stored scores over growth equal the decayed sums written out, and the selection is their top-k.
+    @Test func accumulatesDecayedSoftmaxAndSelectsTheTopK() {
+        let hd = 4, policy = ReAttentionPolicy(sinks: 2, local: 3, k: 5, memory: 3, pages: 0)
+        var random = RandomSource(seed: 3)
+        let keys = Self.random(40 * hd, &random)
+        let box = HeadSelection()
+        var expected = [Float](repeating: 0, count: 40), last = -1
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: 40)
+        defer { logits.deallocate() }
+        for (position, candidates) in [(20, 10), (21, 11), (25, 15), (33, 23), (50, 40)] {
+            let queries = [Self.random(hd, &random), Self.random(hd, &random)]
+            if last >= 0 { for c in expected.indices { expected[c] *= policy.decay(gap: position - last) } }
+            last = position
+            for query in queries {
+                let raw = (0..<candidates).map { c in (0..<hd).reduce(Float(0)) { $0 + query[$1] * keys[c * hd + $1] } / 2 }
+                let m = raw.max()!, e = raw.map { expf($0 - m) }, sum = e.reduce(0, +)
+                for c in 0..<candidates { expected[c] += e[c] / sum }
+            }
+            keys.withUnsafeBufferPointer { k in
+                queries[0].withUnsafeBufferPointer { q0 in
+                    queries[1].withUnsafeBufferPointer { q1 in
+                        box.refresh(policy: policy, position: position, candidates: candidates, queries: [q0.baseAddress!, q1.baseAddress!],
+                                    keys: k.baseAddress!, headDim: hd, scale: 0.5, logits: logits, sinkEnd: 2)
+                    }
+                }
+            }
+            for c in 0..<candidates { #expect(abs(box.scores[c] / box.growth - expected[c]) < 1e-4, "candidate \(c) at \(position)") }
+            #expect(box.selected == MemoryRules.topIndices(Array(expected[0..<candidates]), k: 5).map { $0 + 2 })
+        }
+    }
+
+    /// With the page index, a refresh scores only the best pages (and the incomplete last one).
+    @Test func pageIndexScoresTheBestPagesOnly() {
+        let hd = 2, policy = ReAttentionPolicy(sinks: 0, local: 1, k: 3, memory: 1, page: 4, pages: 1)
+        // 18 candidates: pages 0..3 complete, 16..<18 incomplete. Page 2 holds keys along the query.
+        var keys = [Float](repeating: 0.01, count: 18 * hd)
+        for slot in 8..<12 { keys[slot * hd] = 3 }
+        let query: [Float] = [1, 0]
+        let box = HeadSelection()
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: 18)
+        defer { logits.deallocate() }
+        query.withUnsafeBufferPointer { q in
+            keys.withUnsafeBufferPointer { k in
+                box.refresh(policy: policy, position: 20, candidates: 18, queries: [q.baseAddress!], keys: k.baseAddress!, headDim: hd,
+                            scale: 1, logits: logits, sinkEnd: 0)
+            }
+        }
+        #expect(box.pageCount == 4)
+        #expect(box.selected == [8, 9, 10])
+        let touched = (0..<18).filter { box.scores[$0] > 0 }
+        #expect(touched == [8, 9, 10, 11, 16, 17])
+    }
+}
+
 @Suite(.serialized) struct ReAttentionConformanceTests {
     static let policies = [
         ReAttentionPolicy(sinks: 2, local: 8, k: 6, refresh: 1, memory: 64),
         ReAttentionPolicy(sinks: 3, local: 6, k: 6, span: 3, refresh: 4, memory: 2),
+        // The page index: 4-token pages, 2 scored exactly per refresh.
+        ReAttentionPolicy(sinks: 2, local: 6, k: 5, refresh: 2, memory: 4, page: 4, pages: 2),
     ]
 
     /// One prefill, chunked prefill and streamed decoding each equal the reference forward pass

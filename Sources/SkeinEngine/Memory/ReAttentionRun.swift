@@ -35,10 +35,8 @@ enum ReAttentionRun {
         let traced = state.recordsTrace
         var traces = [[Int: (query: Int, keys: [Int: Int])]](repeating: [:], count: heads)
         let traceLock = NSLock()
-        // Each thread updates only its own kv heads' boxes; the state is written back after the pass.
-        let boxes = (0..<kvHeads).map {
-            HeadSelection(scores: state.scores[layer][$0], selected: state.selected[layer][$0], lastRefresh: state.lastRefresh[layer][$0])
-        }
+        // Each thread updates only its own kv heads' selections.
+        let boxes = state.heads[layer]
 
         rawQueries.withUnsafeBufferPointer { qp in
             out.withUnsafeMutableBufferPointer { op in
@@ -59,7 +57,7 @@ enum ReAttentionRun {
                         for (t, row) in layouts.enumerated() {
                             let candidates = row.localFirst - row.sinkEnd
                             if row.refreshes && candidates > 0 {
-                                refresh(box, policy: policy, position: row.position, candidates: candidates,
+                                box.refresh(policy: policy, position: row.position, candidates: candidates,
                                         queries: (0..<group).map { q + t * qDim + (kvHead * group + $0) * hd },
                                         keys: fixed + row.sinkEnd * hd, headDim: hd, scale: scale, logits: logits, sinkEnd: row.sinkEnd)
                             }
@@ -128,11 +126,6 @@ enum ReAttentionRun {
                 }
             }
         }
-        for (kvHead, box) in boxes.enumerated() {
-            state.scores[layer][kvHead] = box.scores
-            state.selected[layer][kvHead] = box.selected
-            state.lastRefresh[layer][kvHead] = box.lastRefresh
-        }
         if layer == state.layerCount - 1 { state.refreshCount += layouts.filter(\.refreshes).count }
         if traced {
             for h in 0..<heads { state.trace[layer][h].merge(traces[h]) { $1 } }
@@ -146,41 +139,6 @@ enum ReAttentionRun {
         var localFirst: Int
         var querySlot: Int
         var refreshes: Bool
-    }
-
-    /// Decays one kv head's accumulated scores, adds each query head's softmax over the candidates
-    /// (un-rotated q . k), and selects again.
-    /// - queries: the kv head's query heads, un-rotated, each (hd).
-    /// - keys: the first candidate's un-rotated key; candidates follow at hd strides.
-    static func refresh(_ box: HeadSelection, policy: ReAttentionPolicy, position: Int, candidates: Int,
-                        queries: [UnsafePointer<Float>], keys: UnsafePointer<Float>, headDim hd: Int, scale: Float,
-                        logits: UnsafeMutablePointer<Float>, sinkEnd: Int) {
-        let decay = box.lastRefresh < 0 ? 1 : policy.decay(gap: position - box.lastRefresh)
-        box.lastRefresh = position
-        if box.scores.count < candidates { box.scores += [Float](repeating: 0, count: candidates - box.scores.count) }
-        box.scores.withUnsafeMutableBufferPointer { a in
-            let acc = a.baseAddress!
-            if decay != 1 { for i in 0..<candidates { acc[i] *= decay } }
-            for query in queries {
-                VectorMath.attentionScores(query, keys: keys, count: candidates, headDim: hd, scale: scale, into: logits)
-                VectorMath.softmax(logits, candidates)
-                VectorMath.axpy(1, logits, acc, candidates)
-            }
-        }
-        let current = box.scores.count == candidates ? box.scores : Array(box.scores[0..<candidates])
-        box.selected = policy.select(scores: current).map { $0 + sinkEnd }
-    }
-
-    /// One kv head's accumulated scores and selection while a pass runs.
-    final class HeadSelection {
-        var scores: [Float]
-        var selected: [Int]
-        var lastRefresh: Int
-        init(scores: [Float], selected: [Int], lastRefresh: Int) {
-            self.scores = scores
-            self.selected = selected
-            self.lastRefresh = lastRefresh
-        }
     }
 
     /// cos/sin tables by position, made once each (thread-safe).

@@ -4,12 +4,10 @@
 public final class SelectionState {
     public let layerCount: Int
     public let kvHeadCount: Int
-    /// Accumulated scores per candidate slot, from the first slot after the sinks: (layer, kvHead, candidates).
-    var scores: [[[Float]]]
+    /// Per (layer, kv head): accumulated scores, selection and page index.
+    var heads: [[HeadSelection]]
     /// Selected slots, ascending: (layer, kvHead, selected).
-    public internal(set) var selected: [[[Int]]]
-    /// The position of each (layer, kv head)'s last refresh (-1: none yet).
-    var lastRefresh: [[Int]]
+    public var selected: [[[Int]]] { heads.map { $0.map(\.selected) } }
     /// Refreshes done so far (all layers refresh together).
     public internal(set) var refreshCount = 0
 
@@ -22,17 +20,13 @@ public final class SelectionState {
     init(layerCount: Int, kvHeadCount: Int, headCount: Int) {
         self.layerCount = layerCount
         self.kvHeadCount = kvHeadCount
-        scores = Array(repeating: Array(repeating: [], count: kvHeadCount), count: layerCount)
-        selected = scores.map { $0.map { _ in [] } }
-        lastRefresh = Array(repeating: Array(repeating: -1, count: kvHeadCount), count: layerCount)
+        heads = (0..<layerCount).map { _ in (0..<kvHeadCount).map { _ in HeadSelection() } }
         trace = Array(repeating: Array(repeating: [:], count: headCount), count: layerCount)
     }
 
     /// Forgets every score and selection (a rewind: the scores hold dropped queries).
     func reset() {
-        scores = scores.map { $0.map { _ in [] } }
-        selected = selected.map { $0.map { _ in [] } }
-        lastRefresh = lastRefresh.map { $0.map { _ in -1 } }
+        heads = (0..<layerCount).map { _ in (0..<kvHeadCount).map { _ in HeadSelection() } }
     }
 
     /// The recorded run as an explicit pattern: query i of head h in layer l sees key j at the

@@ -35,7 +35,7 @@ public enum PolicyCatalog {
             Entry(name: "reattention",
                   summary: "ReAttention: per-kv-head top-k by position-free scores, re-positioned inside L with sinks + local window",
                   options: [("sinks", "4"), ("local", v({ max(1, $0 / 2) }, "L/2")), ("k", v({ max(1, $0 / 4) }, "L/4")),
-                            ("span", "1"), ("refresh", "16"), ("memory", "4")]),
+                            ("span", "1"), ("refresh", "16"), ("memory", "4"), ("page", "16"), ("pages", "16")]),
         ] + memoryEntries(trainingLength: L)
     }
 
@@ -99,7 +99,8 @@ public enum PolicyCatalog {
                 throw invalid("sinks + k + local (\(sinks) + \(k) + \(local) = \(sinks + k + local)) must stay below the training length \(L), so every query is placed at a position the model saw")
             }
             return ReAttentionPolicy(sinks: sinks, local: local, k: k, span: span, refresh: try r.int("refresh", default: 16),
-                                     memory: try r.int("memory", default: 4))
+                                     memory: try r.int("memory", default: 4), page: try r.int("page", default: 16),
+                                     pages: try r.int("pages", default: 16, minimum: 0))
         case let name where memoryNames.contains(name):
             return try memoryPolicy(name, r, trainingLength: L)
         default:

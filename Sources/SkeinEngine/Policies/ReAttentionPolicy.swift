@@ -31,8 +31,14 @@ public struct ReAttentionPolicy: AttentionPolicy {
     /// Queries whose scores are remembered: each refresh multiplies the accumulated scores by
     /// `(1 - 1/memory)^refresh` before adding its own.
     public let memory: Int
+    /// Candidates per page of the selection index (per-channel key bounds).
+    public let page: Int
+    /// Pages a refreshing query scores exactly (its best by upper bound); 0 scores every candidate.
+    public let pages: Int
 
-    public init(sinks: Int = 4, local: Int, k: Int, span: Int = 1, refresh: Int = 16, memory: Int = 4) {
+    public init(sinks: Int = 4, local: Int, k: Int, span: Int = 1, refresh: Int = 16, memory: Int = 4, page: Int = 16, pages: Int = 16) {
+        self.page = page
+        self.pages = pages
         self.sinks = sinks
         self.local = local
         self.k = k
@@ -42,7 +48,7 @@ public struct ReAttentionPolicy: AttentionPolicy {
     }
 
     public var description: String {
-        "reattention:sinks=\(sinks),local=\(local),k=\(k),span=\(span),refresh=\(refresh),memory=\(memory)"
+        "reattention:sinks=\(sinks),local=\(local),k=\(k),span=\(span),refresh=\(refresh),memory=\(memory),page=\(page),pages=\(pages)"
     }
 
     /// Un-rotated keys: selection scores ignore position, and selected keys are rotated at the
@@ -87,6 +93,17 @@ public struct ReAttentionPolicy: AttentionPolicy {
         let spanCount = (scores.count + span - 1) / span
         let best = (0..<spanCount).map { s in scores[(s * span)..<min(scores.count, (s + 1) * span)].max() ?? -.infinity }
         return Self.topIndices(best, k: max(1, k / span)).flatMap { s in (s * span)..<min(scores.count, (s + 1) * span) }
+    }
+
+    /// `select(scores:)` over some of the candidates: `scores[i]` belongs to candidate `indices[i]`
+    /// (ascending); spans are taken whole, up to `candidates`.
+    public func select(scores: [Float], indices: [Int], candidates: Int) -> [Int] {
+        guard span > 1 else { return Self.topIndices(scores, k: k).map { indices[$0] } }
+        var best: [Int: Float] = [:]
+        for (s, i) in zip(scores, indices) { best[i / span] = max(best[i / span] ?? -.infinity, s) }
+        let spans = best.keys.sorted()
+        return Self.topIndices(spans.map { best[$0]! }, k: max(1, k / span))
+            .flatMap { (spans[$0] * span)..<min(candidates, (spans[$0] + 1) * span) }
     }
 
     /// Indices of the `k` largest scores, ascending; ties keep the earlier index (as
