@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import SkeinEngine
 
 /// Speed and memory of each method at each context length, and each method's efficiency length.
@@ -14,7 +17,8 @@ public struct EfficiencyResults: Sendable, Codable {
         public var kvBytes: Int
         /// Cached tokens after decode (bounded policies keep fewer than the context).
         public var cachedTokens: Int
-        /// Peak resident memory of the process so far.
+        /// Peak resident memory of the process while this row ran: freed heap pages go back to
+        /// the system and the peak is reset before each row, so earlier rows do not count.
         public var peakResidentBytes: Int
     }
 
@@ -35,6 +39,7 @@ public struct EfficiencyResults: Sendable, Codable {
             let (scaled, policy) = try method.apply(to: model)
             for length in lengths {
                 let tokens = (0..<length).map { _ in Int.random(in: 0..<vocabulary, using: &random) }
+                startRow()
                 let cache = scaled.makeCache(for: policy, initialCapacity: length + decodeTokens)
                 let start = Date()
                 var logits = try scaled.forward(tokens, cache: cache, policy: policy, logits: .last)[0]
@@ -66,6 +71,24 @@ public struct EfficiencyResults: Sendable, Codable {
         }
         return EfficiencyResults(points: points, decodeTokens: decodeTokens, efficiencyLength: efficiency)
     }
+
+    /// Starts a row's memory measurement from what the process holds now: returns freed heap
+    /// pages to the system (glibc keeps them otherwise, so an earlier long row would inflate the
+    /// resident size of every later one) and resets the peak to the current resident size.
+    static func startRow() {
+        _ = mallocTrim?(0)
+        ProcessMemory.resetPeak()
+    }
+
+    /// glibc's `malloc_trim` (not in Swift's Glibc module: malloc.h is not part of it); nil elsewhere.
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
 
     /// One row per method and length.
     public var table: String {

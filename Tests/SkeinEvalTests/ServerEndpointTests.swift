@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import SkeinDemoModel
+import SkeinEngine
+import SkeinServer
+@testable import SkeinEval
+
+/// Skein's own server, started in this process on a loopback port.
+final class InProcessServer: @unchecked Sendable {
+    private var task: Task<Void, Error>?
+    let baseURL: URL
+
+    init(folder: URL) throws {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        // Prefill in the local Generator's chunks and without a prefix cache, so both paths compute alike.
+        configuration.prefillChunk = 512
+        configuration.prefixCacheEntries = 0
+        let server = try SkeinServer(host: try ModelHost(folder: folder), configuration: configuration)
+        final class Port: @unchecked Sendable { var value = 0; let ready = DispatchSemaphore(value: 0) }
+        let port = Port()
+        task = Task { try await server.run(onListening: { bound in port.value = bound; port.ready.signal() }) }
+        guard port.ready.wait(timeout: .now() + 30) == .success, port.value > 0 else {
+            task?.cancel()
+            throw EvalError.invalidOption(option: "test server", reason: "did not start listening within 30 s")
+        }
+        baseURL = URL(string: "http://127.0.0.1:\(port.value)")!
+    }
+
+    deinit { task?.cancel() }
+}
+
+/// `skein eval --endpoint` against `skein serve`'s code, through a recording proxy: the policy
+/// travels in every request and the results equal the local engine's, cell for cell.
+@Suite(.serialized) struct ServerEndpointTests {
+    static let methods = [Method(name: "full"), Method(name: "streaming", attention: "streaming")]
+
+    @Test func endpointResultsEqualTheLocalEngineForEachPolicy() throws {
+        let folder = try #require(DemoModel.folder)
+        let (tokenizer, filler) = try #require(SweepTests.setup)
+        let model = try TransformerModel.load(directory: folder)
+        let server = try InProcessServer(folder: folder)
+        let proxy = try LoopbackHTTPServer.proxy(to: server.baseURL)
+        defer { proxy.stop() }
+        let sweep = Sweep(task: .passkey, lengths: [256, 512], depths: [0.5], methods: Self.methods, samples: 2, seed: 4)
+
+        let remote = try sweep.run(results: SweepTests.folder().appendingPathComponent("results.jsonl"), filler: filler,
+                                   tokenizer: tokenizer, backend: { method in
+            try EndpointBackend(baseURL: proxy.baseURL, modelName: "skein", method: method,
+                                expected: try AppliedPolicy.local(method, model: model)).probed()
+        })
+        let local = try sweep.run(results: SweepTests.folder().appendingPathComponent("results.jsonl"), filler: filler,
+                                  tokenizer: tokenizer, backend: { try LocalBackend(model: model, method: $0, tokenizer: tokenizer) })
+
+        // The request bodies carry each method's policy: 2 probes, then 2 lengths x 2 samples per method.
+        let bodies = proxy.recorded.filter { $0.path == "/v1/completions" }.map(\.json)
+        #expect(bodies.count == 2 + 8)
+        let asked = bodies.compactMap { ($0["skein"] as? [String: String])?["attention"] }
+        #expect(asked.count == bodies.count)
+        #expect(asked.filter { $0 == "streaming" }.count == 5 && asked.filter { $0 == "full" }.count == 5)
+
+        // Cell for cell, the same outputs and scores as the local engine.
+        #expect(remote.count == 8 && local.count == 8)
+        let byKey = Dictionary(uniqueKeysWithValues: local.map { ($0.key, $0) })
+        for record in remote {
+            let mine = try #require(byKey[record.key])
+            #expect(record.output == mine.output, "\(record.key): endpoint '\(record.output)' vs local '\(mine.output)'")
+            #expect(record.score == mine.score && record.promptTokens == mine.promptTokens)
+            #expect(record.applied?.source == "endpoint")
+        }
+        // The policy took effect: past the training length the two methods answer differently.
+        let outputs = { (name: String) in remote.filter { $0.method == name && $0.length == 512 }.sorted { $0.key < $1.key }.map(\.output) }
+        #expect(outputs("full") != outputs("streaming"))
+    }
+}
