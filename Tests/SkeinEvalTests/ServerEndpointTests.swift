@@ -5,9 +5,23 @@ import SkeinEngine
 import SkeinServer
 @testable import SkeinEval
 
+/// Runs tasks on dispatch threads instead of Swift's cooperative pool: synchronous tests of other
+/// suites block the pool's few threads (one per core), which would starve the server's handlers.
+@available(macOS 15.0, *)
+final class DispatchTaskExecutor: TaskExecutor, @unchecked Sendable {
+    private let queue = DispatchQueue(label: "skein-eval-tests.server", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
 /// Skein's own server, started in this process on a loopback port.
+@available(macOS 15.0, *)
 final class InProcessServer: @unchecked Sendable {
     private var task: Task<Void, Error>?
+    private let executor = DispatchTaskExecutor()
     let baseURL: URL
 
     init(folder: URL) throws {
@@ -19,10 +33,12 @@ final class InProcessServer: @unchecked Sendable {
         let server = try SkeinServer(host: try ModelHost(folder: folder), configuration: configuration)
         final class Port: @unchecked Sendable { var value = 0; let ready = DispatchSemaphore(value: 0) }
         let port = Port()
-        task = Task { try await server.run(onListening: { bound in port.value = bound; port.ready.signal() }) }
-        guard port.ready.wait(timeout: .now() + 30) == .success, port.value > 0 else {
+        task = Task(executorPreference: executor) {
+            try await server.run(onListening: { bound in port.value = bound; port.ready.signal() })
+        }
+        guard port.ready.wait(timeout: .now() + 60) == .success, port.value > 0 else {
             task?.cancel()
-            throw EvalError.invalidOption(option: "test server", reason: "did not start listening within 30 s")
+            throw EvalError.invalidOption(option: "test server", reason: "did not start listening within 60 s")
         }
         baseURL = URL(string: "http://127.0.0.1:\(port.value)")!
     }
@@ -35,6 +51,7 @@ final class InProcessServer: @unchecked Sendable {
 @Suite(.serialized) struct ServerEndpointTests {
     static let methods = [Method(name: "full"), Method(name: "streaming", attention: "streaming")]
 
+    @available(macOS 15.0, *)
     @Test func endpointResultsEqualTheLocalEngineForEachPolicy() throws {
         let folder = try #require(DemoModel.folder)
         let (tokenizer, filler) = try #require(SweepTests.setup)

@@ -72,21 +72,34 @@ public struct EfficiencyResults: Sendable, Codable {
         return EfficiencyResults(points: points, decodeTokens: decodeTokens, efficiencyLength: efficiency)
     }
 
-    /// Starts a row's memory measurement from what the process holds now: returns freed heap
-    /// pages to the system (glibc keeps them otherwise, so an earlier long row would inflate the
-    /// resident size of every later one) and resets the peak to the current resident size.
+    /// Starts a row's memory measurement from what the process holds now, so a row reads the same
+    /// alone or after a long one (40 MiB for streaming@256 on the demo model either way; 46 MiB
+    /// after a 4096-token row without this).
+    ///
+    /// glibc raises its mmap threshold each time a large mmapped buffer is freed, so after a long
+    /// row, mid-sized buffers come from per-thread heaps that fragment and stay resident. Fixing
+    /// the threshold at 128 KiB (its default start) keeps every large buffer mmapped and returned on
+    /// free; `malloc_trim` returns what small allocations freed; then the peak is reset to the
+    /// current resident size (`ProcessMemory.resetPeak`).
     static func startRow() {
-        _ = mallocTrim?(0)
+        _ = fixedMmapThreshold
+        _ = glibc.trim?(0)
         ProcessMemory.resetPeak()
     }
 
-    /// glibc's `malloc_trim` (not in Swift's Glibc module: malloc.h is not part of it); nil elsewhere.
-    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+    private static let fixedMmapThreshold: Bool = {
+        let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in malloc.h
+        return glibc.mallopt?(mmapThreshold, 128 * 1024) == 1
+    }()
+
+    /// glibc's `malloc_trim` and `mallopt` (malloc.h is not in Swift's Glibc module); nil elsewhere.
+    private static let glibc: (trim: (@convention(c) (Int) -> Int32)?, mallopt: (@convention(c) (Int32, Int32) -> Int32)?) = {
         #if canImport(Glibc)
-        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        let trim = dlsym(nil, "malloc_trim").map { unsafeBitCast($0, to: (@convention(c) (Int) -> Int32).self) }
+        let mallopt = dlsym(nil, "mallopt").map { unsafeBitCast($0, to: (@convention(c) (Int32, Int32) -> Int32).self) }
+        return (trim, mallopt)
         #else
-        return nil
+        return (nil, nil)
         #endif
     }()
 
