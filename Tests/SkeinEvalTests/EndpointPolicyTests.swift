@@ -51,6 +51,16 @@ import Testing
         }
     }
 
+    /// A server may echo the attention with its storage, as `StoredAttention` describes it.
+    @Test func anEchoWithTheStorageDescriptionIsAccepted() throws {
+        let server = try StubCompletionServer.start(echo: true, override: [
+            "attention": "streaming:sinks=4,window=252 kv=q8:residual=128,group=32", "kv_type": "q8:residual=128,group=32"])
+        let method = Method(name: "s", attention: "streaming", kvType: "q8")
+        let expected = AppliedPolicy(attention: "streaming:sinks=4,window=252", rope: "config", kvType: "q8:residual=128,group=32", source: "engine")
+        let backend = try EndpointBackend(baseURL: server.baseURL, modelName: "stub", method: method, expected: expected).probed()
+        #expect(backend.appliedPolicy?.kvType == "q8:residual=128,group=32")
+    }
+
     /// An OpenAI server that cannot apply policies: a non-full method fails at the probe, before any sample.
     @Test func anEndpointWithoutEchoRefusesAPolicyBeforeAnySample() throws {
         let server = try StubCompletionServer.start(echo: false)

@@ -50,6 +50,16 @@ final class InProcessServer: @unchecked Sendable {
 /// travels in every request and the results equal the local engine's, cell for cell.
 @Suite(.serialized) struct ServerEndpointTests {
     static let methods = [Method(name: "full"), Method(name: "streaming", attention: "streaming")]
+    static let sweep = Sweep(task: .passkey, lengths: [256, 512], depths: [0.5], methods: methods, samples: 2, seed: 4)
+
+    /// The sweep through `skein eval --endpoint`'s backend: each method probed, then its samples.
+    static func runAgainst(_ url: URL, model: TransformerModel, into results: URL) throws -> [EvalRecord] {
+        let (tokenizer, filler) = try #require(SweepTests.setup)
+        return try sweep.run(results: results, filler: filler, tokenizer: tokenizer, backend: { method in
+            try EndpointBackend(baseURL: url, modelName: "skein", method: method,
+                                expected: try AppliedPolicy.local(method, model: model)).probed()
+        })
+    }
 
     @available(macOS 15.0, *)
     @Test func endpointResultsEqualTheLocalEngineForEachPolicy() throws {
@@ -59,14 +69,8 @@ final class InProcessServer: @unchecked Sendable {
         let server = try InProcessServer(folder: folder)
         let proxy = try LoopbackHTTPServer.proxy(to: server.baseURL)
         defer { proxy.stop() }
-        let sweep = Sweep(task: .passkey, lengths: [256, 512], depths: [0.5], methods: Self.methods, samples: 2, seed: 4)
-
-        let remote = try sweep.run(results: SweepTests.folder().appendingPathComponent("results.jsonl"), filler: filler,
-                                   tokenizer: tokenizer, backend: { method in
-            try EndpointBackend(baseURL: proxy.baseURL, modelName: "skein", method: method,
-                                expected: try AppliedPolicy.local(method, model: model)).probed()
-        })
-        let local = try sweep.run(results: SweepTests.folder().appendingPathComponent("results.jsonl"), filler: filler,
+        let remote = try Self.runAgainst(proxy.baseURL, model: model, into: SweepTests.folder().appendingPathComponent("results.jsonl"))
+        let local = try Self.sweep.run(results: SweepTests.folder().appendingPathComponent("results.jsonl"), filler: filler,
                                   tokenizer: tokenizer, backend: { try LocalBackend(model: model, method: $0, tokenizer: tokenizer) })
 
         // The request bodies carry each method's policy: 2 probes, then 2 lengths x 2 samples per method.
@@ -88,5 +92,22 @@ final class InProcessServer: @unchecked Sendable {
         // The policy took effect: past the training length the two methods answer differently.
         let outputs = { (name: String) in remote.filter { $0.method == name && $0.length == 512 }.sorted { $0.key < $1.key }.map(\.output) }
         #expect(outputs("full") != outputs("streaming"))
+    }
+
+    /// The same sweep against an OpenAI server that cannot apply policies (no "skein" echo):
+    /// a clear error at the streaming probe, before any sample runs.
+    @Test func theSameSweepAgainstAnEndpointWithoutEchoFailsBeforeAnySample() throws {
+        let folder = try #require(DemoModel.folder)
+        let model = try TransformerModel.load(directory: folder)
+        let fake = try StubCompletionServer.start(echo: false)
+        defer { fake.stop() }
+        let results = SweepTests.folder().appendingPathComponent("results.jsonl")
+        #expect { try Self.runAgainst(fake.baseURL, model: model, into: results) } throws: { error in
+            guard case EndpointError.policyNotApplied(_, let method) = error else { return false }
+            return method == "--attention streaming"
+        }
+        // Two probes of one token each (full passes, streaming fails); no sample was sent or written.
+        #expect(fake.recorded.map { $0.json["max_tokens"] as? Int } == [1, 1])
+        #expect(try Sweep.readRecords(results).isEmpty)
     }
 }

@@ -41,10 +41,10 @@ public struct AppliedPolicy: Sendable, Codable, Equatable {
     }
 
     /// Whether an endpoint's echo of one field means what was asked: the same spelling, the
-    /// same canonical spelling, or the description of the policy the local engine would build.
-    static func echo(_ echoed: String, means asked: String, expected: String?) -> Bool {
-        if echoed == asked || echoed == expected { return true }
+    /// same canonical spelling, or one of `expected` (descriptions of what the local engine builds).
+    static func echo(_ echoed: String, means asked: String, expected: [String]) -> Bool {
+        if echoed == asked || expected.contains(echoed) { return true }
         let canonical = (try? canonicalSpelling(echoed, what: "echo")) ?? echoed
-        return canonical == (try? canonicalSpelling(asked, what: "echo")) || canonical == expected
+        return canonical == (try? canonicalSpelling(asked, what: "echo")) || expected.contains(canonical)
     }
 }

@@ -62,12 +62,14 @@ public struct EndpointBackend: CompletionBackend {
             guard AppliedPolicy.isPlain(method) else { throw EndpointError.policyNotApplied(url: url, method: method.commandLine) }
             return AppliedPolicy(attention: "full", rope: "config", kvType: "f32", source: "unechoed")
         }
+        // A server may echo the attention policy with its storage, as `StoredAttention` describes it.
+        let attention = expected.map { [$0.attention, "\($0.attention) kv=\($0.kvType)"] } ?? []
         var values = [String]()
-        for (field, key, asked, expected) in [("attention", "attention", method.attention, self.expected?.attention),
-                                              ("rope", "rope", method.rope, self.expected?.rope),
-                                              ("kv_type", "kv_type", method.kvType, self.expected?.kvType)] {
-            let echoed = echo[key] as? String
-            guard let echoed, AppliedPolicy.echo(echoed, means: asked, expected: expected) else {
+        for (field, asked, alternatives) in [("attention", method.attention, attention),
+                                             ("rope", method.rope, expected.map { [$0.rope] } ?? []),
+                                             ("kv_type", method.kvType, expected.map { [$0.kvType] } ?? [])] {
+            let echoed = echo[field] as? String
+            guard let echoed, AppliedPolicy.echo(echoed, means: asked, expected: alternatives) else {
                 throw EndpointError.policyMismatch(url: url, field: field, asked: asked, echoed: echoed ?? "(not echoed)")
             }
             values.append(echoed)
