@@ -7,35 +7,11 @@ import SkeinDemoModel
 /// It runs the built `skein` in child processes: resident memory is per process, and tests of
 /// other suites run in parallel in this one.
 @Suite struct EfficiencyRowTests {
-    /// `skein` next to the test bundle (SwiftPM builds every product before testing).
-    static func executable() throws -> URL {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("skein")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        let bundle = Bundle.allBundles.map(\.bundleURL).first { $0.pathExtension == "xctest" }
-        if let candidate = bundle?.deletingLastPathComponent().appendingPathComponent("skein"),
-           FileManager.default.isExecutableFile(atPath: candidate.path) {
-            return candidate
-        }
-        throw EfficiencyTestError(description: "the skein executable was not found next to the tests; build it with `swift build -c release`")
-    }
-
-    struct EfficiencyTestError: Error, CustomStringConvertible { var description: String }
-
     /// (method, length) -> peak resident MiB, from `skein eval efficiency` run with `arguments`.
     static func peaks(_ arguments: [String]) throws -> [String: Double] {
         let out = SweepTests.folder()
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = ["eval", "efficiency", "--decode-tokens", "2", "--out", out.path] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw EfficiencyTestError(description: "skein exited \(process.terminationStatus)") }
+        let run = try SkeinExecutable.run(["eval", "efficiency", "--decode-tokens", "2", "--out", out.path] + arguments)
+        guard run.status == 0 else { throw SkeinExecutable.Failure(description: "skein exited \(run.status): \(run.errors)") }
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("efficiency.json"))) as? [String: Any]
         let points = json?["points"] as? [[String: Any]] ?? []
         return Dictionary(uniqueKeysWithValues: points.map {
