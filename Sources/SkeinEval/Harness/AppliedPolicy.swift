@@ -14,6 +14,7 @@ public struct AppliedPolicy: Sendable, Codable, Equatable {
     /// only the plain policy, full attention with config.json's RoPE and f32, is allowed there).
     public var source: String
 
+    /// A policy as applied; `source` is `engine`, `endpoint` or `unechoed`.
     public init(attention: String, rope: String, kvType: String, source: String) {
         self.attention = attention
         self.rope = rope

@@ -23,6 +23,7 @@ public struct EndpointBackend: CompletionBackend {
     /// What the endpoint applies, from the probe (nil before `probed()`).
     public private(set) var appliedPolicy: AppliedPolicy?
 
+    /// A backend for `baseURL` (the server root, without /v1); call `probed()` before a sweep.
     public init(baseURL: URL, modelName: String, apiKey: String? = nil, timeout: TimeInterval = 600,
                 method: Method? = nil, expected: AppliedPolicy? = nil) {
         self.baseURL = baseURL
@@ -44,6 +45,8 @@ public struct EndpointBackend: CompletionBackend {
         return copy
     }
 
+    /// The greedy completion; its echo must say what the probe's said.
+    /// - Throws: `EndpointError` (unreachable, bad response, or a policy echo that differs).
     public func complete(_ prompt: String, maxTokens: Int) throws -> String {
         let (text, echo) = try send(prompt, maxTokens: maxTokens)
         let applied = try check(echo)

@@ -25,6 +25,7 @@ public struct EvalProvenance: Sendable, Codable, Equatable {
     /// The machine's host name (not compared).
     public var host: String
 
+    /// A provenance stamped with this binary's build (`SkeinBuild`) and this machine's host name.
     public init(task: String, model: String, modelHash: String, endpoint: String? = nil, endpointModel: String? = nil,
                 seed: UInt64, haystack: String, shard: String? = nil,
                 skeinVersion: String = SkeinBuild.version, skeinCommit: String = SkeinBuild.commit, cpu: String = SkeinBuild.cpu,
