@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "SkeinFormatsTests", dependencies: ["SkeinFormats"]),
         .testTarget(name: "SkeinTokenizersTests", dependencies: ["SkeinTokenizers"]),
         .testTarget(name: "SkeinEngineTests", dependencies: ["SkeinEngine", "SkeinFormats"]),
-        .testTarget(name: "SkeinEvalTests", dependencies: ["SkeinEval", "SkeinDemoModel"]),
+        .testTarget(name: "SkeinEvalTests", dependencies: ["SkeinEval", "SkeinDemoModel", "SkeinServer", "SkeinEngine"]),
         .testTarget(name: "SkeinServerTests", dependencies: ["SkeinServer", "SkeinDemoModel"]),
         .testTarget(name: "SkeinAnalysisTests", dependencies: ["SkeinAnalysis", "SkeinEngine", "SkeinFormats"]),
     ],

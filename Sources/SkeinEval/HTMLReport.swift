@@ -1,22 +1,37 @@
 import Foundation
 
-/// A self-contained HTML page (inline SVG charts, no scripts) for a length sweep.
+/// Self-contained HTML pages (inline SVG charts, no scripts) for sweeps and measurements.
 public enum HTMLReport {
     /// Marks files Skein wrote, so a later run may replace them and nothing else.
     public static let marker = "<!-- written by skein -->"
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
+    /// The demo's length sweep, or `skein eval perplexity`: only the sections that have data
+    /// (a perplexity-only run shows no passkey chart, table or trial count).
     public static func render(_ r: LengthSweep.Results, title: String) -> String {
         let names = r.methods.map(\.name)
-        let accuracy = chart(
-            title: "Passkey accuracy vs prompt length", xLabels: r.lengths.map { "\($0)" }, yMax: 1, logY: false,
-            yFormat: { String(format: "%.0f%%", $0 * 100) },
-            series: names.map { ($0, (r.passkey[$0] ?? [])) })
-        let perplexity = chart(
-            title: "Perplexity by position band (log scale)", xLabels: r.bands.map { "\($0[0])-\($0[1])" },
-            yMax: nil, logY: true, yFormat: { String(format: "%.1f", $0) },
-            series: names.map { ($0, r.perplexity[$0] ?? []) })
+        let hasPasskey = !r.lengths.isEmpty && r.trials > 0 && names.contains { !(r.passkey[$0] ?? []).isEmpty }
+        let hasPerplexity = !r.bands.isEmpty && names.contains { (r.perplexity[$0] ?? []).contains { $0 != nil } }
+        var sections = [String]()
+        var about = ["Model <code>\(escape(r.model))</code>, trained at \(r.trainingLength) tokens."]
+        if hasPasskey {
+            about.append("\(r.trials) passkey trials per length at spread depths.")
+            sections.append(chart(
+                title: "Passkey accuracy vs prompt length", xLabels: r.lengths.map { "\($0)" }, yMax: 1, logY: false,
+                yFormat: { String(format: "%.0f%%", $0 * 100) },
+                series: names.map { ($0, r.passkey[$0] ?? []) }))
+            sections.append("<pre>\(escape(r.passkeyTable))</pre>")
+        }
+        if hasPerplexity {
+            about.append("Perplexity over one stream of held-out text.")
+            sections.append(chart(
+                title: "Perplexity by position band (log scale)", xLabels: r.bands.map { "\($0[0])-\($0[1])" },
+                yMax: nil, logY: true, yFormat: { String(format: "%.1f", $0) },
+                series: names.map { ($0, r.perplexity[$0] ?? []) }))
+            sections.append("<pre>\(escape(r.perplexityTable))</pre>")
+        }
+        if r.seconds > 0 { about.append("Took \(String(format: "%.0f", r.seconds)) s.") }
         let methodRows = r.methods.map { "<tr><td>\(escape($0.name))</td><td><code>\(escape($0.commandLine))</code></td></tr>" }
         return """
         <!DOCTYPE html>
@@ -26,12 +41,8 @@ public enum HTMLReport {
         table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
         td:first-child,th:first-child{text-align:left}pre{background:#f6f6f6;padding:1em;overflow:auto}</style></head>
         <body><h1>\(escape(title))</h1>
-        <p>Model <code>\(escape(r.model))</code>, trained at \(r.trainingLength) tokens. \(r.trials) passkey trials per
-        length at spread depths; perplexity over one stream of held-out text. Took \(String(format: "%.0f", r.seconds)) s.</p>
-        \(accuracy)
-        <pre>\(escape(r.passkeyTable))</pre>
-        \(perplexity)
-        <pre>\(escape(r.perplexityTable))</pre>
+        <p>\(about.joined(separator: " "))</p>
+        \(sections.joined(separator: "\n"))
         <h2>Methods</h2><table><tr><th>name</th><th>options</th></tr>\(methodRows.joined())</table>
         </body></html>
         """

@@ -11,7 +11,7 @@ import Testing
         return nil
     }
 
-    static func reports() -> [(String, String)] {
+    static func reports() throws -> [(String, String)] {
         let records = (0..<2).flatMap { method in
             [256, 512].flatMap { length in
                 [0.0, 1.0].map { depth in
@@ -27,7 +27,7 @@ import Testing
             .init(method: "full", length: 256, prefillSeconds: 0.1, decodeTokensPerSecond: 100, kvBytes: 1 << 20, cachedTokens: 256, peakResidentBytes: 1 << 26),
             .init(method: "full", length: 512, prefillSeconds: 0.3, decodeTokensPerSecond: 80, kvBytes: 1 << 21, cachedTokens: 512, peakResidentBytes: 1 << 27),
         ], decodeTokens: 4, efficiencyLength: [:])
-        return [("eval", HTMLReport.render(EvalSummary(records: records), title: "eval")),
+        return [("eval", HTMLReport.render(try EvalSummary(records: records), title: "eval")),
                 ("demo", HTMLReport.render(sweep, title: "demo")),
                 ("efficiency", HTMLReport.render(efficiency, title: "efficiency"))]
     }
@@ -36,7 +36,7 @@ import Testing
         let browser = try #require(Self.chromium(), "headless Chromium is needed: apt-get install chromium (.ci/run does)")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("skein-chromium-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for (name, html) in Self.reports() {
+        for (name, html) in try Self.reports() {
             let file = folder.appendingPathComponent("\(name).html")
             try html.write(to: file, atomically: true, encoding: .utf8)
             let process = Process()

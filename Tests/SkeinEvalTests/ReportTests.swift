@@ -39,7 +39,7 @@ import Testing
             passkey: ["full": [1, 0, 0], "s&e": [1, 1, 0.5]],
             bands: [[0, 256], [256, 512], [512, 1024]], perplexity: ["full": [3, 9, nil], "s&e": [3, 3.5, 4]], seconds: 1)
         var svgs = [String]()
-        var rest = Substring(([HTMLReport.render(results, title: "t")] + ChromiumRenderTests.reports().map(\.1)).joined())
+        var rest = Substring(([HTMLReport.render(results, title: "t")] + (try ChromiumRenderTests.reports()).map(\.1)).joined())
         while let start = rest.range(of: "<svg"), let end = rest.range(of: "</svg>", range: start.upperBound..<rest.endIndex) {
             svgs.append(String(rest[start.lowerBound..<end.upperBound]))
             rest = rest[end.upperBound...]

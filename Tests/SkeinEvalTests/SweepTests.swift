@@ -77,7 +77,7 @@ final class ScriptedBackend: CompletionBackend, @unchecked Sendable {
         for k in 1...3 { merged += try run(Self.sweep(shard: (k, 3)), into: Self.folder()) }
         #expect(merged.count == whole.count)
         #expect(merged.sorted { $0.key < $1.key } == whole.sorted { $0.key < $1.key })
-        #expect(EvalSummary(records: merged).accuracy == EvalSummary(records: whole).accuracy)
+        #expect(try EvalSummary(records: merged).accuracy == EvalSummary(records: whole).accuracy)
     }
 
     @Test func aMalformedLineIsNamedByNumber() throws {

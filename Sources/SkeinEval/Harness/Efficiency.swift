@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import SkeinEngine
 
 /// Speed and memory of each method at each context length, and each method's efficiency length.
@@ -14,7 +17,8 @@ public struct EfficiencyResults: Sendable, Codable {
         public var kvBytes: Int
         /// Cached tokens after decode (bounded policies keep fewer than the context).
         public var cachedTokens: Int
-        /// Peak resident memory of the process so far.
+        /// Peak resident memory of the process while this row ran: freed heap pages go back to
+        /// the system and the peak is reset before each row, so earlier rows do not count.
         public var peakResidentBytes: Int
     }
 
@@ -35,6 +39,7 @@ public struct EfficiencyResults: Sendable, Codable {
             let (scaled, policy) = try method.apply(to: model)
             for length in lengths {
                 let tokens = (0..<length).map { _ in Int.random(in: 0..<vocabulary, using: &random) }
+                startRow()
                 let cache = scaled.makeCache(for: policy, initialCapacity: length + decodeTokens)
                 let start = Date()
                 var logits = try scaled.forward(tokens, cache: cache, policy: policy, logits: .last)[0]
@@ -66,6 +71,37 @@ public struct EfficiencyResults: Sendable, Codable {
         }
         return EfficiencyResults(points: points, decodeTokens: decodeTokens, efficiencyLength: efficiency)
     }
+
+    /// Starts a row's memory measurement from what the process holds now, so a row reads the same
+    /// alone or after a long one (40 MiB for streaming@256 on the demo model either way; 46 MiB
+    /// after a 4096-token row without this).
+    ///
+    /// glibc raises its mmap threshold each time a large mmapped buffer is freed, so after a long
+    /// row, mid-sized buffers come from per-thread heaps that fragment and stay resident. Fixing
+    /// the threshold at 128 KiB (its default start) keeps every large buffer mmapped and returned on
+    /// free; `malloc_trim` returns what small allocations freed; then the peak is reset to the
+    /// current resident size (`ProcessMemory.resetPeak`).
+    static func startRow() {
+        _ = fixedMmapThreshold
+        _ = glibc.trim?(0)
+        ProcessMemory.resetPeak()
+    }
+
+    private static let fixedMmapThreshold: Bool = {
+        let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in malloc.h
+        return glibc.mallopt?(mmapThreshold, 128 * 1024) == 1
+    }()
+
+    /// glibc's `malloc_trim` and `mallopt` (malloc.h is not in Swift's Glibc module); nil elsewhere.
+    private static let glibc: (trim: (@convention(c) (Int) -> Int32)?, mallopt: (@convention(c) (Int32, Int32) -> Int32)?) = {
+        #if canImport(Glibc)
+        let trim = dlsym(nil, "malloc_trim").map { unsafeBitCast($0, to: (@convention(c) (Int) -> Int32).self) }
+        let mallopt = dlsym(nil, "mallopt").map { unsafeBitCast($0, to: (@convention(c) (Int32, Int32) -> Int32).self) }
+        return (trim, mallopt)
+        #else
+        return (nil, nil)
+        #endif
+    }()
 
     /// One row per method and length.
     public var table: String {

@@ -16,9 +16,23 @@ public struct EvalSummary: Sendable, Codable, Equatable {
     public var records: Int
     /// Mean prompt size in characters per length (lengths are requested in tokens).
     public var meanCharacters: [Int]
+    /// The experiment (task, model and hash, endpoint, seed, haystack, Skein build, CPU); nil for
+    /// results written before it was recorded.
+    public var provenance: EvalProvenance?
+    /// method -> the policy, RoPE and KV type as applied.
+    public var applied: [String: AppliedPolicy]
+    /// `k/n` of every shard whose records are in this summary (empty: unsharded).
+    public var shards: [String]
 
-    public init(records: [EvalRecord], threshold: Double = 0.5) {
+    /// Summarizes records of one experiment.
+    /// - Throws: `EvalError.mixedExperiments` when the records come from more than one (task,
+    ///   model, settings or applied policy differ), rather than averaging them together.
+    public init(records: [EvalRecord], threshold: Double = 0.5) throws {
+        try ExperimentCheck.consistent([(name: "results", records: records)])
         task = records.first?.task ?? ""
+        provenance = records.first?.provenance.map { var p = $0; p.shard = nil; return p }
+        shards = Array(Set(records.compactMap { $0.provenance?.shard })).sorted()
+        applied = Dictionary(records.compactMap { r in r.applied.map { (r.method, $0) } }, uniquingKeysWith: { a, _ in a })
         var methodOrder = [String]()
         for record in records where !methodOrder.contains(record.method) { methodOrder.append(record.method) }
         methods = methodOrder
@@ -88,8 +102,24 @@ extension HTMLReport {
         \(accuracy)
         <pre>\(escape(summary.table))</pre>
         \(heatmaps.joined(separator: "\n"))
+        \(provenanceSection(summary))
         </body></html>
         """
+    }
+
+    /// What produced the results: the provenance fields and each method's applied policy.
+    static func provenanceSection(_ summary: EvalSummary) -> String {
+        var rows = [(String, String)]()
+        if let p = summary.provenance {
+            rows += [("task", p.task), ("model", p.model), ("model hash", p.modelHash), ("endpoint", p.endpoint ?? "local engine"),
+                     ("seed", String(p.seed)), ("haystack", p.haystack), ("Skein", "\(p.skeinVersion) (\(p.skeinCommit))"), ("CPU", p.cpu)]
+            if let model = p.endpointModel { rows.insert(("endpoint model", model), at: 4) }
+        }
+        if !summary.shards.isEmpty { rows.append(("shards", summary.shards.joined(separator: ", "))) }
+        rows += summary.methods.compactMap { m in summary.applied[m].map { ("\(m) as applied", ExperimentCheck.describe($0)) } }
+        guard !rows.isEmpty else { return "" }
+        let cells = rows.map { "<tr><th>\(escape($0.0))</th><td><code>\(escape($0.1))</code></td></tr>" }
+        return "<h2>Provenance</h2><table>\(cells.joined())</table>"
     }
 
     /// A grid of cells shaded from red (0) to green (1), with the value written in each.

@@ -1,58 +1,6 @@
 import Foundation
 import SkeinTokenizers
 
-/// One scored sample with its full configuration: one line of results.jsonl.
-public struct EvalRecord: Sendable, Codable, Equatable {
-    public var task: String
-    public var method: String
-    public var attention: String
-    public var rope: String
-    public var length: Int
-    public var depth: Double
-    public var sample: Int
-    public var seed: UInt64
-    public var promptTokens: Int
-    public var promptCharacters: Int
-    public var answers: [String]
-    public var output: String
-    public var score: Double
-
-    /// Identifies the sample within a sweep (resume and merge use it).
-    public var key: String { Self.key(task: task, method: method, length: length, depth: depth, sample: sample) }
-
-    /// The key of a cell; custom samples are identified by their line alone (their length is measured).
-    public static func key(task: String, method: String, length: Int, depth: Double, sample: Int) -> String {
-        task == EvalTask.custom.rawValue ? "custom|\(method)|\(sample)" : "\(task)|\(method)|\(length)|\(depth)|\(sample)"
-    }
-
-    /// One results.jsonl line (sorted keys, newline-terminated).
-    public func jsonLine() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var line = try encoder.encode(self)
-        line.append(0x0A)
-        return line
-    }
-}
-
-/// Why a sweep could not run.
-public enum EvalError: Error, CustomStringConvertible {
-    case malformedResults(file: String, line: Int)
-    case promptTooShort(length: Int, overhead: Int)
-    case unwritable(path: String, reason: String)
-    case malformedData(file: String, line: Int, reason: String)
-
-    public var description: String {
-        switch self {
-        case .malformedResults(let file, let line): return "\(file): line \(line) is not a result record"
-        case .promptTooShort(let length, let overhead):
-            return "length \(length) is below the task's prompt overhead (\(overhead) tokens); use longer --lengths"
-        case .unwritable(let path, let reason): return "\(path): cannot write: \(reason)"
-        case .malformedData(let file, let line, let reason): return "\(file): line \(line): \(reason)"
-        }
-    }
-}
-
 /// A grid of lengths x depths x methods x samples for one task, seeded and resumable.
 public struct Sweep: Sendable {
     public var task: EvalTask
@@ -65,6 +13,8 @@ public struct Sweep: Sendable {
     public var shard: (index: Int, count: Int)?
     /// The samples of the `custom` task (one per line of the user's JSONL).
     public var customSamples: [TaskSample] = []
+    /// Recorded in every line; resuming into results of another experiment is refused.
+    public var provenance: EvalProvenance?
 
     public init(task: EvalTask, lengths: [Int], depths: [Double], methods: [Method], samples: Int, seed: UInt64,
                 shard: (index: Int, count: Int)? = nil) {
@@ -123,13 +73,24 @@ public struct Sweep: Sendable {
     }
 
     /// Runs the cells not yet in `results` (a JSONL file), appending and flushing each record.
+    ///
+    /// Every method's backend is built first (an endpoint is probed), so a policy an endpoint
+    /// cannot apply fails before any sample runs. Records already in the file must be of this
+    /// experiment: the same task, `provenance` (when set) and, per method, the same applied policy.
     /// - Parameters:
     ///   - backend: the backend for a method (built once per method).
     ///   - progress: (done, total) after each sample, counting resumed ones.
+    /// - Throws: `EvalError.differentExperiment` naming the field that differs, or the backend's error.
     public func run(results: URL, filler: FillerText, tokenizer: ModelTokenizer,
                     backend: (Method) throws -> CompletionBackend,
                     progress: (Int, Int) -> Void = { _, _ in }) throws -> [EvalRecord] {
         let loaded = try Self.load(results)
+        try ExperimentCheck.resume(file: results.relativePath, records: loaded.records, task: task.rawValue,
+                                   provenance: provenance, applied: [:])
+        var backends = [String: CompletionBackend]()
+        for method in methods where backends[method.name] == nil { backends[method.name] = try backend(method) }
+        try ExperimentCheck.resume(file: results.relativePath, records: loaded.records, task: task.rawValue,
+                                   provenance: provenance, applied: backends.compactMapValues(\.appliedPolicy))
         var records = loaded.records
         var done = Set(records.map(\.key))
         let cells = self.cells
@@ -140,7 +101,6 @@ public struct Sweep: Sendable {
         }
         defer { try? handle.close() }
         try handle.seekToEnd()
-        var backends = [String: CompletionBackend]()
         func key(_ cell: (method: Method, length: Int, depth: Double, sample: Int, seed: UInt64)) -> String {
             EvalRecord.key(task: task.rawValue, method: cell.method.name, length: cell.length, depth: cell.depth, sample: cell.sample)
         }
@@ -154,12 +114,13 @@ public struct Sweep: Sendable {
             if task != .custom && promptTokens > cell.length + max(8, cell.length / 10) {
                 throw EvalError.promptTooShort(length: cell.length, overhead: promptTokens)
             }
-            if backends[cell.method.name] == nil { backends[cell.method.name] = try backend(cell.method) }
-            let output = try backends[cell.method.name]!.complete(sample.prompt, maxTokens: sample.maxTokens)
+            let backend = backends[cell.method.name]!
+            let output = try backend.complete(sample.prompt, maxTokens: sample.maxTokens)
             let record = EvalRecord(
                 task: task.rawValue, method: cell.method.name, attention: cell.method.attention, rope: cell.method.rope,
                 length: task == .custom ? promptTokens : cell.length, depth: cell.depth, sample: cell.sample, seed: cell.seed, promptTokens: promptTokens,
-                promptCharacters: sample.prompt.count, answers: sample.answers, output: output, score: sample.score(output))
+                promptCharacters: sample.prompt.count, answers: sample.answers, output: output, score: sample.score(output),
+                applied: backend.appliedPolicy, provenance: provenance)
             try handle.write(contentsOf: record.jsonLine())
             try handle.synchronize()
             records.append(record)

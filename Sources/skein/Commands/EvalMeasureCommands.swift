@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import SkeinEngine
+import SkeinEval
+import SkeinTokenizers
+
+/// `skein eval efficiency`: prefill time, decode speed, KV bytes and peak memory vs length.
+struct EvalEfficiencyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "efficiency",
+        abstract: "Prefill time, decode tokens/s, KV bytes and peak memory (per row) vs length per policy; the first --attention is the baseline.")
+
+    @Option(help: "A model folder (default: the shipped demo model).")
+    var model: String?
+
+    @Option(help: "Context lengths: tokens or multiples of the training length (2x), comma-separated.")
+    var lengths: String = "256,1024,4096"
+
+    @Option(help: "An attention policy; repeat for several. The first is the baseline (default: full, window).")
+    var attention: [String] = []
+
+    @Option(help: "RoPE scaling for every method.")
+    var rope: String = "config"
+
+    @Option(help: "KV storage type (f32, f16, q8[:residual=N,group=G], q4[:...]); repeat to compare several.")
+    var kvType: [String] = []
+
+    @Option(help: "Decode steps timed after each prefill.")
+    var decodeTokens: Int = 16
+
+    @Option(help: "Output folder for efficiency.json and report.html.")
+    var out: String = "skein-eval-efficiency"
+
+    func run() throws {
+        let folder = try ModelOptions(model: model).resolvedURL()
+        let engine = try TransformerModel.load(path: folder)
+        let methods = try methodsFrom(attention: attention.isEmpty ? ["full", "window"] : attention, rope: rope, kvTypes: kvType, model: engine)
+        let lengthList = try SweepOptions.lengths(lengths, trainingLength: engine.trainingLength)
+        guard decodeTokens >= 1 else { throw ValidationError("--decode-tokens must be at least 1") }
+        let outFolder = try makeOutputFolder(out)
+        var bar = ProgressBar(label: "efficiency", total: methods.count * lengthList.count)
+        let results = try EfficiencyResults.measure(model: engine, methods: methods, lengths: lengthList, decodeTokens: decodeTokens) { done, _ in
+            bar.update(done)
+        }
+        bar.finish()
+        let report = try writeReport(HTMLReport.render(results, title: "skein eval efficiency on \(folder.lastPathComponent)"),
+                                     json: results, named: "efficiency.json", in: outFolder)
+        print(results.table)
+        print("\nreport: \(report.path)")
+    }
+}
+
+/// `skein eval perplexity`: perplexity by position band of one text, per method.
+struct EvalPerplexityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "perplexity",
+        abstract: "Perplexity vs length of a text file for each policy (bands doubling from the training length).")
+
+    @Option(help: "A model folder (default: the shipped demo model).")
+    var model: String?
+
+    @Option(help: "The UTF-8 text (default: the demo model's heldout.txt).")
+    var file: String?
+
+    @Option(help: "Longest length scored, in tokens (default: 16x the training length).")
+    var maxLength: Int?
+
+    @Option(help: "An attention policy; repeat for several (default: full).")
+    var attention: [String] = []
+
+    @Option(help: "RoPE scaling for every method.")
+    var rope: String = "config"
+
+    @Option(help: "KV storage type (f32, f16, q8[:residual=N,group=G], q4[:...]); repeat to compare several.")
+    var kvType: [String] = []
+
+    @Option(help: "Output folder for perplexity.json and report.html.")
+    var out: String = "skein-eval-perplexity"
+
+    func run() throws {
+        let folder = try ModelOptions(model: model).resolvedURL()
+        let engine = try TransformerModel.load(path: folder)
+        let tokenizer = try ModelTokenizer(path: folder)
+        let methods = try methodsFrom(attention: attention, rope: rope, kvTypes: kvType, model: engine)
+        let path = file ?? folder.appendingPathComponent("heldout.txt").path
+        let L = engine.trainingLength
+        let tokens = Array(tokenizer.encode(try readTextFile(path)).prefix((maxLength ?? 16 * L) + 1))
+        guard tokens.count > 2 else { throw ValidationError("\(path): too little text to score") }
+        let bands = PerplexityCurve.doublingBands(trainingLength: min(L, tokens.count - 1), maxLength: tokens.count - 1)
+        let outFolder = try makeOutputFolder(out)
+        var curves = [String: [Double?]]()
+        var bar = ProgressBar(label: "perplexity", total: methods.count)
+        for (index, method) in methods.enumerated() {
+            let (scaled, policy) = try method.apply(to: engine)
+            curves[method.name] = try PerplexityCurve.measure(model: scaled, policy: policy, tokens: tokens, bands: bands).values
+            bar.update(index + 1)
+        }
+        bar.finish()
+        let results = LengthSweep.Results(model: folder.lastPathComponent, trainingLength: L, lengths: [], trials: 0, methods: methods,
+                                          passkey: [:], bands: bands.map { [$0.lowerBound, $0.upperBound] }, perplexity: curves, seconds: 0)
+        let report = try writeReport(HTMLReport.render(results, title: "skein eval perplexity on \(folder.lastPathComponent)"),
+                                     json: results, named: "perplexity.json", in: outFolder)
+        print(results.perplexityTable)
+        print("\nreport: \(report.path)")
+    }
+}
+
