@@ -23,6 +23,7 @@ struct EvalRunCommand: ParsableCommand {
 
     @Option(help: "A model folder (default: the shipped demo model); its tokenizer builds the prompts.")
     var model: String?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "Prompt lengths in tokens, comma-separated (default: 1x,2x,4x the training length).")
     var lengths: String?
@@ -203,6 +204,7 @@ struct EvalEfficiencyCommand: ParsableCommand {
 
     @Option(help: "A model folder (default: the shipped demo model).")
     var model: String?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "Context lengths in tokens, comma-separated.")
     var lengths: String = "256,1024,4096"
@@ -249,6 +251,7 @@ struct EvalPerplexityCommand: ParsableCommand {
 
     @Option(help: "A model folder (default: the shipped demo model).")
     var model: String?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "The UTF-8 text (default: the demo model's heldout.txt).")
     var file: String?

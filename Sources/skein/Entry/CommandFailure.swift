@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import SkeinEngine
+
+/// An error thrown by a command's `run()`, reported with one rule for every command:
+///
+/// - exit 64 (EX_USAGE, ArgumentParser's code for validation errors): the command line is wrong,
+///   a `ValidationError` or an engine option error (`EngineError.invalidOption`); the message is
+///   followed by the usage of the subcommand that ran, as for errors found while parsing;
+/// - exit 1: the command line was fine but the work failed (an unreadable or corrupt model, an
+///   engine failure, a port in use);
+/// - `CleanExit` and `ExitCode` keep ArgumentParser's meaning.
+struct CommandFailure {
+    let error: Error
+    let command: ParsableCommand.Type
+
+    init(_ error: Error, command: ParsableCommand.Type) {
+        self.error = error
+        self.command = command
+    }
+
+    /// True for errors that mean the command line is wrong.
+    var isUsageError: Bool {
+        if error is ValidationError { return true }
+        if case .invalidOption? = error as? EngineError { return true }
+        return false
+    }
+
+    /// The exit status: `ExitCode.validationFailure` (64) for usage errors, else `ExitCode.failure` (1).
+    var exitCode: ExitCode { isUsageError ? .validationFailure : .failure }
+
+    /// What is printed on standard error.
+    var message: String {
+        let text = (error as? CustomStringConvertible)?.description ?? error.localizedDescription
+        guard isUsageError else { return "Error: \(text)" }
+        let path = Self.commandPath(to: command).joined(separator: " ")
+        return "Error: \(text)\nUsage: \(Skein.usageString(for: command))\n  See '\(path) --help' for more information."
+    }
+
+    func exit() -> Never {
+        if error is CleanExit || error is ExitCode { Skein.exit(withError: error) }
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        Skein.exit(withError: exitCode)
+    }
+
+    /// The command names from `skein` down to `target` ("skein", "eval", "run").
+    static func commandPath(to target: ParsableCommand.Type, from root: ParsableCommand.Type = Skein.self) -> [String] {
+        func search(_ node: ParsableCommand.Type, _ path: [String]) -> [String]? {
+            let name = node.configuration.commandName ?? String(describing: node).lowercased()
+            let here = path + [name]
+            if node == target { return here }
+            for child in node.configuration.subcommands {
+                if let found = search(child, here) { return found }
+            }
+            return nil
+        }
+        return search(root, []) ?? ["skein"]
+    }
+}
