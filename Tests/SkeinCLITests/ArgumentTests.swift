@@ -74,6 +74,10 @@ import Testing
         #expect(nested.status == 64)
         #expect(nested.stderr.contains("--lengths: 'abc'"), "\(nested.stderr)")
         #expect(nested.stderr.contains("Usage: skein analyze attention"), "\(nested.stderr)")
+        let hidden = try SkeinRun(["analyze", "nosuchkind"])
+        #expect(hidden.status == 64)
+        #expect(hidden.stderr.contains("unknown analysis 'nosuchkind'"))
+        #expect(hidden.stderr.contains("See 'skein analyze --help'") && !hidden.stderr.contains("unknown-kind"), "\(hidden.stderr)")
     }
 
     /// Parse errors and usage errors exit 64; a command line that is right but whose work fails exits 1.

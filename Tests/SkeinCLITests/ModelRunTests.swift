@@ -89,3 +89,15 @@ import Testing
         #expect(run.stdout.contains("\"threads\" : 1"), "\(run.stdout)")
     }
 }
+
+/// The CLI shares the server's sampler: its penalties change greedy output too.
+@Suite struct GeneratePenaltyTests {
+    @Test func frequencyPenaltyChangesGreedyOutput() throws {
+        let arguments = ["generate", "--prompt", "And God said, Let there be light: and there was light. And God said", "--max-tokens", "24"]
+        let plain = try SkeinRun(arguments), penalized = try SkeinRun(arguments + ["--frequency-penalty", "2"])
+        #expect(plain.status == 0 && penalized.status == 0)
+        #expect(!plain.stdout.isEmpty)
+        #expect(penalized.stdout != plain.stdout)
+        #expect(try SkeinRun(arguments + ["--presence-penalty", "-3"]).status == 64)
+    }
+}

@@ -33,8 +33,11 @@ struct CommandFailure {
     var message: String {
         let text = (error as? CustomStringConvertible)?.description ?? error.localizedDescription
         guard isUsageError else { return "Error: \(text)" }
-        let path = Self.commandPath(to: command).joined(separator: " ")
-        return "Error: \(text)\nUsage: \(Skein.usageString(for: command))\n  See '\(path) --help' for more information."
+        // A hidden command (`analyze`'s catch-all for unknown kinds) shows its parent's usage.
+        let chain = Self.commandChain(to: command)
+        let shown = chain.last { $0.configuration.shouldDisplay } ?? command
+        let path = chain.prefix { $0 != shown }.map(Self.name) + [Self.name(shown)]
+        return "Error: \(text)\nUsage: \(Skein.usageString(for: shown))\n  See '\(path.joined(separator: " ")) --help' for more information."
     }
 
     func exit() -> Never {
@@ -43,17 +46,20 @@ struct CommandFailure {
         Skein.exit(withError: exitCode)
     }
 
-    /// The command names from `skein` down to `target` ("skein", "eval", "run").
-    static func commandPath(to target: ParsableCommand.Type, from root: ParsableCommand.Type = Skein.self) -> [String] {
-        func search(_ node: ParsableCommand.Type, _ path: [String]) -> [String]? {
-            let name = node.configuration.commandName ?? String(describing: node).lowercased()
-            let here = path + [name]
+    /// The commands from `skein` down to `target` (Skein, EvalCommand, EvalRunCommand).
+    static func commandChain(to target: ParsableCommand.Type, from root: ParsableCommand.Type = Skein.self) -> [ParsableCommand.Type] {
+        func search(_ node: ParsableCommand.Type, _ path: [ParsableCommand.Type]) -> [ParsableCommand.Type]? {
+            let here = path + [node]
             if node == target { return here }
             for child in node.configuration.subcommands {
                 if let found = search(child, here) { return found }
             }
             return nil
         }
-        return search(root, []) ?? ["skein"]
+        return search(root, []) ?? [root]
+    }
+
+    static func name(_ command: ParsableCommand.Type) -> String {
+        command.configuration.commandName ?? String(describing: command).lowercased()
     }
 }
