@@ -92,6 +92,11 @@ import Testing
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("config.json"), "\(broken.stderr)")
         #expect(!broken.stderr.contains("Usage:"))
+        // serve used to turn every start-up failure into a usage error.
+        let serve = try SkeinRun(["serve", "--model", folder.path, "--port", "0"])
+        #expect(serve.status == 1, "\(serve.stderr)")
+        #expect(serve.stderr.contains("config.json") && !serve.stderr.contains("Usage:"))
+        #expect(try SkeinRun(["serve", "--attention", "nosuchpolicy", "--port", "0"]).status == 64)
         #expect(try SkeinRun(["policies"]).status == 0)
     }
 }
