@@ -62,6 +62,16 @@ import Testing
         #expect(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == SkeinBuild.description)
     }
 
+    /// Help stays ArgumentParser's: the subcommand's help on stdout, exit 0.
+    @Test(arguments: [["generate", "--help"], ["help", "generate"]])
+    func helpIsPrinted(arguments: [String]) throws {
+        let run = try SkeinRun(arguments)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("USAGE: skein generate"))
+        #expect(run.stdout.contains("--threads") && run.stdout.contains("--frequency-penalty"))
+        #expect(!run.stderr.contains("Error"))
+    }
+
     /// A usage error found while the command runs shows that command's usage, exit 64.
     @Test func aUsageErrorInRunNamesTheSubcommand() throws {
         let run = try SkeinRun(["generate", "--model", "/nonexistent/model", "--prompt", "x"])

@@ -61,6 +61,23 @@ import Testing
         #expect(error.message.contains("\"tool\""))
     }
 
+    @Test func nonTextContentPartsAreUnsupported() throws {
+        let image = #"{"messages": [{"role": "user", "content": [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {"url": "x"}}]}]}"#
+        let error = try #require(chatError(image))
+        #expect(error.code == "unsupported" && error.param == "messages[0].content[1].type")
+        #expect(chatError(#"{"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}]}]}"#) == nil)
+    }
+
+    @Test func echoAndBestOfAreUnsupportedOnCompletions() throws {
+        func completionError(_ json: String) -> APIError? {
+            do { _ = try JSONDecoder().decode(CompletionRequest.self, from: Data(json.utf8)); return nil } catch { return APIError.decoding(error) }
+        }
+        #expect(completionError(#"{"prompt": "a", "echo": true}"#)?.param == "echo")
+        #expect(completionError(#"{"prompt": "a", "best_of": 3}"#)?.code == "unsupported")
+        #expect(completionError(#"{"prompt": "a", "suffix": "z"}"#)?.param == "suffix")
+        #expect(completionError(#"{"prompt": "a", "echo": false, "best_of": 1}"#) == nil)
+    }
+
     @Test func moreThanOneChoiceIsUnsupported() throws {
         let error = try #require(try preparationError("{\(Self.hi), \"n\": 2}"))
         #expect(error.code == "unsupported" && error.param == "n")

@@ -43,7 +43,8 @@ public struct StopSequences: Decodable, Sendable {
 }
 
 /// A chat message; `content` may be a string or a list of `{"type": "text", "text": ...}` parts.
-/// Roles other than system, user and assistant are refused (`code: "unsupported"`).
+/// Roles other than system, user and assistant, and parts other than text (images, audio, files),
+/// are refused (`code: "unsupported"`).
 public struct ChatMessage: Decodable, Sendable {
     public var role: String
     public var content: String
@@ -68,7 +69,12 @@ public struct ChatMessage: Decodable, Sendable {
             content = ""
         } else {
             let parts = try c.decode([Part].self, forKey: .content)
-            content = parts.compactMap { $0.type == "text" ? $0.text : nil }.joined()
+            if let index = parts.firstIndex(where: { $0.type != "text" }) {
+                let field = RequestKeys.path(decoder.codingPath + [CodingKeys.content]) + "[\(index)].type"
+                throw APIError.unsupported("\(field): \(parts[index].type.debugDescription) content is not supported; only text parts are",
+                                           param: field)
+            }
+            content = parts.compactMap(\.text).joined()
         }
     }
 }
@@ -98,11 +104,17 @@ public struct CompletionRequest: Decodable, Sendable {
     public var logprobs: Int?
     public var common: CommonParameters
 
-    enum CodingKeys: String, CodingKey { case prompt, logprobs }
+    enum CodingKeys: String, CodingKey { case prompt, logprobs, echo, bestOf = "best_of" }
 
     public init(from decoder: Decoder) throws {
         try RequestKeys.refuseUnsupported(in: decoder, ["suffix"])
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        if try c.decodeIfPresent(Bool.self, forKey: .echo) == true {
+            throw APIError.unsupported("echo is not supported by this server yet", param: "echo")
+        }
+        if let bestOf = try c.decodeIfPresent(Int.self, forKey: .bestOf), bestOf > 1 {
+            throw APIError.unsupported("best_of=\(bestOf): one candidate per request is supported (best_of=1)", param: "best_of")
+        }
         guard c.contains(.prompt) else { throw APIError.badRequest("missing required field 'prompt'", param: "prompt") }
         if let text = try? c.decode(String.self, forKey: .prompt) {
             prompt = .text(text)

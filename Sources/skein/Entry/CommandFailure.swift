@@ -9,7 +9,8 @@ import SkeinEngine
 ///   followed by the usage of the subcommand that ran, as for errors found while parsing;
 /// - exit 1: the command line was fine but the work failed (an unreadable or corrupt model, an
 ///   engine failure, a port in use);
-/// - `CleanExit` and `ExitCode` keep ArgumentParser's meaning.
+/// - `CleanExit`, `ExitCode` and ArgumentParser's own errors (help, `skein help generate`) keep
+///   ArgumentParser's meaning and output.
 struct CommandFailure {
     let error: Error
     let command: ParsableCommand.Type
@@ -40,8 +41,14 @@ struct CommandFailure {
         return "Error: \(text)\nUsage: \(Skein.usageString(for: shown))\n  See '\(path.joined(separator: " ")) --help' for more information."
     }
 
+    /// True for errors ArgumentParser reports itself: help requests and its internal command errors.
+    var isArgumentParserError: Bool {
+        if error is ValidationError { return false }  // reported here, with the subcommand's usage
+        return error is CleanExit || error is ExitCode || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+    }
+
     func exit() -> Never {
-        if error is CleanExit || error is ExitCode { Skein.exit(withError: error) }
+        if isArgumentParserError { Skein.exit(withError: error) }
         FileHandle.standardError.write(Data((message + "\n").utf8))
         Skein.exit(withError: exitCode)
     }
