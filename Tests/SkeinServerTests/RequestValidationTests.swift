@@ -106,6 +106,7 @@ import Testing
         ("{\(hi), \"skein\": \"streaming\"}", "skein: expected an object", "skein"),
         ("{\(hi), \"stop\": 5}", "stop: expected a string or a list of strings", "stop"),
         (#"{"model": "x"}"#, "missing required field 'messages'", "messages"),
+        (#"{"messages": [{"role": "user", "content": 5}]}"#, #"messages[0].content: expected a string or a list of {"type": "text", "text": ...} parts"#, "messages[0].content"),
     ])
     func decodingErrorsNameTheFieldInPlainWords(json: String, message: String, param: String) throws {
         let error = try #require(chatError(json))

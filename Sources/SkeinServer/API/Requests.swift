@@ -68,11 +68,14 @@ public struct ChatMessage: Decodable, Sendable {
         } else if try c.decodeNil(forKey: .content) {
             content = ""
         } else {
-            let parts = try c.decode([Part].self, forKey: .content)
+            let field = RequestKeys.path(decoder.codingPath + [CodingKeys.content])
+            guard let parts = try? c.decode([Part].self, forKey: .content) else {
+                throw APIError.badRequest("\(field): expected a string or a list of {\"type\": \"text\", \"text\": ...} parts", param: field)
+            }
             if let index = parts.firstIndex(where: { $0.type != "text" }) {
-                let field = RequestKeys.path(decoder.codingPath + [CodingKeys.content]) + "[\(index)].type"
-                throw APIError.unsupported("\(field): \(parts[index].type.debugDescription) content is not supported; only text parts are",
-                                           param: field)
+                let part = field + "[\(index)].type"
+                throw APIError.unsupported("\(part): \(parts[index].type.debugDescription) content is not supported; only text parts are",
+                                           param: part)
             }
             content = parts.compactMap(\.text).joined()
         }
