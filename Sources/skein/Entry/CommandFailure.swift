@@ -32,7 +32,8 @@ struct CommandFailure {
 
     /// What is printed on standard error.
     var message: String {
-        let text = (error as? CustomStringConvertible)?.description ?? error.localizedDescription
+        // Skein's typed errors describe themselves (file, field, option); Foundation's are localized.
+        let text = (error as? LocalizedError)?.errorDescription ?? String(describing: error)
         guard isUsageError else { return "Error: \(text)" }
         // A hidden command (`analyze`'s catch-all for unknown kinds) shows its parent's usage.
         let chain = Self.commandChain(to: command)
