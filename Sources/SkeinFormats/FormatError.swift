@@ -10,6 +10,8 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidTensor(file: String, tensor: String, reason: String)
     case missingTensor(name: String, location: String)
     case shapeMismatch(tensor: String, expected: [Int], actual: [Int])
+    /// A model path that is a file without the GGUF magic.
+    case notAModel(path: String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
         case .missingTensor(let name, let location): "\(location): missing tensor '\(name)'"
         case .shapeMismatch(let tensor, let expected, let actual):
             "tensor '\(tensor)': expected shape \(expected), found \(actual)"
+        case .notAModel(let path): "\(path): not a model folder or GGUF file"
         }
     }
 }

@@ -26,6 +26,7 @@ public final class SkeinServer: Sendable {
     /// finish, and stops the engine.
     ///
     /// - Parameter onListening: called with the bound port (useful with port 0).
+    /// - Throws: `ServerError.portInUse` / `.addressUnavailable` when the address cannot be bound.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         scheduler.start()
         defer { scheduler.stop() }
@@ -36,6 +37,10 @@ public final class SkeinServer: Sendable {
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "skein"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) })
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch let error as IOError {
+            throw ServerError(binding: error, host: configuration.host, port: configuration.port) ?? error
+        }
     }
 }

@@ -1,9 +1,34 @@
 import ArgumentParser
+import SkeinEngine
 
 @main
 struct Skein: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skein",
         abstract: "A long-context inference engine for the CPU.",
+        discussion: "Exit status: 0 success, 64 usage error (a bad option or value), 1 the work itself failed.",
+        version: SkeinBuild.description,
         subcommands: [GenerateCommand.self, TokenizeCommand.self, DetokenizeCommand.self, PerplexityCommand.self, ChatCommand.self, DemoCommand.self, EvalCommand.self, LogitsCommand.self, InspectCommand.self, PoliciesCommand.self, BenchCommand.self, QuantizeCommand.self, KernelBenchCommand.self, ServeCommand.self, AnalyzeCommand.self])
+
+    /// Parses (after joining `--option -5` into `--option=-5`), applies `--threads`, runs, and
+    /// reports errors with one rule for every command (see `CommandFailure`).
+    static func main() async {
+        let arguments = NegativeNumberArguments.join(Array(CommandLine.arguments.dropFirst()))
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            exit(withError: error)  // parse and validate() errors carry the subcommand's usage already
+        }
+        do {
+            ThreadOptions.apply(from: command)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            CommandFailure(error, command: type(of: command)).exit()
+        }
+    }
 }

@@ -12,10 +12,13 @@ extension TransformerModel {
                                 ropeLayout: configuration.architecture == .llama ? .interleaved : .rotateHalf)
     }
 
-    /// Loads a model from a Hugging Face folder or a `.gguf` file.
+    /// Loads a model from a Hugging Face folder or a GGUF file.
+    /// - Throws: `FormatError.notAModel` for a file that is not GGUF, else the loader's errors.
     public static func load(path url: URL) throws -> TransformerModel {
-        if ModelLocation.isGGUF(url) { return try load(gguf: GGUFFile(path: url.path)) }
-        return try load(directory: url)
+        switch try ModelFormat.detect(url) {
+        case .gguf: try load(gguf: GGUFFile(path: url.path))
+        case .folder: try load(directory: url)
+        }
     }
 }
 
@@ -23,21 +26,17 @@ extension TransformerModel {
 public enum ModelLocation {
     /// True when `url` is a regular file starting with the GGUF magic.
     public static func isGGUF(_ url: URL) -> Bool {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let handle = FileHandle(forReadingAtPath: url.path) else { return false }
-        defer { try? handle.close() }
-        return (try? handle.read(upToCount: 4)) == Data("GGUF".utf8)
+        (try? ModelFormat.detect(url)) == .gguf
     }
 }
 
 extension ModelTokenizer {
     /// The tokenizer of a Hugging Face folder (tokenizer.json) or of a `.gguf` file (`tokenizer.ggml.*`).
+    /// - Throws: `FormatError.notAModel` for a file that is not GGUF, else the tokenizer's errors.
     public init(path url: URL) throws {
-        if ModelLocation.isGGUF(url) {
-            try self.init(gguf: GGUFFile(path: url.path))
-        } else {
-            try self.init(folder: url)
+        switch try ModelFormat.detect(url) {
+        case .gguf: try self.init(gguf: GGUFFile(path: url.path))
+        case .folder: try self.init(folder: url)
         }
     }
 }

@@ -35,12 +35,21 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: jsonBody())))
     }
 
-    /// The body: `{"error": {...}}`.
+    /// The body: `{"error": {"message", "type", "param", "code"}}`, with `param` and `code`
+    /// written as null when they do not apply (every key is always there, as OpenAI's are).
     public func jsonBody() -> Data {
-        struct Body: Encodable {
-            struct Inner: Encodable { var message: String; var type: String; var param: String?; var code: String? }
-            var error: Inner
+        struct Inner: Encodable {
+            var message: String, type: String, param: String?, code: String?
+            enum CodingKeys: String, CodingKey { case message, type, param, code }
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(message, forKey: .message)
+                try c.encode(type, forKey: .type)
+                try c.encode(param, forKey: .param)  // encode, not encodeIfPresent: null when absent
+                try c.encode(code, forKey: .code)
+            }
         }
+        struct Body: Encodable { var error: Inner }
         return (try? JSONEncoder().encode(Body(error: .init(message: message, type: type, param: param, code: code)))) ?? Data()
     }
 
@@ -48,25 +57,48 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
         APIError(.badRequest, message, param: param, code: code)
     }
 
-    /// A `DecodingError` spelled with the path of the field at fault.
+    /// A 400 for a field or value the server does not implement (yet).
+    static func unsupported(_ message: String, param: String?) -> APIError {
+        APIError(.badRequest, message, param: param, code: "unsupported")
+    }
+
+    /// A decoding failure in plain words naming the field ("messages: expected an array"); an
+    /// `APIError` thrown while decoding passes through unchanged.
     static func decoding(_ error: Error) -> APIError {
-        func path(_ keys: [CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
-        }
-        guard let error = error as? DecodingError else { return badRequest("malformed JSON body: \(error)") }
+        if let error = error as? APIError { return error }
+        guard let error = error as? DecodingError else { return badRequest("the body is not valid JSON", code: "invalid_json") }
         switch error {
         case .typeMismatch(let type, let context):
-            return badRequest("'\(path(context.codingPath))' has the wrong type (expected \(type))", param: path(context.codingPath))
-        case .valueNotFound(_, let context):
-            return badRequest("'\(path(context.codingPath))' must not be null", param: path(context.codingPath))
+            let field = RequestKeys.path(context.codingPath)
+            if field.isEmpty { return badRequest("the body must be a JSON object", code: "invalid_json") }
+            return badRequest("\(field): expected \(kind(of: type))", param: field)
+        case .valueNotFound(let type, let context):
+            let field = RequestKeys.path(context.codingPath)
+            return badRequest("\(field): expected \(kind(of: type)), not null", param: field)
         case .keyNotFound(let key, let context):
-            let field = path(context.codingPath + [key])
+            let field = RequestKeys.path(context.codingPath + [key])
             return badRequest("missing required field '\(field)'", param: field)
         case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return badRequest("the body is not valid JSON", code: "invalid_json") }
-            return badRequest("'\(path(context.codingPath))': \(context.debugDescription)", param: path(context.codingPath))
+            let field = RequestKeys.path(context.codingPath)
+            if field.isEmpty { return badRequest("the body is not valid JSON", code: "invalid_json") }
+            let reason = context.debugDescription.contains("does not fit") ? "the number is out of range" : "invalid value"
+            return badRequest("\(field): \(reason)", param: field)
         @unknown default:
-            return badRequest("malformed JSON body")
+            return badRequest("the body could not be read")
+        }
+    }
+
+    /// A JSON kind for a Swift type: "an array", "an object", "a string", "an integer", "a number", "true or false".
+    static func kind(of type: Any.Type) -> String {
+        let name = String(describing: type)
+        if name.hasPrefix("Array") { return "an array" }
+        if name.hasPrefix("Dictionary") { return "an object" }
+        switch name {
+        case "String", "Substring": return "a string"
+        case "Int", "Int32", "Int64", "UInt", "UInt32", "UInt64": return "an integer"
+        case "Double", "Float": return "a number"
+        case "Bool": return "true or false"
+        default: return "an object"
         }
     }
 }

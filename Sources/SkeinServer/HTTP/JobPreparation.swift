@@ -11,7 +11,10 @@ struct JobPreparation {
 
     /// The spec, the stop strings, and the session taken for it (to be returned if the job never starts).
     func prepare(prompt: [Int], common p: CommonParameters, topLogprobs: Int?) throws -> (JobSpec, [String], SessionStore.Session?) {
-        if let n = p.n, n != 1 { throw APIError.badRequest("only n=1 is supported", param: "n") }
+        if let n = p.n, n != 1 {
+            throw n > 1 ? APIError.unsupported("n=\(n): one choice per request is supported (n=1)", param: "n")
+                        : APIError.badRequest("n must be at least 1, got \(n)", param: "n")
+        }
         let maxTokens = p.maxCompletionTokens ?? p.maxTokens ?? configuration.defaultMaxTokens
         guard maxTokens >= 1 else { throw APIError.badRequest("max_tokens must be at least 1, got \(maxTokens)", param: "max_tokens") }
         let temperature = p.temperature ?? 1
@@ -61,17 +64,38 @@ struct JobPreparation {
         do {
             let (model, policy) = try host.resolve(attention: attention, rope: rope, kvType: kvType)
             let seed = p.seed.map { UInt64(bitPattern: Int64($0)) } ?? UInt64.random(in: 0...UInt64.max)
-            let sampling = SamplingParameters(temperature: Float(temperature), topP: p.topP.map(Float.init), seed: seed)
+            let sampling = try Self.sampling(p, temperature: temperature, seed: seed)
             let spec = JobSpec(promptTokens: prompt, maxTokens: maxTokens, sampling: sampling, stopTokens: host.stopTokens,
                                topLogprobs: topLogprobs, model: model, policy: policy, attention: attention, rope: rope, kvType: kvType,
                                session: session?.id)
             return (spec, stops, session)
+        } catch let error as APIError {
+            if let id = session?.id { sessions.checkin(id, tokens: nil, cache: nil) }
+            throw error
         } catch {
             if let id = session?.id { sessions.checkin(id, tokens: nil, cache: nil) }
             let text = "\(error)"
             let param = text.hasPrefix("rope") ? "skein.rope" : text.hasPrefix("kv-type") ? "skein.kv_type" : "skein.attention"
             throw APIError.badRequest("\(error)", param: param, code: "invalid_policy")
         }
+    }
+
+    /// The request's sampling parameters, checked by the engine's own rules (the sampler the CLI
+    /// uses): top_k >= 1, min_p in [0, 1], repetition_penalty > 0, frequency and presence
+    /// penalties in [-2, 2].
+    /// - Throws: a 400 naming the field.
+    static func sampling(_ p: CommonParameters, temperature: Double, seed: UInt64) throws -> SamplingParameters {
+        let sampling = SamplingParameters(
+            temperature: Float(temperature), topK: p.topK, topP: p.topP.map(Float.init), minP: p.minP.map(Float.init),
+            repetitionPenalty: p.repetitionPenalty.map(Float.init), frequencyPenalty: p.frequencyPenalty.map(Float.init),
+            presencePenalty: p.presencePenalty.map(Float.init), seed: seed)
+        do {
+            try sampling.validate()
+        } catch let EngineError.invalidOption(name, reason) {
+            let field = name.replacingOccurrences(of: "-", with: "_")
+            throw APIError.badRequest("\(field) \(reason)", param: field)
+        }
+        return sampling
     }
 
     /// Prompt tokens of a chat request through the model's chat template.

@@ -3,12 +3,20 @@ import Foundation
 extension GGUFVocabulary {
     /// The split style of a "gpt2" vocabulary's `pre` name.
     enum BytePairStyle {
-        case gpt2, llama3, qwen2
+        /// GPT-2's regex.
+        case gpt2
+        /// Every digit apart (`\p{N}`), then GPT-2's regex: HF's `Digits(individual_digits)` + `ByteLevel`.
+        case digitsGPT2
+        case llama3, qwen2
     }
 
-    /// `pre` names llama.cpp maps to the three split regexes Skein runs (other names are refused).
+    /// `pre` names llama.cpp maps to the split regexes Skein runs (other names are refused).
+    /// "starcoder", "smollm", "refact", "command-r", "codeshell", "exaone" and "minerva-7b" share
+    /// one regex list in llama.cpp (`\p{N}`, then GPT-2's).
     static let bytePairStyles: [String: BytePairStyle] = [
         "gpt-2": .gpt2,
+        "starcoder": .digitsGPT2, "smollm": .digitsGPT2, "refact": .digitsGPT2, "command-r": .digitsGPT2,
+        "codeshell": .digitsGPT2, "exaone": .digitsGPT2, "minerva-7b": .digitsGPT2,
         "llama-bpe": .llama3, "llama3": .llama3, "llama-v3": .llama3,
         "qwen2": .qwen2, "deepseek-r1-qwen": .qwen2,
     ]
@@ -114,6 +122,8 @@ extension GGUFVocabulary {
         switch style {
         case .gpt2:
             preTokenizer = .byteLevel(addPrefixSpace: false, useRegex: true)
+        case .digitsGPT2:
+            preTokenizer = .sequence([.digits(individual: true), .byteLevel(addPrefixSpace: false, useRegex: true)])
         case .llama3, .qwen2:
             preTokenizer = .sequence([
                 .split(pattern: ScannerPattern(style: style == .llama3 ? .llama3 : .qwen2), behavior: .isolated, invert: false),

@@ -20,8 +20,9 @@ extension GGUFVocabulary {
     /// - Byte-level BPE -> model "gpt2", as `_set_vocab_gpt2`: ids without a token become
     ///   "[PAD<id>]" (UNUSED) up to `vocabularySize`; added tokens CONTROL when special or
     ///   looking special (`<|...|>`, ...), else USER_DEFINED; merges from tokenizer.json. The
-    ///   `pre` name comes from the split regex (GPT-2 -> "gpt-2", Llama-3 -> "llama-bpe",
-    ///   Qwen2 -> "qwen2"), where convert_hf_to_gguf.py hashes a probe tokenization of known models.
+    ///   `pre` name comes from the split regex (GPT-2 -> "gpt-2", Digits(individual) + GPT-2
+    ///   ByteLevel -> "smollm", Llama-3 -> "llama-bpe", Qwen2 -> "qwen2"), where
+    ///   convert_hf_to_gguf.py hashes a probe tokenization of known models.
     /// Special ids, add_bos/add_eos/add_sep and chat templates follow gguf-py's `SpecialVocab`.
     ///
     /// - Parameters:
@@ -215,7 +216,7 @@ extension GGUFVocabulary {
         let description = root.object["pre_tokenizer"].flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
             .map { String(decoding: $0, as: UTF8.self) } ?? "none"
         let refuse = TokenizerError.notRepresentableInGGUF(
-            file: file, reason: "pre-tokenizer \(description) is none of GPT-2 ByteLevel, Llama-3 or Qwen2 Split + ByteLevel")
+            file: file, reason: "pre-tokenizer \(description) is none of GPT-2 ByteLevel, Digits(individual) + ByteLevel, Llama-3 or Qwen2 Split + ByteLevel")
         guard !root.isNull("pre_tokenizer") else { throw refuse }
         let pre = try root.child("pre_tokenizer")
         let type = try pre.string("type")
@@ -225,6 +226,13 @@ extension GGUFVocabulary {
         }
         guard type == "Sequence" else { throw refuse }
         let steps = try pre.children("pretokenizers")
+        // SmolLM's (and StarCoder's) split: every digit apart, then GPT-2's regex. llama.cpp runs
+        // `\p{N}` then GPT-2's regex for "smollm"; Unicode numbers are what HF's Digits splits.
+        if steps.count == 2, try steps[0].string("type") == "Digits", try steps[0].bool("individual_digits", default: false),
+           try steps[1].string("type") == "ByteLevel", try steps[1].bool("use_regex", default: true),
+           try !steps[1].bool("add_prefix_space", default: true) {
+            return "smollm"
+        }
         guard steps.count == 2, try steps[0].string("type") == "Split", try steps[1].string("type") == "ByteLevel",
               try !steps[1].bool("use_regex", default: true), try !steps[1].bool("add_prefix_space", default: true),
               try steps[0].string("behavior") == "Isolated", try !steps[0].bool("invert", default: false),

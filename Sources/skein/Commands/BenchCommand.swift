@@ -5,13 +5,14 @@ import SkeinTensor
 
 /// `skein bench`: prompt processing and generation speed at several context depths, in the spirit
 /// of llama-bench, for any attention policy.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: ParsableCommand, ComputingCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure prompt-processing and generation tokens/s at given context depths.")
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(name: .customShort("p"), help: "Prompt tokens processed per pp test (0 skips).")
     var promptTokens: Int = 512
@@ -24,9 +25,6 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .customShort("r"), help: "Repetitions per test.")
     var repetitions: Int = 3
-
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int?
 
     @Option(help: "Tokens per forward pass while filling the depth.")
     var fillChunk: Int = 512
@@ -41,7 +39,6 @@ struct BenchCommand: ParsableCommand {
         guard promptTokens >= 0, generateTokens >= 0, repetitions >= 1, fillChunk >= 1 else {
             throw ValidationError("-p and -n must be >= 0, -r and --fill-chunk >= 1")
         }
-        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
     }
 
     struct Row: Encodable {
@@ -69,7 +66,6 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let depthList = try parseTokenList(depths, option: "-d")
         guard depthList.allSatisfy({ $0 >= 0 }) else { throw ValidationError("-d: depths must be >= 0") }
-        if let threads { Parallel.threadCount = threads }
         let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: modelOptions.resolvedURL()))
         let vocabulary = model.configuration.vocabSize
         var random = RandomSource(seed: 1)

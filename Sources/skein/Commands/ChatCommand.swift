@@ -5,7 +5,7 @@ import SkeinFormats
 import SkeinTokenizers
 
 /// `skein chat`: an interactive conversation through the model's chat template.
-struct ChatCommand: ParsableCommand {
+struct ChatCommand: ParsableCommand, ComputingCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat",
         abstract: "Chat with a model on the terminal (one line per turn; an empty line or EOF ends).")
@@ -13,6 +13,7 @@ struct ChatCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var sampling: SamplingOptions
     @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "A system message to start the conversation with.")
     var system: String?
@@ -29,6 +30,7 @@ struct ChatCommand: ParsableCommand {
             guard let line = readLine(), !line.isEmpty else { break }
             messages.append(["role": "user", "content": .string(line)])
             let ids = try tokenizer.encodeChat(messages)
+            policyOptions.warnIfPastReach(tokens: ids.count, model: model, policy: policy, what: "the conversation")
             let request = GenerationRequest(promptTokens: ids, maxTokens: sampling.maxTokens, sampling: sampling.parameters,
                                             stopTokens: stops)
             var stream = StreamingDetokenizer(tokenizer: tokenizer.tokenizer)

@@ -13,6 +13,7 @@ struct DemoCommand: ParsableCommand {
 
     @Option(help: "A model folder (default: the shipped demo model).")
     var model: String?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "Folder for report.html and results.json.")
     var out: String = "skein-demo"

@@ -23,6 +23,7 @@ struct EvalRunCommand: ParsableCommand {
 
     @Option(help: "A model folder (default: the shipped demo model); its tokenizer builds the prompts.")
     var model: String?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "Prompt lengths: tokens or multiples of the training length, comma-separated (default: 1x,2x,4x).")
     var lengths: String?

@@ -12,6 +12,7 @@ struct EvalEfficiencyCommand: ParsableCommand {
 
     @Option(help: "A model folder (default: the shipped demo model).")
     var model: String?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "Context lengths: tokens or multiples of the training length (2x), comma-separated.")
     var lengths: String = "256,1024,4096"
@@ -58,6 +59,7 @@ struct EvalPerplexityCommand: ParsableCommand {
 
     @Option(help: "A model folder (default: the shipped demo model).")
     var model: String?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "The UTF-8 text (default: the demo model's heldout.txt).")
     var file: String?

@@ -5,7 +5,7 @@ import SkeinFormats
 import SkeinTokenizers
 
 /// `skein generate`: continue a prompt, streaming the output.
-struct GenerateCommand: ParsableCommand {
+struct GenerateCommand: ParsableCommand, ComputingCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate a continuation of a prompt, streamed to stdout.")
@@ -13,6 +13,7 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var sampling: SamplingOptions
     @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "The prompt text, encoded with the model's tokenizer.json (output is text).")
     var prompt: String?
@@ -43,6 +44,7 @@ struct GenerateCommand: ParsableCommand {
             ids = try parseTokenList(promptTokens ?? "", option: "--prompt-tokens")
         }
         let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: folder))
+        policyOptions.warnIfPastReach(tokens: ids.count, model: model, policy: policy)
         // Stop at the end-of-sequence ids of config.json, generation_config.json and the tokenizer.
         let generationConfig = try GenerationConfiguration.load(directory: folder)
         let stops = Set(model.configuration.eosTokenIds + (generationConfig?.eosTokenIds ?? []) + (tokenizer?.eosTokenIds ?? []))
@@ -51,7 +53,9 @@ struct GenerateCommand: ParsableCommand {
         var first = true
         var stream = tokenizer.map { StreamingDetokenizer(tokenizer: $0.tokenizer) }
         let cache = model.makeCache(for: policy, initialCapacity: ids.count + sampling.maxTokens)
-        _ = try Generator(model: model, policy: policy).generate(request, cache: cache) { token in
+        var timing = GenerationTiming(promptTokens: ids.count)
+        let result = try Generator(model: model, policy: policy).generate(request, cache: cache) { token in
+            timing.tokenArrived()
             if stream != nil {
                 let text = (try? stream!.append(token)) ?? ""
                 FileHandle.standardOutput.write(Data(text.utf8))
@@ -63,5 +67,6 @@ struct GenerateCommand: ParsableCommand {
         }
         if stream != nil { FileHandle.standardOutput.write(Data(((try? stream!.finish()) ?? "").utf8)) }
         FileHandle.standardOutput.write(Data("\n".utf8))
+        FileHandle.standardError.write(Data((timing.summary(generated: result.tokens.count) + "\n").utf8))
     }
 }

@@ -4,7 +4,7 @@ import SkeinTensor
 
 /// `skein kernel-bench` (hidden): times one `WeightMatrix.apply` of random weights in a given type,
 /// printing the median time, GB/s of weights read and GOPS (2 * out * in * rows operations).
-struct KernelBenchCommand: ParsableCommand {
+struct KernelBenchCommand: ParsableCommand, ComputingCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernel-bench",
         abstract: "Micro-benchmark of one linear layer: y = x W^T.",
@@ -22,8 +22,7 @@ struct KernelBenchCommand: ParsableCommand {
     @Option(help: "Activation rows (tokens) per product.")
     var rows: Int = 1
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "Timed repetitions.")
     var repetitions: Int = 50
@@ -36,7 +35,6 @@ struct KernelBenchCommand: ParsableCommand {
 
     func validate() throws {
         guard out >= 1, inFeatures >= 1, rows >= 1, repetitions >= 1 else { throw ValidationError("--out, --in, --rows and --repetitions must be >= 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1") }
         guard ["f32", "f16", "bf16"].contains(type) || GGMLType.named(type) != nil else { throw ValidationError("unknown --type \(type)") }
         if let block = GGMLType.named(type)?.blockSize, inFeatures % block != 0 {
             throw ValidationError("--in must be a multiple of \(block) for \(type)")
@@ -44,7 +42,6 @@ struct KernelBenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Parallel.threadCount = threads }
         if let level { MatMul.setKernelLevel(level) }
         let one = makeMatrix(seed: 1)
         let count = copies ?? (rows <= 4 ? max(1, min(256, 512_000_000 / one.byteCount)) : 1)

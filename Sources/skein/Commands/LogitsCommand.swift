@@ -3,13 +3,14 @@ import Foundation
 import SkeinEngine
 
 /// `skein logits`: one full prefill, printing every position's logits (for comparing engines).
-struct LogitsCommand: ParsableCommand {
+struct LogitsCommand: ParsableCommand, ComputingCommand {
     static let configuration = CommandConfiguration(
         commandName: "logits",
         abstract: "Print the logits of every position of a token sequence (one full prefill).")
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "Comma-separated token ids, e.g. \"1,2,3\".")
     var tokens: String

@@ -4,13 +4,14 @@ import SkeinEngine
 import SkeinTokenizers
 
 /// `skein perplexity`: how well the model predicts a text file, under a policy.
-struct PerplexityCommand: ParsableCommand {
+struct PerplexityCommand: ParsableCommand, ComputingCommand {
     static let configuration = CommandConfiguration(
         commandName: "perplexity",
         abstract: "Perplexity of a UTF-8 text file, in one stream or in sliding windows.")
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "The UTF-8 text file to score.")
     var file: String
@@ -35,6 +36,8 @@ struct PerplexityCommand: ParsableCommand {
         var tokens = try ModelTokenizer(path: folder).encode(readTextFile(file))
         if let maxTokens { tokens = Array(tokens.prefix(maxTokens)) }
         let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: folder))
+        policyOptions.warnIfPastReach(tokens: context.map { min($0, tokens.count) } ?? tokens.count, model: model, policy: policy,
+                                      what: context == nil ? "the text" : "the --context window")
         let scheme: PerplexityContext = context.map { .sliding(context: $0, stride: stride ?? max(1, $0 / 2)) } ?? .stream(chunk: 256)
         var bar = ProgressBar(label: "perplexity", total: tokens.count - 1)
         let result = try model.perplexity(tokens, policy: policy, context: scheme) { done, _ in bar.update(done) }

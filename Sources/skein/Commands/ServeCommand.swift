@@ -3,7 +3,7 @@ import Foundation
 import SkeinServer
 
 /// `skein serve`: the OpenAI-compatible HTTP server.
-struct ServeCommand: AsyncParsableCommand {
+struct ServeCommand: AsyncParsableCommand, ComputingCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the model over an OpenAI-compatible HTTP API (chat/completions, completions, models, sessions).",
@@ -16,6 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "Address to listen on (localhost by default; 0.0.0.0 exposes the server to the network).")
     var host = "127.0.0.1"
@@ -77,12 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.prefixCacheEntries = prefixCache
         configuration.sessionsDirectory = sessions.map { URL(fileURLWithPath: $0) }
         let folder = try modelOptions.resolvedURL()
-        let server: SkeinServer
-        do {
-            server = try SkeinServer(host: try ModelHost(folder: folder), configuration: configuration)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        // A bad --attention/--rope/--kv-type is a usage error (64); a model that fails to load, 1.
+        let server = try SkeinServer(host: try ModelHost(folder: folder), configuration: configuration)
         let host = self.host
         try await server.run { port in
             print("skein serve: listening on http://\(host):\(port) (model \(folder.lastPathComponent))")

@@ -5,7 +5,7 @@ import SkeinEngine
 import SkeinEval
 import SkeinTokenizers
 
-/// `--model`, `--out` and `--text`, shared by every `skein analyze` kind.
+/// `--model`, `--out`, `--text` and `--threads`, shared by every `skein analyze` kind.
 struct AnalysisOptions: ParsableArguments {
     @Option(help: "A Hugging Face model folder (default: the shipped demo model).")
     var model: String?
@@ -15,6 +15,8 @@ struct AnalysisOptions: ParsableArguments {
 
     @Option(help: "UTF-8 text to run the model on (default: the model folder's heldout.txt).")
     var text: String?
+
+    @OptionGroup var threads: ThreadOptions
 
     /// The model folder, the loaded model and its folder name.
     func loadModel() throws -> (folder: URL, model: TransformerModel, name: String) {

@@ -1,17 +1,19 @@
 import ArgumentParser
 import Foundation
 import SkeinDemoModel
+import SkeinFormats
 
-/// `--model PATH`: a Hugging Face model folder. Shared by every command that runs a model.
+/// `--model PATH`: a Hugging Face model folder or a GGUF file. Shared by every command that runs a model.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "A Hugging Face model folder (config.json, *.safetensors, tokenizer.json); default: the shipped demo model.")
+    @Option(name: .long, help: "A Hugging Face model folder (config.json, *.safetensors, tokenizer.json) or a GGUF file; default: the shipped demo model.")
     var model: String?
 
     init() {}
 
     init(model: String?) { self.model = model }
 
-    /// The model folder to use, checked to exist; the shipped demo model when --model is absent.
+    /// The model folder or GGUF file to use, checked to exist and to be one of the two; the
+    /// shipped demo model when --model is absent.
     func resolvedURL() throws -> URL {
         guard let model else {
             guard let demo = DemoModel.folder else {
@@ -23,7 +25,9 @@ struct ModelOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) else {
             throw ValidationError("--model \(model): no such file or folder")
         }
-        return URL(fileURLWithPath: model)
+        let url = URL(fileURLWithPath: model)
+        do { _ = try ModelFormat.detect(url) } catch let error as FormatError { throw ValidationError(error.description) }
+        return url
     }
 }
 

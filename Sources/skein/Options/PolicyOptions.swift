@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SkeinEngine
 
 /// `--attention NAME[:key=value,...]`, `--kv-type TYPE[:...]` and `--rope NAME[:key=value,...]`, the same on every command.
@@ -20,5 +21,18 @@ struct PolicyOptions: ParsableArguments {
         } catch let error as EngineError {
             throw ValidationError(error.description)
         }
+    }
+}
+
+extension PolicyOptions {
+    /// A one-line warning on standard error when `tokens` positions run past the model's
+    /// `max_position_embeddings` under full attention with the checkpoint's own RoPE: nothing then
+    /// keeps positions inside what the model was trained on. Not an error: the run goes on.
+    func warnIfPastReach(tokens: Int, model: TransformerModel, policy: AttentionPolicy, what: String = "the prompt") {
+        let reach = model.configuration.maxPositionEmbeddings
+        guard tokens > reach, policy.base is FullAttention, rope == "config" else { return }
+        let text = "warning: \(what) (\(tokens) tokens) is longer than the model's training length (\(reach), max_position_embeddings); "
+            + "full attention does not extend it, so expect degraded output (e.g. --attention self-extend, dca or streaming; see `skein policies`)\n"
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }

@@ -21,12 +21,19 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "Penalize tokens already present (> 1 discourages repeats).")
     var repetitionPenalty: Float?
 
+    @Option(help: "Subtract F times each token's count in the output so far from its logit (OpenAI's frequency_penalty, -2...2).")
+    var frequencyPenalty: Float?
+
+    @Option(help: "Subtract P from the logit of every token already in the output (OpenAI's presence_penalty, -2...2).")
+    var presencePenalty: Float?
+
     @Option(help: "Random seed for sampling.")
     var seed: UInt64 = 0
 
     var parameters: SamplingParameters {
         SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                           repetitionPenalty: repetitionPenalty, seed: seed)
+                           repetitionPenalty: repetitionPenalty, frequencyPenalty: frequencyPenalty,
+                           presencePenalty: presencePenalty, seed: seed)
     }
 
     func validate() throws {
