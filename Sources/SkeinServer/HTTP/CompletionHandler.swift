@@ -150,8 +150,11 @@ struct CompletionHandler: Sendable {
         stopped ? "stop" : summary.finishReason
     }
 
+    /// What ran, as requested: the request's spelling, except that plain "full" on a sliding-window
+    /// checkpoint runs (and is echoed as) the checkpoint's window, so a client never mistakes it for full.
     private func skeinInfo(_ job: InferenceJob, _ summary: JobSummary) -> SkeinInfo {
-        SkeinInfo(attention: job.spec.attention, rope: job.spec.rope, kvType: job.spec.kvType, session: job.spec.session, cachedTokens: summary.cachedTokens)
+        let attention = job.spec.attention == "full" && !(job.policy.base is FullAttention) ? job.policy.base.description : job.spec.attention
+        return SkeinInfo(attention: attention, rope: job.spec.rope, kvType: job.spec.kvType, session: job.spec.session, cachedTokens: summary.cachedTokens)
     }
 
     private func tokenText(_ id: Int) -> String { (try? host.tokenizer.decode([id])) ?? "" }
