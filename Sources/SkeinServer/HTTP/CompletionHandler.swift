@@ -153,7 +153,7 @@ struct CompletionHandler: Sendable {
     /// What ran, as requested: the request's spelling, except that plain "full" on a sliding-window
     /// checkpoint runs (and is echoed as) the checkpoint's window, so a client never mistakes it for full.
     private func skeinInfo(_ job: InferenceJob, _ summary: JobSummary) -> SkeinInfo {
-        let attention = job.spec.attention == "full" && !(job.policy.base is FullAttention) ? job.policy.base.description : job.spec.attention
+        let attention = job.spec.attention == "full" && !(job.spec.policy.base is FullAttention) ? job.spec.policy.base.description : job.spec.attention
         return SkeinInfo(attention: attention, rope: job.spec.rope, kvType: job.spec.kvType, session: job.spec.session, cachedTokens: summary.cachedTokens)
     }
 
