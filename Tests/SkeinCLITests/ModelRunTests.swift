@@ -67,9 +67,22 @@ import Testing
         let full = try SkeinRun(["generate", "--prompt-tokens", long, "--max-tokens", "1"])
         #expect(full.status == 0)
         #expect(full.stderr.contains("warning: the prompt (300 tokens) is longer than the model's training length (256"), "\(full.stderr)")
+        // Streaming keeps positions inside L but reads only sinks + window: said once, the run goes on.
         let streaming = try SkeinRun(["generate", "--prompt-tokens", long, "--max-tokens", "1", "--attention", "streaming"])
         #expect(streaming.status == 0)
-        #expect(!streaming.stderr.contains("warning:"))
+        #expect(streaming.stderr.contains("warning: the prompt (300 tokens): streaming:sinks=4,window=252 reads only 256 of the 300 tokens"),
+                "\(streaming.stderr)")
+        // Self-extend with keys past its reach ((256 - 64) * 2 + 64 = 448 tokens) warns; without keys it is sized for the input.
+        let longer = Array(repeating: "17", count: 1000).joined(separator: ",")
+        let keyed = try SkeinRun(["generate", "--prompt-tokens", longer, "--max-tokens", "1", "--attention", "self-extend:group=2,window=64"])
+        #expect(keyed.status == 0)
+        #expect(keyed.stderr.contains("past the training length 256 (its reach is 448 tokens)"), "\(keyed.stderr)")
+        let sized = try SkeinRun(["generate", "--prompt-tokens", longer, "--max-tokens", "1", "--attention", "self-extend"])
+        #expect(sized.status == 0)
+        #expect(sized.stderr.contains("note: --attention self-extend sized for 1001 tokens: self-extend:group=5,window=64"), "\(sized.stderr)")
+        #expect(!sized.stderr.contains("warning:"), "\(sized.stderr)")
+        let reattention = try SkeinRun(["generate", "--prompt-tokens", longer, "--max-tokens", "1", "--attention", "reattention"])
+        #expect(!reattention.stderr.contains("warning:"), "\(reattention.stderr)")
         let short = try SkeinRun(["generate", "--prompt-tokens", "17,18", "--max-tokens", "1"])
         #expect(!short.stderr.contains("warning:"))
         let heldout = demo.appendingPathComponent("heldout.txt").path

@@ -13,6 +13,10 @@ public struct StoredAttention: AttentionPolicy {
     public var kvStorage: KVStorageType { storage }
     public var base: AttentionPolicy { policy }
     public var keyChannels: [KeyChannel] { policy.keyChannels }
+    public var selectsByContent: Bool { policy.selectsByContent }
+    public func resized(forInputLength n: Int, trainingLength: Int) -> AttentionPolicy? {
+        policy.resized(forInputLength: n, trainingLength: trainingLength)?.storing(storage)
+    }
     public func segments(queryPosition: Int, slots: SlotPositions) -> [AttentionSegment] { policy.segments(queryPosition: queryPosition, slots: slots) }
     public func logitScale(queryPosition: Int) -> Float { policy.logitScale(queryPosition: queryPosition) }
     public func retainedPositions(nextPosition: Int) -> [Range<Int>]? { policy.retainedPositions(nextPosition: nextPosition) }

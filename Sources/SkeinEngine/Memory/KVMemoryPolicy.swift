@@ -69,6 +69,9 @@ public protocol KVMemoryPolicy: AttentionPolicy {
 }
 
 extension KVMemoryPolicy {
+    /// Scores decide what each head keeps or reads.
+    public var selectsByContent: Bool { true }
+
     public var turnDecay: Float { 1 }
     public func survivors(positions: [Int], scores: [Float], seen: Int, rows: Int) -> [Int]? { nil }
     /// Content-dependent: the explicit form comes from a recorded run (`KVMemoryState.trace`).

@@ -57,10 +57,16 @@ public final class TransformerModel: @unchecked Sendable {
 
     /// The attention policy `attention` names (a `--attention` spelling) for this model, storing
     /// its cache as `kvType` says. Plain "full" on a sliding-window checkpoint keeps its window.
-    public func attentionPolicy(_ attention: String, kvType: String = "f32") throws -> AttentionPolicy {
-        attention == "full" && configuration.slidingWindow != nil
-            ? defaultPolicy.storing(try KVStorageType(parsing: kvType))
-            : try PolicyCatalog.attention(attention, trainingLength: trainingLength, kvType: kvType)
+    /// Given the `inputLength` it will run on, a policy named without keys whose defaults would not
+    /// reach that far is sized for it (`AttentionPolicy.resized`: self-extend's group).
+    public func attentionPolicy(_ attention: String, kvType: String = "f32", inputLength: Int? = nil) throws -> AttentionPolicy {
+        if attention == "full" && configuration.slidingWindow != nil {
+            return defaultPolicy.storing(try KVStorageType(parsing: kvType))
+        }
+        let policy = try PolicyCatalog.attention(attention, trainingLength: trainingLength, kvType: kvType)
+        guard let n = inputLength, n > trainingLength, !attention.contains(":"), !policy.selectsByContent,
+              PolicyReach.lastQuery(of: policy, length: n).distance >= trainingLength else { return policy }
+        return policy.resized(forInputLength: n, trainingLength: trainingLength) ?? policy
     }
 
     /// The context length the model was trained on (before any RoPE scaling).

@@ -71,6 +71,14 @@ public protocol AttentionPolicy: Sendable, CustomStringConvertible {
     var kvStorage: KVStorageType { get }
     /// The policy itself, without a storage wrapper.
     var base: AttentionPolicy { get }
+
+    /// Whether what a query reads is chosen by scores (KV memories, infllm, reattention) rather
+    /// than fixed by `segments` alone; `PolicyReach` measures only the latter.
+    var selectsByContent: Bool { get }
+
+    /// The same policy with its size keys chosen so that an `n`-token input stays inside its
+    /// reach (used when the user gave no keys); nil when it has none to choose.
+    func resized(forInputLength n: Int, trainingLength: Int) -> AttentionPolicy?
 }
 
 extension AttentionPolicy {
@@ -83,6 +91,8 @@ extension AttentionPolicy {
     }
 
     public var keyChannels: [KeyChannel] { [] }
+    public var selectsByContent: Bool { false }
+    public func resized(forInputLength n: Int, trainingLength: Int) -> AttentionPolicy? { nil }
     public func logitScale(queryPosition: Int) -> Float { 1 }
     public func retainedPositions(nextPosition: Int) -> [Range<Int>]? { nil }
 }

@@ -34,6 +34,9 @@ public struct InfLLMAttention: AttentionPolicy {
     /// Unrotated keys: memory blocks are read at one fixed distance.
     public var keyChannels: [KeyChannel] { [.fixed] }
 
+    /// Blocks (or tokens) are retrieved by score.
+    public var selectsByContent: Bool { true }
+
     /// Without the block memory (what the dense cache alone holds): sinks and everything newer.
     public func segments(queryPosition i: Int, slots: SlotPositions) -> [AttentionSegment] {
         [AttentionSegment(slots: slots.slots(covering: 0...i), queryPosition: i)]

@@ -44,7 +44,7 @@ extension PolicyCatalog {
             let block = try r.int("block", default: infllmBlock(L))
             let repr = try r.int("repr", default: 4)
             guard repr <= block else { throw EngineError.invalidOption(name: "attention infllm", reason: "repr (\(repr)) must not exceed block (\(block))") }
-            return InfLLMAttention(sinks: try r.int("sinks", default: 4, minimum: 0), local: try r.int("local", default: max(1, L / 2)),
+            return InfLLMAttention(sinks: try r.int("sinks", default: 4, minimum: 0), local: try r.int("local", default: max(1, L / 2), maximum: max(1, L - 1)),
                                    block: block, repr: repr, topK: try r.int("topk", default: max(1, L / 2 / block), minimum: 0),
                                    cached: try r.int("cached", default: 64, minimum: 0), chunk: try r.int("chunk", default: 512))
         }

@@ -63,35 +63,35 @@ public enum PolicyCatalog {
         case "window":
             return WindowAttention(size: try r.int("size", default: L))
         case "streaming":
-            return StreamingAttention(sinks: try r.int("sinks", default: 4, minimum: 0), window: try r.int("window", default: max(1, L - 4)))
+            // In-cache positions: sinks + window distances must stay inside L.
+            let sinks = try r.int("sinks", default: 4, minimum: 0, maximum: L - 1)
+            return StreamingAttention(sinks: sinks, window: try r.int("window", default: max(1, L - sinks), maximum: L - sinks))
         case "lm-infinite":
-            let cap = try r.int("cap", default: L)
+            let cap = try r.int("cap", default: L, maximum: L)
             let local = try r.int("local", default: cap)
             guard local <= cap else { throw invalid("local (\(local)) must not exceed cap (\(cap))") }
-            return LMInfiniteAttention(global: try r.int("global", default: 10, minimum: 0), local: local, cap: cap,
+            return LMInfiniteAttention(global: try r.int("global", default: 10, minimum: 0, maximum: L), local: local, cap: cap,
                                        topK: try r.int("topk", default: 0, minimum: 0),
                                        fromLayer: try r.int("from-layer", default: 0, minimum: 0))
         case "self-extend":
             let group = try r.int("group", default: 4)
-            let window = try r.int("window", default: max(1, L / 4))
-            guard window < L else { throw invalid("window (\(window)) must be below the training length \(L)") }
+            let window = try r.int("window", default: max(1, L / 4), maximum: L - 1)
             return SelfExtendAttention(group: group, window: window)
         case "dca":
-            let chunk = try r.int("chunk", default: max(2, L * 3 / 4), minimum: 2)
+            let chunk = try r.int("chunk", default: max(2, L * 3 / 4), minimum: 2, maximum: max(2, L))
             let local = try r.int("local", default: max(1, L / 16))
             guard local < chunk else { throw invalid("local (\(local)) must be smaller than chunk (\(chunk))") }
-            guard chunk <= L else { throw invalid("chunk (\(chunk)) must not exceed the training length \(L)") }
             return DualChunkAttention(chunk: chunk, local: local)
         case "string":
-            let shift = try r.int("shift", default: max(1, L / 3))
+            let shift = try r.int("shift", default: max(1, L / 3), maximum: L)
             let window = try r.int("window", default: max(1, min(128, L / 8)))
             guard window < shift else { throw invalid("window (\(window)) must be smaller than shift (\(shift))") }
             return StringAttention(shift: shift, window: window)
         case "logn":
             return LogNAttention(base: try r.int("base", default: L, minimum: 2))
         case "reattention":
-            let sinks = try r.int("sinks", default: 4, minimum: 0)
-            let local = try r.int("local", default: max(1, L / 2))
+            let sinks = try r.int("sinks", default: 4, minimum: 0, maximum: L - 3)
+            let local = try r.int("local", default: max(1, L / 2), maximum: L - sinks - 2)
             let k = try r.int("k", default: max(1, L / 4))
             let span = try r.int("span", default: 1)
             guard span <= k else { throw invalid("span (\(span)) must not exceed k (\(k))") }

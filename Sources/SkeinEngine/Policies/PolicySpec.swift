@@ -55,14 +55,16 @@ struct OptionReader {
 
     func raw(_ key: String) -> String? { spec.options.first { $0.key == key }?.value }
 
-    /// An integer option with a default; must be >= minimum.
-    func int(_ key: String, default value: Int, minimum: Int = 1) throws -> Int {
+    /// An integer option with a default; must lie in minimum...maximum (the error names the key
+    /// and that range).
+    func int(_ key: String, default value: Int, minimum: Int = 1, maximum: Int = .max) throws -> Int {
         guard let text = raw(key) else { return value }
         guard let parsed = Int(text) else {
             throw EngineError.invalidOption(name: "\(what) \(spec.name)", reason: "\(key)=\(text) is not an integer")
         }
-        guard parsed >= minimum else {
-            throw EngineError.invalidOption(name: "\(what) \(spec.name)", reason: "\(key) must be >= \(minimum), got \(parsed)")
+        guard parsed >= minimum, parsed <= maximum else {
+            let range = maximum == .max ? ">= \(minimum)" : "in \(minimum)...\(maximum)"
+            throw EngineError.invalidOption(name: "\(what) \(spec.name)", reason: "\(key) must be \(range), got \(parsed)")
         }
         return parsed
     }

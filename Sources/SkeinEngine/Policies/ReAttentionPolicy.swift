@@ -55,6 +55,9 @@ public struct ReAttentionPolicy: AttentionPolicy {
     /// positions they are given.
     public var keyChannels: [KeyChannel] { [.fixed] }
 
+    /// Blocks (or tokens) are retrieved by score.
+    public var selectsByContent: Bool { true }
+
     /// Without selection (what the dense cache alone would give): plain causal attention.
     public func segments(queryPosition i: Int, slots: SlotPositions) -> [AttentionSegment] {
         [AttentionSegment(slots: slots.slots(covering: 0...i), queryPosition: i)]

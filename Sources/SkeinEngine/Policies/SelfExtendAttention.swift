@@ -24,6 +24,15 @@ public struct SelfExtendAttention: AttentionPolicy {
         return [distant, neighbours]
     }
 
+    /// The smallest group (at least this one) whose distances for an `n`-token input stay below
+    /// L: about window + (n - window) / group < L; nil when no group can (window >= L).
+    public func resized(forInputLength n: Int, trainingLength L: Int) -> AttentionPolicy? {
+        guard window < L else { return nil }
+        var g = max(group, Int((Double(n - window) / Double(L - window)).rounded(.up)))
+        while PolicyReach.lastQuery(of: SelfExtendAttention(group: g, window: window), length: n).distance >= L { g += 1 }
+        return SelfExtendAttention(group: g, window: window)
+    }
+
     public var explicitAttention: ExplicitAttention {
         let g = group, w = window, shift = groupedQueryShift
         return ExplicitAttention(

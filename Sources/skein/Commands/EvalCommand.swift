@@ -85,7 +85,8 @@ struct EvalRunCommand: ParsableCommand {
             return value
         }
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
-        let methods = try methodsFrom(attention: attention, rope: rope, kvTypes: kvType, model: engine)
+        let methods = try methodsFrom(attention: attention, rope: rope, kvTypes: kvType, model: engine,
+                                      longestInput: evalTask == .custom ? nil : lengthList.max())
         if shards != nil && shard == nil { throw ValidationError("--shards N goes with --shard auto") }
         let shardPair = try shard.map { try SweepOptions.shard($0, shards: shards, environment: ProcessInfo.processInfo.environment) }
         let haystackFile = haystack.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("heldout.txt")

@@ -35,8 +35,9 @@ struct EvalEfficiencyCommand: ParsableCommand {
     func run() throws {
         let folder = try ModelOptions(model: model).resolvedURL()
         let engine = try TransformerModel.load(path: folder)
-        let methods = try methodsFrom(attention: attention.isEmpty ? ["full", "window"] : attention, rope: rope, kvTypes: kvType, model: engine)
         let lengthList = try SweepOptions.lengths(lengths, trainingLength: engine.trainingLength)
+        let methods = try methodsFrom(attention: attention.isEmpty ? ["full", "window"] : attention, rope: rope, kvTypes: kvType, model: engine,
+                                      longestInput: lengthList.max())
         guard decodeTokens >= 1 else { throw ValidationError("--decode-tokens must be at least 1") }
         let outFolder = try makeOutputFolder(out)
         var bar = ProgressBar(label: "efficiency", total: methods.count * lengthList.count)
@@ -83,10 +84,10 @@ struct EvalPerplexityCommand: ParsableCommand {
         let folder = try ModelOptions(model: model).resolvedURL()
         let engine = try TransformerModel.load(path: folder)
         let tokenizer = try ModelTokenizer(path: folder)
-        let methods = try methodsFrom(attention: attention, rope: rope, kvTypes: kvType, model: engine)
         let path = file ?? folder.appendingPathComponent("heldout.txt").path
         let L = engine.trainingLength
         let tokens = Array(tokenizer.encode(try readTextFile(path)).prefix((maxLength ?? 16 * L) + 1))
+        let methods = try methodsFrom(attention: attention, rope: rope, kvTypes: kvType, model: engine, longestInput: tokens.count)
         guard tokens.count > 2 else { throw ValidationError("\(path): too little text to score") }
         let bands = PerplexityCurve.doublingBands(trainingLength: min(L, tokens.count - 1), maxLength: tokens.count - 1)
         let outFolder = try makeOutputFolder(out)

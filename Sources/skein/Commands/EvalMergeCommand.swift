@@ -45,17 +45,37 @@ func writeSummary(records: [EvalRecord], to folder: URL, title: String) throws {
 /// Builds `Method`s from repeated --attention values and one --rope, checked against the model.
 /// `ATTENTION@ROPE` in one value overrides --rope for that method, so one sweep can compare RoPE settings.
 /// Repeated --kv-type values give every method once per KV storage type.
-func methodsFrom(attention: [String], rope: String, kvTypes: [String] = [], model: TransformerModel) throws -> [Method] {
+///
+/// Given the sweep's `longestInput`, a policy named without keys whose defaults would not reach it
+/// is sized for it (self-extend's group; the method keeps its name and records the spelling used),
+/// and a policy that still cannot reach it prints one warning (`PolicyReach.notice`).
+func methodsFrom(attention: [String], rope: String, kvTypes: [String] = [], model: TransformerModel, longestInput: Int? = nil) throws -> [Method] {
     try (attention.isEmpty ? ["full"] : attention).flatMap { value -> [Method] in
         let parts = value.split(separator: "@", maxSplits: 1).map(String.init)
-        let spec = parts[0], methodRope = parts.count > 1 ? parts[1] : rope
+        var spec = parts[0]
+        let methodRope = parts.count > 1 ? parts[1] : rope
+        if let n = longestInput, methodRope == "config" {
+            let sized = try? model.attentionPolicy(spec, inputLength: n)
+            if let sized, !spec.contains(":"), sized.description != (try? model.attentionPolicy(spec))?.description {
+                warn("--attention \(spec): its defaults do not reach \(n) tokens; sized for them as \(sized.description)")
+                spec = sized.description
+            }
+            if let sized, let notice = PolicyReach.notice(policy: sized, inputLength: n, trainingLength: model.trainingLength) {
+                warn("--attention \(value) at \(n) tokens: \(notice)")
+            }
+        }
         return try (kvTypes.isEmpty ? ["f32"] : kvTypes).map { kv -> Method in
-            let base = methodRope == "config" ? spec : "\(spec)@\(methodRope)"
+            let base = methodRope == "config" ? parts[0] : "\(parts[0])@\(methodRope)"
             let method = Method(name: kv == "f32" ? base : "\(base) kv=\(kv)", attention: spec, rope: methodRope, kvType: kv)
             do { _ = try method.apply(to: model) } catch { throw ValidationError("--attention \(spec) --kv-type \(kv): \(error)") }
             return method
         }
     }
+}
+
+/// One line on standard error, prefixed "warning: ".
+func warn(_ text: String) {
+    FileHandle.standardError.write(Data("warning: \(text)\n".utf8))
 }
 
 /// Creates the output folder or explains why it cannot.

@@ -43,7 +43,7 @@ struct GenerateCommand: ParsableCommand, ComputingCommand {
         } else {
             ids = try parseTokenList(promptTokens ?? "", option: "--prompt-tokens")
         }
-        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: folder))
+        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: folder), inputLength: ids.count + sampling.maxTokens)
         policyOptions.warnIfPastReach(tokens: ids.count, model: model, policy: policy)
         // Stop at the end-of-sequence ids of config.json, generation_config.json and the tokenizer.
         let generationConfig = try GenerationConfiguration.load(directory: folder)

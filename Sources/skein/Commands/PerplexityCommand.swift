@@ -35,8 +35,9 @@ struct PerplexityCommand: ParsableCommand, ComputingCommand {
         let folder = try modelOptions.resolvedURL()
         var tokens = try ModelTokenizer(path: folder).encode(readTextFile(file))
         if let maxTokens { tokens = Array(tokens.prefix(maxTokens)) }
-        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: folder))
-        policyOptions.warnIfPastReach(tokens: context.map { min($0, tokens.count) } ?? tokens.count, model: model, policy: policy,
+        let scored = context.map { min($0, tokens.count) } ?? tokens.count
+        let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: folder), inputLength: scored)
+        policyOptions.warnIfPastReach(tokens: scored, model: model, policy: policy,
                                       what: context == nil ? "the text" : "the --context window")
         let scheme: PerplexityContext = context.map { .sliding(context: $0, stride: stride ?? max(1, $0 / 2)) } ?? .stream(chunk: 256)
         var bar = ProgressBar(label: "perplexity", total: tokens.count - 1)

@@ -13,11 +13,16 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: "RoPE scaling override: config (default), none, linear:factor=F, ntk, dynamic, yarn, llama3, longrope.")
     var rope: String = "config"
 
-    /// The model with its RoPE override applied, and the attention policy built for it.
-    func apply(to model: TransformerModel) throws -> (TransformerModel, AttentionPolicy) {
+    /// The model with its RoPE override applied, and the attention policy built for it (sized for
+    /// `inputLength` tokens when the policy was named without keys; see `attentionPolicy`).
+    func apply(to model: TransformerModel, inputLength: Int? = nil) throws -> (TransformerModel, AttentionPolicy) {
         do {
             let scaled = try model.withRope(rope)
-            return (scaled, try scaled.attentionPolicy(attention, kvType: kvType))
+            let policy = try scaled.attentionPolicy(attention, kvType: kvType, inputLength: inputLength)
+            if let n = inputLength, policy.description != (try scaled.attentionPolicy(attention, kvType: kvType)).description {
+                FileHandle.standardError.write(Data("note: --attention \(attention) sized for \(n) tokens: \(policy)\n".utf8))
+            }
+            return (scaled, policy)
         } catch let error as EngineError {
             throw ValidationError(error.description)
         }
@@ -25,14 +30,21 @@ struct PolicyOptions: ParsableArguments {
 }
 
 extension PolicyOptions {
-    /// A one-line warning on standard error when `tokens` positions run past the model's
-    /// `max_position_embeddings` under full attention with the checkpoint's own RoPE: nothing then
-    /// keeps positions inside what the model was trained on. Not an error: the run goes on.
+    /// A one-line warning on standard error when `tokens` positions run past what the policy
+    /// covers with the checkpoint's own RoPE: full attention past `max_position_embeddings`, or a
+    /// position-rewriting policy past its reach (`PolicyReach.notice`). Not an error: the run goes on.
     func warnIfPastReach(tokens: Int, model: TransformerModel, policy: AttentionPolicy, what: String = "the prompt") {
-        let reach = model.configuration.maxPositionEmbeddings
-        guard tokens > reach, policy.base is FullAttention, rope == "config" else { return }
-        let text = "warning: \(what) (\(tokens) tokens) is longer than the model's training length (\(reach), max_position_embeddings); "
-            + "full attention does not extend it, so expect degraded output (e.g. --attention self-extend, dca or streaming; see `skein policies`)\n"
-        FileHandle.standardError.write(Data(text.utf8))
+        guard rope == "config" else { return }
+        let text: String
+        if policy.base is FullAttention {
+            let reach = model.configuration.maxPositionEmbeddings
+            guard tokens > reach else { return }
+            text = "\(what) (\(tokens) tokens) is longer than the model's training length (\(reach), max_position_embeddings); "
+                + "full attention does not extend it, so expect degraded output (e.g. --attention reattention, self-extend or dca; see `skein policies`)"
+        } else {
+            guard let notice = PolicyReach.notice(policy: policy, inputLength: tokens, trainingLength: model.trainingLength) else { return }
+            text = "\(what) (\(tokens) tokens): \(notice)"
+        }
+        FileHandle.standardError.write(Data("warning: \(text)\n".utf8))
     }
 }
