@@ -58,15 +58,23 @@ public final class TransformerModel: @unchecked Sendable {
     /// The attention policy `attention` names (a `--attention` spelling) for this model, storing
     /// its cache as `kvType` says. Plain "full" on a sliding-window checkpoint keeps its window.
     /// Given the `inputLength` it will run on, a policy named without keys whose defaults would not
-    /// reach that far is sized for it (`AttentionPolicy.resized`: self-extend's group).
+    /// reach that far is sized for it (`sizedAttentionPolicy`).
     public func attentionPolicy(_ attention: String, kvType: String = "f32", inputLength: Int? = nil) throws -> AttentionPolicy {
+        if let n = inputLength, let sized = try sizedAttentionPolicy(attention, kvType: kvType, inputLength: n) { return sized }
         if attention == "full" && configuration.slidingWindow != nil {
             return defaultPolicy.storing(try KVStorageType(parsing: kvType))
         }
+        return try PolicyCatalog.attention(attention, trainingLength: trainingLength, kvType: kvType)
+    }
+
+    /// The policy `attention` names, sized for an `n`-token input (`AttentionPolicy.resized`:
+    /// self-extend's group) when it was named without keys and its defaults would not keep that
+    /// input inside the training length; nil when nothing was sized.
+    public func sizedAttentionPolicy(_ attention: String, kvType: String = "f32", inputLength n: Int) throws -> AttentionPolicy? {
+        guard n > trainingLength, !attention.contains(":"), !(attention == "full" && configuration.slidingWindow != nil) else { return nil }
         let policy = try PolicyCatalog.attention(attention, trainingLength: trainingLength, kvType: kvType)
-        guard let n = inputLength, n > trainingLength, !attention.contains(":"), !policy.selectsByContent,
-              PolicyReach.lastQuery(of: policy, length: n).distance >= trainingLength else { return policy }
-        return policy.resized(forInputLength: n, trainingLength: trainingLength) ?? policy
+        guard !policy.selectsByContent, PolicyReach.lastQuery(of: policy, length: n).distance >= trainingLength else { return nil }
+        return policy.resized(forInputLength: n, trainingLength: trainingLength)
     }
 
     /// The context length the model was trained on (before any RoPE scaling).

@@ -55,12 +55,12 @@ func methodsFrom(attention: [String], rope: String, kvTypes: [String] = [], mode
         var spec = parts[0]
         let methodRope = parts.count > 1 ? parts[1] : rope
         if let n = longestInput, methodRope == "config" {
-            let sized = try? model.attentionPolicy(spec, inputLength: n)
-            if let sized, !spec.contains(":"), sized.description != (try? model.attentionPolicy(spec))?.description {
+            if let sized = try? model.sizedAttentionPolicy(spec, inputLength: n) {
                 warn("--attention \(spec): its defaults do not reach \(n) tokens; sized for them as \(sized.description)")
                 spec = sized.description
             }
-            if let sized, let notice = PolicyReach.notice(policy: sized, inputLength: n, trainingLength: model.trainingLength) {
+            if let policy = try? model.attentionPolicy(spec),
+               let notice = PolicyReach.notice(policy: policy, inputLength: n, trainingLength: model.trainingLength) {
                 warn("--attention \(value) at \(n) tokens: \(notice)")
             }
         }

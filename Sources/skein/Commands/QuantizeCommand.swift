@@ -33,7 +33,7 @@ struct QuantizeCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path) {
             tokenizerEntries = try GGUFVocabulary(folder: folder, vocabularySize: converter.configuration.vocabSize).metadataEntries
         } else {
-            FileHandle.standardError.write(Data("warning: \(model) has no tokenizer.json; the GGUF will have no tokenizer (llama.cpp needs one)\n".utf8))
+            warn("\(model) has no tokenizer.json; the GGUF will have no tokenizer (llama.cpp needs one)")
         }
         let start = Date()
         try converter.write(to: outURL, extraMetadata: tokenizerEntries) { done, total in

@@ -18,11 +18,11 @@ struct PolicyOptions: ParsableArguments {
     func apply(to model: TransformerModel, inputLength: Int? = nil) throws -> (TransformerModel, AttentionPolicy) {
         do {
             let scaled = try model.withRope(rope)
-            let policy = try scaled.attentionPolicy(attention, kvType: kvType, inputLength: inputLength)
-            if let n = inputLength, policy.description != (try scaled.attentionPolicy(attention, kvType: kvType)).description {
-                FileHandle.standardError.write(Data("note: --attention \(attention) sized for \(n) tokens: \(policy)\n".utf8))
+            if let n = inputLength, let sized = try scaled.sizedAttentionPolicy(attention, kvType: kvType, inputLength: n) {
+                FileHandle.standardError.write(Data("note: --attention \(attention) sized for \(n) tokens: \(sized)\n".utf8))
+                return (scaled, sized)
             }
-            return (scaled, policy)
+            return (scaled, try scaled.attentionPolicy(attention, kvType: kvType))
         } catch let error as EngineError {
             throw ValidationError(error.description)
         }
@@ -45,6 +45,6 @@ extension PolicyOptions {
             guard let notice = PolicyReach.notice(policy: policy, inputLength: tokens, trainingLength: model.trainingLength) else { return }
             text = "\(what) (\(tokens) tokens): \(notice)"
         }
-        FileHandle.standardError.write(Data("warning: \(text)\n".utf8))
+        warn(text)
     }
 }
