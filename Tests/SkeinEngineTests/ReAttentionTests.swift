@@ -131,6 +131,32 @@ import Testing
         let touched = (0..<18).filter { box.scores[$0] > 0 }
         #expect(touched == [8, 9, 10, 11, 16, 17])
     }
+
+    /// Past `pages` groups, the index bounds the groups first and only the best groups' pages
+    /// (and the complete pages after the last group).
+    @Test func groupBoundsNarrowThePagesBounded() {
+        let hd = 2, page = 2, g = KeyBoundsIndex.pagesPerGroup
+        // 40 complete pages + 1 candidate: groups 0 and 1 (pages 0..<32), pages 32..<40 ungrouped.
+        let candidates = 40 * page + 1
+        var keys = [Float](repeating: 0.01, count: candidates * hd)
+        for slot in 40..<42 { keys[slot * hd] = 3 }  // page 20, in group 1
+        keys[70 * hd] = 2  // page 35, ungrouped
+        var index = KeyBoundsIndex(page: page)
+        let query: [Float] = [1, 0]
+        let best = keys.withUnsafeBufferPointer { k in
+            query.withUnsafeBufferPointer { q in
+                index.extend(keys: k.baseAddress!, candidates: candidates, headDim: hd)
+                return index.bestPages(query: q.baseAddress!, count: 1, headDim: hd)
+            }
+        }
+        #expect(index.pageCount == 40 && index.groupCount == 2)
+        #expect(best == [20])
+        // 2 group bounds, then group 1's 16 pages and the 8 ungrouped pages.
+        #expect(index.boundsComputed == 2 + g + 8)
+        let second = query.withUnsafeBufferPointer { index.bestPages(query: $0.baseAddress!, count: 2, headDim: hd) }
+        #expect(second == [20, 35])  // two groups <= count: every page bounded
+        #expect(index.boundsComputed == 2 + g + 8 + 40)
+    }
 }
 
 @Suite(.serialized) struct ReAttentionConformanceTests {
@@ -139,6 +165,8 @@ import Testing
         ReAttentionPolicy(sinks: 3, local: 6, k: 6, span: 3, refresh: 4, memory: 2),
         // The page index: 4-token pages, 2 scored exactly per refresh.
         ReAttentionPolicy(sinks: 2, local: 6, k: 5, refresh: 2, memory: 4, page: 4, pages: 2),
+        // One-token pages in 16-page groups: past two groups, group bounds pick the pages bounded.
+        ReAttentionPolicy(sinks: 2, local: 6, k: 5, refresh: 2, memory: 4, page: 1, pages: 2),
     ]
 
     /// One prefill, chunked prefill and streamed decoding each equal the reference forward pass

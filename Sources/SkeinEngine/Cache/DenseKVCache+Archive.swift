@@ -10,7 +10,7 @@ public struct CacheArchiveError: Error, CustomStringConvertible, Sendable {
 extension DenseKVCache {
     /// Whether `copy()` and `archived()` capture the whole state: f32 storage and no per-head
     /// memory or block memory (whose state lives outside the buffers).
-    public var supportsSnapshots: Bool { !storage.isQuantized && memory == nil && blockMemory == nil && selection == nil }
+    public var supportsSnapshots: Bool { !storage.isQuantized && memory == nil && blockMemory == nil && selection == nil && longHeads == nil }
 
     /// A deep copy holding the same slots, positions and key channels (capacity trimmed to `count`).
     public func copy() -> DenseKVCache {

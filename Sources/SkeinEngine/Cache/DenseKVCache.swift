@@ -157,6 +157,8 @@ public final class DenseKVCache {
     public internal(set) var blockMemory: BlockMemory?
     /// ReAttention's accumulated selection scores and selections (nil for other policies).
     public internal(set) var selection: SelectionState?
+    /// LongHeads' chunk representatives (nil for other policies).
+    public internal(set) var longHeads: LongHeadsState?
 
     /// Creates InfLLM's block memory on first use.
     func prepareBlockMemory(_ policy: InfLLMAttention) throws -> BlockMemory {
@@ -222,6 +224,7 @@ public final class DenseKVCache {
             }
         }
         if kept < count { selection?.reset() }
+        if kept < count { longHeads?.rewind(to: kept == 0 ? 0 : positions[kept - 1] + 1, headDim: headDim) }
         nextPosition = kept == count ? nextPosition : (kept == 0 ? 0 : positions[kept - 1] + 1)
         count = kept
         positions.removeSubrange(kept...)

@@ -9,11 +9,10 @@ import SkeinTensor
 /// never changes. A refresh then only re-ranks the previous selection and the candidates it
 /// touched, which gives the same top-k as ranking every candidate.
 ///
-/// The page index: per `page` candidates (aligned at the first candidate), the per-channel minimum
-/// and maximum of their un-rotated keys. A query bounds each page's logits by
-/// sum_d max(q_d min_d, q_d max_d) and scores exactly only the tokens of its `pages` best pages
-/// (plus the incomplete last page): one refresh reads 2 / page of the candidates' keys plus
-/// `pages * page` keys, instead of every key.
+/// The index (`KeyBoundsIndex`): per-channel minimum and maximum un-rotated keys per `page`
+/// candidates and per 16 pages. A query scores exactly only the tokens of its `pages` best pages by
+/// upper bound (plus the incomplete last page), found by bounding the groups first: one refresh reads
+/// about 2 / (16 x page) of the candidates' keys plus a fixed number of pages, instead of every key.
 final class HeadSelection {
     /// Stored scores (true x growth), from the first candidate: (candidates).
     var scores: [Float] = []
@@ -22,10 +21,9 @@ final class HeadSelection {
     var selected: [Int] = []
     /// The position of the last refresh (-1: none yet).
     var lastRefresh = -1
-    /// Per complete page: channel minima and maxima: (pages, headDim) each.
-    var pageMinimum: [Float] = []
-    var pageMaximum: [Float] = []
-    var pageCount = 0
+    /// Page and group bounds of the candidates' un-rotated keys (made on the first refresh).
+    var index: KeyBoundsIndex?
+    var pageCount: Int { index?.pageCount ?? 0 }
 
     /// Decays the scores to `position`, adds each query head's softmax over the candidates (un-rotated
     /// q . k, all candidates or the best pages'), and selects again.
@@ -42,25 +40,16 @@ final class HeadSelection {
         }
         if scores.count < candidates { scores += [Float](repeating: 0, count: candidates - scores.count) }
         let page = policy.page
-        extendPages(keys: keys, candidates: candidates, page: page, headDim: hd)
-        let exact = policy.pages == 0 || pageCount <= policy.pages
+        var index = self.index ?? KeyBoundsIndex(page: page)
+        self.index = nil  // the local copy is then unique: extending it does not copy the bounds
+        index.extend(keys: keys, candidates: candidates, headDim: hd)
+        let exact = policy.pages == 0 || index.pageCount <= policy.pages
         var touched = Set<Int>()
         for query in queries {
             // The tokens scored: every candidate, or the best pages plus the incomplete last page.
-            let ranges: [Range<Int>]
-            if exact {
-                ranges = [0..<candidates]
-            } else {
-                let bounds = pageMinimum.withUnsafeBufferPointer { lo in
-                    pageMaximum.withUnsafeBufferPointer { hi in
-                        (0..<pageCount).map {
-                            MemoryRules.pageUpperBound(query: query, minimum: lo.baseAddress! + $0 * hd, maximum: hi.baseAddress! + $0 * hd, count: hd)
-                        }
-                    }
-                }
-                ranges = ReAttentionPolicy.topIndices(bounds, k: policy.pages).map { ($0 * page)..<(($0 + 1) * page) }
-                    + [(pageCount * page)..<candidates]
-            }
+            let ranges: [Range<Int>] = exact ? [0..<candidates]
+                : index.bestPages(query: query, count: policy.pages, headDim: hd).map { ($0 * page)..<(($0 + 1) * page) }
+                    + [(index.pageCount * page)..<candidates]
             var n = 0
             for range in ranges where !range.isEmpty {
                 VectorMath.attentionScores(query, keys: keys + range.lowerBound * hd, count: range.count, headDim: hd,
@@ -77,6 +66,7 @@ final class HeadSelection {
                 }
             }
         }
+        self.index = index
         if exact {
             let current = scores.count == candidates ? scores : Array(scores[0..<candidates])
             selected = policy.select(scores: current).map { $0 + sinkEnd }
@@ -85,19 +75,6 @@ final class HeadSelection {
             let pool = touched.union(selected.map { $0 - sinkEnd }).sorted()
             let chosen = policy.select(scores: pool.map { scores[$0] }, indices: pool, candidates: candidates)
             selected = chosen.map { $0 + sinkEnd }
-        }
-    }
-
-    /// Adds the bounds of every page completed among the first `candidates` candidates.
-    func extendPages(keys: UnsafePointer<Float>, candidates: Int, page: Int, headDim hd: Int) {
-        while (pageCount + 1) * page <= candidates {
-            var lo = [Float](repeating: .infinity, count: hd), hi = [Float](repeating: -.infinity, count: hd)
-            for slot in (pageCount * page)..<((pageCount + 1) * page) {
-                for d in 0..<hd { lo[d] = min(lo[d], keys[slot * hd + d]); hi[d] = max(hi[d], keys[slot * hd + d]) }
-            }
-            pageMinimum += lo
-            pageMaximum += hi
-            pageCount += 1
         }
     }
 }

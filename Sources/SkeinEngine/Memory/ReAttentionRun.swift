@@ -126,7 +126,6 @@ enum ReAttentionRun {
                 }
             }
         }
-        if layer == state.layerCount - 1 { state.refreshCount += layouts.filter(\.refreshes).count }
         if traced {
             for h in 0..<heads { state.trace[layer][h].merge(traces[h]) { $1 } }
         }

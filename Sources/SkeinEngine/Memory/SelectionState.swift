@@ -8,8 +8,6 @@ public final class SelectionState {
     var heads: [[HeadSelection]]
     /// Selected slots, ascending: (layer, kvHead, selected).
     public var selected: [[[Int]]] { heads.map { $0.map(\.selected) } }
-    /// Refreshes done so far (all layers refresh together).
-    public internal(set) var refreshCount = 0
 
     /// Whether to record what each query read (tests; costs memory).
     public var recordsTrace = false
@@ -31,16 +29,7 @@ public final class SelectionState {
 
     /// The recorded run as an explicit pattern: query i of head h in layer l sees key j at the
     /// positions the fast path gave them, and nothing else.
-    public var explicitAttention: ExplicitAttention {
-        let recorded = trace
-        var pattern = ExplicitAttention.causal
-        pattern.headVisibility = { layer, head, i, j in recorded[layer][head][i]?.keys[j] != nil }
-        pattern.headPositions = { layer, head, i, j in
-            let entry = recorded[layer][head][i]
-            return (entry?.query ?? i, entry?.keys[j] ?? j)
-        }
-        return pattern
-    }
+    public var explicitAttention: ExplicitAttention { .recorded(trace) }
 }
 
 extension DenseKVCache {

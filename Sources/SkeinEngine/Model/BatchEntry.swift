@@ -35,6 +35,8 @@ struct BatchStep {
     let blockMemory: BlockMemory?
     /// ReAttention's selection state, when the policy selects and re-positions.
     let selection: SelectionState?
+    /// LongHeads' chunk representatives, when the policy is LongHeads.
+    let longHeads: LongHeadsState?
     /// cos/sin of each new query's own position (memory policies only).
     let queryTables: [(cos: [Float], sin: [Float])]
 
@@ -53,6 +55,9 @@ struct BatchStep {
         if let selection, let policy = policy as? ReAttentionPolicy {
             ReAttentionRun.run(rawQueries: q, policy: policy, state: selection, cache: cache, layer: layer, firstPosition: start,
                                oldCount: firstSlot, configuration: c, rope: rope, into: &out)
+        } else if let longHeads, let policy = policy as? LongHeadsPolicy {
+            LongHeadsRun.run(rawQueries: q, policy: policy, state: longHeads, cache: cache, layer: layer, firstPosition: start,
+                             configuration: c, rope: rope, into: &out)
         } else if let blockMemory {
             try InfLLMRun.run(rawQueries: q, memory: blockMemory, cache: cache, layer: layer, firstPosition: start,
                               oldCount: firstSlot, configuration: c, rope: rope, into: &out)

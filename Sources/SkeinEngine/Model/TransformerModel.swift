@@ -212,13 +212,14 @@ public final class TransformerModel: @unchecked Sendable {
         let blockMemory = try (policy as? InfLLMAttention).map { try cache.prepareBlockMemory($0) }
         let memory = memoryPolicy.map { _ in cache.prepareMemory(headCount: configuration.headCount) }
         let selection = policy is ReAttentionPolicy ? cache.prepareSelection(headCount: configuration.headCount) : nil
+        let longHeads = (policy as? LongHeadsPolicy).map { cache.prepareLongHeads($0, headCount: configuration.headCount) }
         let queryTables = memoryPolicy == nil ? [] : (0..<n).map { rope.table(position: start + $0) }
-        let plans = memoryPolicy != nil || selection != nil ? [] : PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
+        let plans = memoryPolicy != nil || selection != nil || longHeads != nil ? [] : PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
                                           slots: SlotPositions(cache.positions + Array(start..<(start + n))), rope: rope)
         let keyTables = cache.channels.map { channel in (0..<n).map { rope.table(position: channel.keyPosition(start + $0)) } }
         return BatchStep(entry: entry, policy: policy, firstRow: firstRow, firstSlot: cache.count, rope: rope, plans: plans,
                          keyTables: keyTables, memoryPolicy: memoryPolicy, memory: memory, blockMemory: blockMemory,
-                         selection: selection, queryTables: queryTables)
+                         selection: selection, longHeads: longHeads, queryTables: queryTables)
     }
 
     /// Final norm and LM head for the given rows of the residual stream `x` (n, hidden).

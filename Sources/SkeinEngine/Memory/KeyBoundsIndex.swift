@@ -1,0 +1,83 @@
+import SkeinTensor
+
+/// Two levels of per-channel key bounds over one (layer, kv head)'s candidates, so that finding
+/// the pages worth scoring costs about the same at 4K candidates as at 1M.
+///
+/// - A **page** is `page` consecutive candidates (aligned at the first candidate): per channel, the
+///   minimum and maximum of their un-rotated keys.
+/// - A **group** is `pagesPerGroup` consecutive complete pages: the minimum and maximum over them.
+///
+/// A query bounds a page's (or group's) logits by sum_d max(q_d min_d, q_d max_d), as Quest does.
+/// `bestPages` bounds every group, keeps the `count` best, and then bounds only their pages and the
+/// complete pages not yet in a group: (candidates / (page x 16)) + 17 x count bounds per query,
+/// instead of candidates / page.
+struct KeyBoundsIndex {
+    /// Complete pages per group.
+    static let pagesPerGroup = 16
+
+    let page: Int
+    /// Per complete page: channel minima and maxima: (pageCount, headDim) each.
+    private(set) var pageMinimum: [Float] = []
+    private(set) var pageMaximum: [Float] = []
+    private(set) var pageCount = 0
+    /// Per complete group: (groupCount, headDim) each.
+    private(set) var groupMinimum: [Float] = []
+    private(set) var groupMaximum: [Float] = []
+    private(set) var groupCount = 0
+    /// Bounds computed by `bestPages` so far (pages and groups; tests and measurements).
+    private(set) var boundsComputed = 0
+
+    init(page: Int) { self.page = page }
+
+    /// Adds the bounds of every page (and group) completed among the first `candidates` candidates.
+    /// - keys: the first candidate's un-rotated key; candidates follow at `headDim` strides.
+    mutating func extend(keys: UnsafePointer<Float>, candidates: Int, headDim hd: Int) {
+        while (pageCount + 1) * page <= candidates {
+            var lo = [Float](repeating: .infinity, count: hd), hi = [Float](repeating: -.infinity, count: hd)
+            for slot in (pageCount * page)..<((pageCount + 1) * page) {
+                for d in 0..<hd { lo[d] = min(lo[d], keys[slot * hd + d]); hi[d] = max(hi[d], keys[slot * hd + d]) }
+            }
+            pageMinimum += lo
+            pageMaximum += hi
+            pageCount += 1
+        }
+        let g = Self.pagesPerGroup
+        while (groupCount + 1) * g <= pageCount {
+            var lo = [Float](repeating: .infinity, count: hd), hi = [Float](repeating: -.infinity, count: hd)
+            for p in (groupCount * g)..<((groupCount + 1) * g) {
+                for d in 0..<hd { lo[d] = min(lo[d], pageMinimum[p * hd + d]); hi[d] = max(hi[d], pageMaximum[p * hd + d]) }
+            }
+            groupMinimum += lo
+            groupMaximum += hi
+            groupCount += 1
+        }
+    }
+
+    /// The `count` complete pages with the highest logit bound for `query`, ascending: chosen among
+    /// the pages of the `count` best groups and the complete pages after the last group.
+    mutating func bestPages(query: UnsafePointer<Float>, count: Int, headDim hd: Int) -> [Int] {
+        let g = Self.pagesPerGroup
+        var pool: [Int]
+        if groupCount <= count {
+            pool = Array(0..<pageCount)
+        } else {
+            let groupBounds = Self.bounds(query, groupMinimum, groupMaximum, indices: 0..<groupCount, headDim: hd)
+            boundsComputed += groupCount
+            pool = ReAttentionPolicy.topIndices(groupBounds, k: count).flatMap { ($0 * g)..<(($0 + 1) * g) }
+            pool += (groupCount * g)..<pageCount
+        }
+        let pageBounds = Self.bounds(query, pageMinimum, pageMaximum, indices: pool, headDim: hd)
+        boundsComputed += pool.count
+        return ReAttentionPolicy.topIndices(pageBounds, k: count).map { pool[$0] }
+    }
+
+    /// Upper bounds of q . k for the given rows of (minimum, maximum) tables.
+    private static func bounds<C: Collection<Int>>(_ query: UnsafePointer<Float>, _ minimum: [Float], _ maximum: [Float],
+                                                   indices: C, headDim hd: Int) -> [Float] {
+        minimum.withUnsafeBufferPointer { lo in
+            maximum.withUnsafeBufferPointer { hi in
+                indices.map { MemoryRules.pageUpperBound(query: query, minimum: lo.baseAddress! + $0 * hd, maximum: hi.baseAddress! + $0 * hd, count: hd) }
+            }
+        }
+    }
+}
