@@ -45,3 +45,22 @@ func maxDifference(_ a: [[Float]], _ b: [[Float]]) -> (diff: Float, scale: Float
     }
     return (diff, scale)
 }
+
+/// Runs `tokens` through `model` in the pieces a conformance mode names ("one prefill", "chunked
+/// prefill", "streamed decoding") and returns every row's logits.
+func forwardInPieces(_ tokens: [Int], mode: String, model: TransformerModel, cache: DenseKVCache,
+                     policy: AttentionPolicy) throws -> [[Float]] {
+    let pieces: [Int] = switch mode {
+    case "one prefill": [tokens.count]
+    case "chunked prefill": [9, 1, 1, 13, 1, 1, 1].cycled(until: tokens.count)
+    default: [Int](repeating: 1, count: tokens.count)
+    }
+    var logits: [[Float]] = []
+    var offset = 0
+    for piece in pieces where offset < tokens.count {
+        let end = min(tokens.count, offset + piece)
+        logits += try model.forward(Array(tokens[offset..<end]), cache: cache, policy: policy)
+        offset = end
+    }
+    return logits
+}

@@ -57,21 +57,10 @@ import Testing
             let model = try TransformerModel.load(directory: Fixtures.model(name))
             let length = 70
             let tokens = PolicyConformanceTests.tokens(length, vocabulary: model.configuration.vocabSize)
-            let pieces: [Int] = switch mode {
-            case "one prefill": [length]
-            case "chunked prefill": [9, 1, 1, 13, 1, 1, 1].cycled(until: length)
-            default: [Int](repeating: 1, count: length)
-            }
             for policy in Self.policies {
                 let cache = model.makeCache(for: policy)
                 cache.prepareLongHeads(policy, headCount: model.configuration.headCount).recordsTrace = true
-                var logits: [[Float]] = []
-                var offset = 0
-                for piece in pieces where offset < length {
-                    let end = min(length, offset + piece)
-                    logits += try model.forward(Array(tokens[offset..<end]), cache: cache, policy: policy)
-                    offset = end
-                }
+                let logits = try forwardInPieces(tokens, mode: mode, model: model, cache: cache, policy: policy)
                 let state = try #require(cache.longHeads)
                 let reference = try ReferenceForward(model: model).logits(tokens, attention: state.explicitAttention)
                 let (diff, scale) = maxDifference(logits, reference)

@@ -33,24 +33,32 @@ struct KeyBoundsIndex {
     /// - keys: the first candidate's un-rotated key; candidates follow at `headDim` strides.
     mutating func extend(keys: UnsafePointer<Float>, candidates: Int, headDim hd: Int) {
         while (pageCount + 1) * page <= candidates {
-            var lo = [Float](repeating: .infinity, count: hd), hi = [Float](repeating: -.infinity, count: hd)
-            for slot in (pageCount * page)..<((pageCount + 1) * page) {
-                for d in 0..<hd { lo[d] = min(lo[d], keys[slot * hd + d]); hi[d] = max(hi[d], keys[slot * hd + d]) }
-            }
+            let (lo, hi) = Self.envelope(rows: (pageCount * page)..<((pageCount + 1) * page), minima: keys, maxima: keys, headDim: hd)
             pageMinimum += lo
             pageMaximum += hi
             pageCount += 1
         }
         let g = Self.pagesPerGroup
         while (groupCount + 1) * g <= pageCount {
-            var lo = [Float](repeating: .infinity, count: hd), hi = [Float](repeating: -.infinity, count: hd)
-            for p in (groupCount * g)..<((groupCount + 1) * g) {
-                for d in 0..<hd { lo[d] = min(lo[d], pageMinimum[p * hd + d]); hi[d] = max(hi[d], pageMaximum[p * hd + d]) }
+            let (lo, hi) = pageMinimum.withUnsafeBufferPointer { mins in
+                pageMaximum.withUnsafeBufferPointer { maxs in
+                    Self.envelope(rows: (groupCount * g)..<((groupCount + 1) * g), minima: mins.baseAddress!, maxima: maxs.baseAddress!, headDim: hd)
+                }
             }
             groupMinimum += lo
             groupMaximum += hi
             groupCount += 1
         }
+    }
+
+    /// Per channel, the minimum of `minima` and the maximum of `maxima` over `rows` (each headDim wide).
+    private static func envelope(rows: Range<Int>, minima: UnsafePointer<Float>, maxima: UnsafePointer<Float>,
+                                 headDim hd: Int) -> (minimum: [Float], maximum: [Float]) {
+        var lo = [Float](repeating: .infinity, count: hd), hi = [Float](repeating: -.infinity, count: hd)
+        for row in rows {
+            for d in 0..<hd { lo[d] = min(lo[d], minima[row * hd + d]); hi[d] = max(hi[d], maxima[row * hd + d]) }
+        }
+        return (lo, hi)
     }
 
     /// The `count` complete pages with the highest logit bound for `query`, ascending: chosen among

@@ -60,11 +60,13 @@ struct DemoCommand: ParsableCommand {
             Method(name: "dca", attention: "dca:chunk=\(L * 3 / 4),local=\(max(1, L / 16))"),
             Method(name: "yarn", rope: "yarn:factor=\(maxLength / L)"),
             Method(name: "reattention", attention: "reattention"),
+            Method(name: "longheads", attention: "longheads"),
         ]
     }
 
-    /// The demo's methods whose every query reads the whole prompt (O(n^2) prefill).
-    static let quadraticMethods: Set<String> = ["full", "self-extend", "dca", "yarn"]
+    /// The demo's methods whose prefill grows as O(n^2): every query reads the whole prompt, or
+    /// (longheads) scores every chunk's representative.
+    static let quadraticMethods: Set<String> = ["full", "self-extend", "dca", "yarn", "longheads"]
 
     func validate() throws {
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
