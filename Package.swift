@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "SkeinFormats", dependencies: ["SkeinTensor"], swiftSettings: optimize),
         .target(name: "SkeinTokenizers", swiftSettings: optimize),
         .target(name: "SkeinEngine", dependencies: ["SkeinTensor", "SkeinFormats", "SkeinTokenizers"], swiftSettings: optimize),
-        .target(name: "SkeinEval", dependencies: ["SkeinEngine", "SkeinTokenizers"], swiftSettings: optimize),
+        // Resources/texts: the public-domain text every model is evaluated and analyzed on by default.
+        .target(name: "SkeinEval", dependencies: ["SkeinEngine", "SkeinTokenizers"], resources: [.copy("Resources/texts")],
+                swiftSettings: optimize),
         .target(
             name: "SkeinServer",
             dependencies: ["SkeinEngine", "SkeinFormats", "SkeinTokenizers", .product(name: "Hummingbird", package: "hummingbird")],
@@ -52,7 +54,7 @@ let package = Package(
         .testTarget(name: "SkeinServerTests", dependencies: ["SkeinServer", "SkeinDemoModel"]),
         .testTarget(name: "SkeinAnalysisTests", dependencies: ["SkeinAnalysis", "SkeinEngine", "SkeinFormats"]),
         // The command line: argument parsing in-process (@testable import skein) and the built executable end to end.
-        .testTarget(name: "SkeinCLITests", dependencies: ["skein", "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinDemoModel"]),
+        .testTarget(name: "SkeinCLITests", dependencies: ["skein", "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinEval", "SkeinDemoModel"]),
     ],
     // Kernels share raw buffers across worker threads; Swift 5 mode keeps that readable.
     swiftLanguageModes: [.v5]

@@ -51,7 +51,7 @@ import Testing
         #expect(error.keys.sorted() == ["code", "message", "param", "type"])
     }
 
-    /// A second server on a busy port says which port, and exits 1.
+    /// A second server on a busy port says which port, and exits 70 (not bad input, not usage).
     @Test func aPortInUseIsNamed() throws {
         let first = try ServerProcess(arguments: [])
         let process = Process()
@@ -66,7 +66,7 @@ import Testing
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 1)
+        #expect(process.terminationStatus == 70)
         #expect(message.contains("port \(first.port) on 127.0.0.1 is already in use"), "\(message)")
     }
 }

@@ -29,7 +29,7 @@ struct DemoCommand: ParsableCommand {
         valueName: "factor"))
     var quadraticFactor: Int = 16
 
-    @Option(help: "A text file for filler and perplexity (default: the model folder's heldout.txt).")
+    @Option(help: "A text file for filler and perplexity (default: the shipped demo model's heldout.txt; with --model, Skein's bundled public-domain text).")
     var text: String?
 
     @Option(name: .customLong("method"), help: ArgumentHelp(
@@ -81,10 +81,9 @@ struct DemoCommand: ParsableCommand {
         try refuseForeign(reportFile)  // before minutes of work, not after
         let tokenizer = try ModelTokenizer(path: folder)
         let engine = try TransformerModel.load(path: folder)
-        let textFile = text.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("heldout.txt")
-        guard let data = FileManager.default.contents(atPath: textFile.path) else {
-            throw ValidationError("\(textFile.path): cannot read the filler text (give --text FILE)")
-        }
+        // The shipped model keeps its documented text (README's table); any other model gets Skein's bundled text.
+        let textFile = model == nil && text == nil ? folder.appendingPathComponent("heldout.txt") : try TextFileOption.url(text, option: "--text")
+        let data = try TextFileOption.contents(of: textFile)
         let L = engine.trainingLength
         let factors = (0...10).map { 1 << $0 }.filter { $0 <= maxFactor }
         let methods = customMethods.isEmpty

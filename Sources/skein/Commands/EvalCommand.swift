@@ -49,7 +49,7 @@ struct EvalRunCommand: ParsableCommand {
     @Option(help: "Output folder (default: skein-eval-TASK). Running again resumes; results of another experiment there are refused.")
     var out: String?
 
-    @Option(help: "Haystack text file (default: the demo model's public-domain heldout.txt).")
+    @Option(help: "Haystack text file (default: Skein's bundled public-domain English text, for any model).")
     var haystack: String?
 
     @Option(help: "For the custom task: a JSONL file of {\"context\", \"question\", \"answer\"} lines.")
@@ -89,10 +89,8 @@ struct EvalRunCommand: ParsableCommand {
                                       longestInput: evalTask == .custom ? nil : lengthList.max())
         if shards != nil && shard == nil { throw ValidationError("--shards N goes with --shard auto") }
         let shardPair = try shard.map { try SweepOptions.shard($0, shards: shards, environment: ProcessInfo.processInfo.environment) }
-        let haystackFile = haystack.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("heldout.txt")
-        guard let text = FileManager.default.contents(atPath: haystackFile.path) else {
-            throw ValidationError("\(haystackFile.path): cannot read the haystack (give --haystack FILE)")
-        }
+        let haystackFile = try TextFileOption.url(haystack, option: "--haystack")
+        let text = try TextFileOption.contents(of: haystackFile)
         let outFolder = try makeOutputFolder(out ?? "skein-eval-\(evalTask.rawValue)")
         let results = outFolder.appendingPathComponent("results.jsonl")
         var sweep = Sweep(task: evalTask, lengths: lengthList, depths: depthList, methods: methods, samples: samples,
@@ -101,7 +99,7 @@ struct EvalRunCommand: ParsableCommand {
         if evalTask == .custom {
             guard let data else { throw ValidationError("the custom task needs --data FILE.jsonl") }
             sweep.customSamples = try EvalTask.loadCustom(URL(fileURLWithPath: data))
-            guard !sweep.customSamples.isEmpty else { throw ValidationError("\(data): no samples") }
+            guard !sweep.customSamples.isEmpty else { throw RuntimeError(.badData, "\(data): no samples") }
             (sweep.lengths, sweep.depths, sweep.samples) = ([0], [0], sweep.customSamples.count)
             promptSource = try ModelFingerprint.ofFile(URL(fileURLWithPath: data))
         }

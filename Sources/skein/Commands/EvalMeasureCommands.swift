@@ -62,7 +62,7 @@ struct EvalPerplexityCommand: ParsableCommand {
     var model: String?
     @OptionGroup var threadOptions: ThreadOptions
 
-    @Option(help: "The UTF-8 text (default: the demo model's heldout.txt).")
+    @Option(help: "The UTF-8 text (default: Skein's bundled public-domain English text, for any model).")
     var file: String?
 
     @Option(help: "Longest length scored, in tokens (default: 16x the training length).")
@@ -84,11 +84,11 @@ struct EvalPerplexityCommand: ParsableCommand {
         let folder = try ModelOptions(model: model).resolvedURL()
         let engine = try TransformerModel.load(path: folder)
         let tokenizer = try ModelTokenizer(path: folder)
-        let path = file ?? folder.appendingPathComponent("heldout.txt").path
+        let path = try TextFileOption.url(file, option: "--file").path
         let L = engine.trainingLength
         let tokens = Array(tokenizer.encode(try readTextFile(path)).prefix((maxLength ?? 16 * L) + 1))
         let methods = try methodsFrom(attention: attention, rope: rope, kvTypes: kvType, model: engine, longestInput: tokens.count)
-        guard tokens.count > 2 else { throw ValidationError("\(path): too little text to score") }
+        guard tokens.count > 2 else { throw RuntimeError(.badData, "\(path): too little text to score") }
         let bands = PerplexityCurve.doublingBands(trainingLength: min(L, tokens.count - 1), maxLength: tokens.count - 1)
         let outFolder = try makeOutputFolder(out)
         var curves = [String: [Double?]]()

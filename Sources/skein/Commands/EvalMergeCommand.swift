@@ -19,11 +19,11 @@ struct EvalMergeCommand: ParsableCommand {
         // Every shard must be of one experiment (task, model hash, endpoint, seed, build, policies).
         let sets = try shards.map { shard -> (name: String, records: [EvalRecord]) in
             let file = URL(fileURLWithPath: shard).appendingPathComponent("results.jsonl")
-            guard FileManager.default.fileExists(atPath: file.path) else { throw ValidationError("\(file.path): no results.jsonl in this shard folder") }
+            guard FileManager.default.fileExists(atPath: file.path) else { throw RuntimeError(.missingFile, "\(file.path): no results.jsonl in this shard folder") }
             return (file.relativePath, try Sweep.readRecords(file))
         }
         let merged = try ExperimentCheck.merge(sets)
-        guard !merged.isEmpty else { throw ValidationError("no results found in \(shards.joined(separator: ", "))") }
+        guard !merged.isEmpty else { throw RuntimeError(.badData, "no results found in \(shards.joined(separator: ", "))") }
         let outFolder = try makeOutputFolder(out)
         let results = outFolder.appendingPathComponent("results.jsonl")
         guard !FileManager.default.fileExists(atPath: results.path) else {

@@ -1,57 +1,58 @@
 import ArgumentParser
 import Foundation
+import SkeinEngine
 import SkeinFormats
 
-/// `skein inspect`: what a model folder holds, without running it.
+/// `skein inspect`: what a model folder holds and whether it can run, without running it.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show a model's architecture, hyper-parameters, RoPE settings and tensors.")
+        abstract: "Show a model's architecture, hyper-parameters, RoPE settings, tokenizer and tensors, and check them.",
+        discussion: """
+            Missing or mis-shaped tensors (against what the loader reads for config.json) are listed \
+            and make inspect exit 65; unexpected tensors are listed and allowed. With --context N, \
+            the memory of the weights plus the KV cache at N tokens (default policy) for each KV type.
+            """)
 
     @Argument(help: "A Hugging Face model folder.")
     var path: String
 
+    @Option(help: "Estimate memory for a context of N tokens: weights + KV cache of the default policy for each KV type (f32, f16, q8, q4).")
+    var context: Int?
+
+    func validate() throws {
+        if let context, context < 1 { throw ValidationError("--context must be at least 1, got \(context)") }
+    }
+
     func run() throws {
         let directory = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw RuntimeError(.missingFile, "\(path): no such model folder")
+        }
+        guard isDirectory.boolValue else { throw RuntimeError(.badData, "\(path): not a model folder (inspect reads Hugging Face folders)") }
         let c = try ModelConfiguration.load(directory: directory)
         let store = try WeightStore(directory: directory)
-        var lines = [
-            "architecture        \(c.architecture.rawValue)",
-            "layers              \(c.layerCount)",
-            "hidden size         \(c.hiddenSize)",
-            "intermediate size   \(c.intermediateSize)",
-            "attention heads     \(c.headCount) (kv heads \(c.kvHeadCount), head dim \(c.headDim))",
-            "vocabulary          \(c.vocabSize)",
-            "context length      \(c.maxPositionEmbeddings)" + (c.originalMaxPositionEmbeddings.map { " (original \($0))" } ?? ""),
-            "rope theta          \(c.ropeTheta)",
-            "rotary dims         \(c.rotaryDim) of \(c.headDim)",
-            "rope scaling        \(c.ropeScaling.map(describe) ?? "none")",
-            "sliding window      \(c.slidingWindow.map(String.init) ?? "none")",
-            "tied embeddings     \(c.tieWordEmbeddings)",
-            "rms norm eps        \(c.rmsNormEps)",
-        ]
-        var parameters = 0
+        var lines = InspectSections.configuration(c)
+        lines += InspectSections.tokenizer(folder: directory)
+        var parameters = 0, weightBytes = 0
         lines.append("tensors:")
         for name in store.tensorNames {
             guard let info = store.info(name) else { continue }
             parameters += info.elementCount
+            weightBytes += info.dataRange.count
             lines.append("  \(name)  \(info.dtype.rawValue)  \(info.shape)")
         }
         lines.insert("parameters          \(parameters)", at: 1)
+        let problems = CheckpointCheck.problems(in: store, configuration: c)
+        lines.append(problems.isEmpty ? "check               ok: every tensor the loader reads is present with its shape"
+                                      : "check               \(problems.filter(\.isFatal).count) problem(s) stop loading, \(problems.filter { !$0.isFatal }.count) unexpected")
+        lines += problems.map { "  \($0.isFatal ? "error" : "note"): \($0)" }
+        if let context { lines += InspectSections.memory(c, weightBytes: weightBytes, context: context) }
         print(lines.joined(separator: "\n"))
-    }
-
-    private func describe(_ s: RopeScaling) -> String {
-        var parts = [s.type]
-        if let f = s.factor { parts.append("factor=\(f)") }
-        if let o = s.originalMaxPositionEmbeddings { parts.append("original=\(o)") }
-        if let l = s.lowFreqFactor { parts.append("low=\(l)") }
-        if let h = s.highFreqFactor { parts.append("high=\(h)") }
-        if let b = s.betaFast { parts.append("beta-fast=\(b)") }
-        if let b = s.betaSlow { parts.append("beta-slow=\(b)") }
-        if let a = s.attentionFactor { parts.append("attention-factor=\(a)") }
-        if let f = s.longFactor { parts.append("long-factor[\(f.count)]") }
-        if let f = s.shortFactor { parts.append("short-factor[\(f.count)]") }
-        return parts.joined(separator: " ")
+        if let first = problems.first(where: \.isFatal) {
+            let more = problems.filter(\.isFatal).count - 1
+            throw RuntimeError(.badData, "\(path): the model cannot run: \(first)" + (more > 0 ? " (and \(more) more, listed above)" : ""))
+        }
     }
 }

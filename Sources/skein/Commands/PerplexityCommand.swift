@@ -13,8 +13,8 @@ struct PerplexityCommand: ParsableCommand, ComputingCommand {
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var threadOptions: ThreadOptions
 
-    @Option(help: "The UTF-8 text file to score.")
-    var file: String
+    @Option(help: "The UTF-8 text file to score (default: Skein's bundled public-domain English text, for any model).")
+    var file: String?
 
     @Option(help: "Sliding-window context length; without it the whole file is one stream through the policy.")
     var context: Int?
@@ -33,7 +33,7 @@ struct PerplexityCommand: ParsableCommand, ComputingCommand {
 
     func run() throws {
         let folder = try modelOptions.resolvedURL()
-        var tokens = try ModelTokenizer(path: folder).encode(readTextFile(file))
+        var tokens = try ModelTokenizer(path: folder).encode(readTextFile(try TextFileOption.url(file, option: "--file").path))
         if let maxTokens { tokens = Array(tokens.prefix(maxTokens)) }
         let scored = context.map { min($0, tokens.count) } ?? tokens.count
         let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: folder), inputLength: scored)

@@ -65,10 +65,10 @@ struct DetokenizeCommand: ParsableCommand {
     }
 }
 
-/// The contents of a UTF-8 text file, or a validation error naming it.
+/// The contents of a UTF-8 text file, or a missing-file error naming it.
 func readTextFile(_ path: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("\(path): cannot read the file")
+        throw RuntimeError(.missingFile, "\(path): cannot read the file")
     }
     return String(decoding: data, as: UTF8.self)
 }

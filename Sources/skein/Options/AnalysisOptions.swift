@@ -13,7 +13,7 @@ struct AnalysisOptions: ParsableArguments {
     @Option(help: "Output folder: KIND.json, SVG charts and report.html (sections of every kind run into it).")
     var out: String = "skein-analysis"
 
-    @Option(help: "UTF-8 text to run the model on (default: the model folder's heldout.txt).")
+    @Option(help: "UTF-8 text to run the model on (default: Skein's bundled public-domain English text, for any model).")
     var text: String?
 
     @OptionGroup var threads: ThreadOptions
@@ -24,12 +24,9 @@ struct AnalysisOptions: ParsableArguments {
         return (folder, try TransformerModel.load(path: folder), folder.lastPathComponent)
     }
 
-    /// The tokens of --text (or heldout.txt) under the model's tokenizer.
+    /// The tokens of --text (or Skein's bundled text) under the model's tokenizer.
     func tokens(folder: URL) throws -> [Int] {
-        let path = text ?? folder.appendingPathComponent("heldout.txt").path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("\(path): no such text file (give --text FILE)")
-        }
+        let path = try TextFileOption.url(text, option: "--text").path
         return try ModelTokenizer(path: folder).encode(readTextFile(path))
     }
 
@@ -61,11 +58,13 @@ func parseLengths(_ text: String, trainingLength L: Int) throws -> [Int] {
     return lengths
 }
 
-/// Runs `body`, turning analysis and engine errors into clear command-line errors.
+/// Runs `body`, turning analysis errors about options into usage errors and those about the
+/// model or text into bad-data errors (engine errors keep `CommandFailure`'s rule).
 func reportingAnalysisErrors<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as AnalysisError {
-        throw ValidationError(error.description)
-    } catch let error as EngineError {
-        throw ValidationError(error.description)
+        switch error {
+        case .invalidEpsilon, .invalidParameter: throw ValidationError(error.description)
+        case .noRotaryEmbedding, .textTooShort: throw RuntimeError(.badData, error.description)
+        }
     }
 }

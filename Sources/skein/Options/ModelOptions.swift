@@ -17,16 +17,16 @@ struct ModelOptions: ParsableArguments {
     func resolvedURL() throws -> URL {
         guard let model else {
             guard let demo = DemoModel.folder else {
-                throw ValidationError("no --model given and the shipped demo model was not found next to the executable")
+                throw RuntimeError(.missingFile, "no --model given and the shipped demo model was not found next to the executable")
             }
             return demo
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) else {
-            throw ValidationError("--model \(model): no such file or folder")
+            throw RuntimeError(.missingFile, "--model \(model): no such file or folder")
         }
         let url = URL(fileURLWithPath: model)
-        do { _ = try ModelFormat.detect(url) } catch let error as FormatError { throw ValidationError(error.description) }
+        _ = try ModelFormat.detect(url)  // FormatError.notAModel: bad data (65)
         return url
     }
 }
