@@ -17,14 +17,31 @@ import Testing
     }
 
     @Test func tovaKeepsWhatTheLastQueryAttendsTo() {
-        let policy = TOVAAttention(budget: .entries(3))
+        let policy = TOVAAttention(budget: .entries(3), variant: .paper)
         #expect(policy.survivors(positions: positions, scores: scores, seen: 10, rows: 1) == [2, 5, 7])
         // Ratio budgets follow the tokens seen: 0.5 of 10 = 5.
-        #expect(TOVAAttention(budget: .ratio(0.5)).survivors(positions: positions, scores: scores, seen: 10, rows: 1) == [0, 2, 5, 7, 9])
+        #expect(TOVAAttention(budget: .ratio(0.5), variant: .paper).survivors(positions: positions, scores: scores, seen: 10, rows: 1) == [0, 2, 5, 7, 9])
+        // kvpress: prompt chunks only, and the scoring query (the last entry) always stays.
+        let kvpress = TOVAAttention(budget: .entries(3))
+        #expect(kvpress.survivors(positions: positions, scores: scores, seen: 10, rows: 1) == nil)
+        #expect(kvpress.survivors(positions: positions, scores: scores, seen: 10, rows: 10) == [2, 7, 9])
+        #expect(kvpress.sharesScoresAcrossHeads && !policy.sharesScoresAcrossHeads)
+    }
+
+    @Test func h2oKVPressVariantRanksByMeanAttention() {
+        // Entry p was seen by the 10 - p queries p..<10: means 0.5, 0.11, 1.125, 0, 0.5, 1.4, 0.5,
+        // 2.67, 2, 6; no recent window by default.
+        let policy = H2OAttention(budget: .entries(3), variant: .kvpress)
+        #expect(policy.survivors(positions: positions, scores: scores, seen: 10, rows: 10) == [7, 8, 9])
+        #expect(policy.survivors(positions: positions, scores: scores, seen: 10, rows: 1) == nil)
+        // The paper's accumulated sums pick the heaviest instead.
+        #expect(H2OAttention(budget: .entries(3), recent: 0).survivors(positions: positions, scores: scores, seen: 10, rows: 10) == [2, 5, 7])
     }
 
     @Test func snapKVPoolsVotesAndKeepsTheWindow() {
         #expect(MemoryRules.maxPool([0, 0, 5, 0, 0, 0, 0, 1], kernel: 3) == [0, 5, 5, 5, 0, 0, 1, 1])
+        // avg_pool1d with zero padding, always divided by the kernel.
+        #expect(MemoryRules.averagePool([3, 0, 6, 0, 0, 3], kernel: 3) == [1, 3, 2, 2, 1, 1])
         let votes: [Float] = [0, 0, 0, 9, 0, 0, 0, 0, 0, 0]
         let policy = SnapKVAttention(budget: .entries(5), window: 2, kernel: 3)
         // Window 8, 9; the pooled peak around 3 keeps 2, 3, 4.

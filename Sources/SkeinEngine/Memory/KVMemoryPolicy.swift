@@ -66,6 +66,9 @@ public protocol KVMemoryPolicy: AttentionPolicy {
     func survivors(positions: [Int], scores: [Float], seen: Int, rows: Int) -> [Int]?
     /// Multiplies stored scores when a new dialogue turn starts (SirLLM's decay); 1 keeps them.
     var turnDecay: Float { get }
+    /// Whether every kv head of a layer decides on the mean of the layer's kv-head scores, so all
+    /// heads keep the same entries (kvpress's TOVA); false lets each kv head decide on its own.
+    var sharesScoresAcrossHeads: Bool { get }
 }
 
 extension KVMemoryPolicy {
@@ -73,6 +76,7 @@ extension KVMemoryPolicy {
     public var selectsByContent: Bool { true }
 
     public var turnDecay: Float { 1 }
+    public var sharesScoresAcrossHeads: Bool { false }
     public func survivors(positions: [Int], scores: [Float], seen: Int, rows: Int) -> [Int]? { nil }
     /// Content-dependent: the explicit form comes from a recorded run (`KVMemoryState.trace`).
     public var explicitAttention: ExplicitAttention { .causal }
@@ -123,6 +127,18 @@ public enum MemoryRules {
             var best = -Float.infinity
             for j in max(0, i - half)...min(scores.count - 1, i + half) { best = max(best, scores[j]) }
             return best
+        }
+    }
+
+    /// Average pooling along the entries with an odd `kernel` centred on each entry, zero-padded
+    /// at both ends and always divided by `kernel` (PyTorch's `avg_pool1d` with
+    /// `padding = kernel / 2`, `count_include_pad`: kvpress's SnapKV).
+    public static func averagePool(_ scores: [Float], kernel: Int) -> [Float] {
+        let half = kernel / 2
+        return scores.indices.map { i in
+            var sum: Float = 0
+            for j in max(0, i - half)...min(scores.count - 1, i + half) { sum += scores[j] }
+            return sum / Float(kernel)
         }
     }
 

@@ -75,6 +75,17 @@ public final class KVMemoryState {
         return logf(sum) + m - logits[token]
     }
 
+    /// The mean over the layer's kv heads of each slot's score: (entries). The heads must hold the
+    /// same positions (policies whose heads share one decision).
+    func meanScores(layer: Int) -> [Float] {
+        var mean = scores[layer][0]
+        for head in 1..<max(1, kvHeadCount) {
+            precondition(positions[layer][head] == positions[layer][0], "shared scores need the same positions in every head")
+            for i in mean.indices { mean[i] += scores[layer][head][i] }
+        }
+        return mean.map { $0 / Float(kvHeadCount) }
+    }
+
     /// Multiplies every stored score by `factor` (a new dialogue turn).
     func decay(by factor: Float) {
         guard factor != 1 else { return }
@@ -104,9 +115,10 @@ extension DenseKVCache {
         guard let memory else { return }
         var kept: Int?
         for layer in 0..<layerCount {
+            let shared = policy.sharesScoresAcrossHeads ? memory.meanScores(layer: layer) : nil
             for head in 0..<kvHeadCount {
                 let held = memory.positions[layer][head]
-                guard let survivors = policy.survivors(positions: held, scores: memory.scores[layer][head],
+                guard let survivors = policy.survivors(positions: held, scores: shared ?? memory.scores[layer][head],
                                                        seen: nextPosition, rows: rows) else { continue }
                 precondition(kept == nil || kept == survivors.count, "memory policies keep the same count in every head")
                 kept = survivors.count

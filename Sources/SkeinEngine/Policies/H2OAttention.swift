@@ -3,17 +3,33 @@
 ///
 /// Eviction runs after every forward pass (every decoding step, and after each prefill chunk).
 /// GQA: the probabilities of the query heads of a kv group are summed into the group's score.
+/// `variant=kvpress` follows kvpress 0.5.5's ObservedAttentionPress instead: the accumulated
+/// attention is divided by the number of queries that saw the entry (its mean attention), no
+/// recent window unless `recent` is given, and only passes of more than one token (prompt chunks)
+/// evict, so decoding steps append.
 public struct H2OAttention: KVMemoryPolicy {
-    public let budget: KVBudget
-    /// Recent entries always kept (nil: half the budget, the paper's even split).
-    public let recent: Int?
-
-    public init(budget: KVBudget, recent: Int? = nil) {
-        self.budget = budget
-        self.recent = recent
+    /// Which scoring and schedule.
+    public enum Variant: String, Sendable, CaseIterable {
+        /// Accumulated attention, evicting after every pass (the paper).
+        case paper
+        /// Mean attention per query that saw the entry, prompt chunks only (kvpress).
+        case kvpress
     }
 
-    public var description: String { "h2o:\(budget)" + (recent.map { ",recent=\($0)" } ?? "") }
+    public let budget: KVBudget
+    /// Recent entries always kept (nil: half the budget, the paper's even split; 0 for kvpress).
+    public let recent: Int?
+    public let variant: Variant
+
+    public init(budget: KVBudget, recent: Int? = nil, variant: Variant = .paper) {
+        self.budget = budget
+        self.recent = recent
+        self.variant = variant
+    }
+
+    public var description: String {
+        "h2o:\(budget)" + (recent.map { ",recent=\($0)" } ?? "") + (variant == .paper ? "" : ",variant=\(variant.rawValue)")
+    }
     public var scoreSource: MemoryScoreSource { .accumulatedAttention }
     public func selection(seen: Int) -> MemorySelection { .all }
 
@@ -23,6 +39,14 @@ public struct H2OAttention: KVMemoryPolicy {
 
     public func survivors(positions: [Int], scores: [Float], seen: Int, rows: Int) -> [Int]? {
         let b = budget.entries(seen: seen)
-        return MemoryRules.recentPlusTop(positions: positions, scores: scores, budget: b, recent: recent ?? b / 2)
+        switch variant {
+        case .paper:
+            return MemoryRules.recentPlusTop(positions: positions, scores: scores, budget: b, recent: recent ?? b / 2)
+        case .kvpress:
+            guard rows > 1 else { return nil }
+            // The queries at positions p..<seen all saw the entry at p.
+            let mean = zip(scores, positions).map { $0 / Float(seen - $1) }
+            return MemoryRules.recentPlusTop(positions: positions, scores: mean, budget: b, recent: recent ?? 0)
+        }
     }
 }

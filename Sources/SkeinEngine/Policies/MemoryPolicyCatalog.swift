@@ -8,11 +8,11 @@ extension PolicyCatalog {
         let budget = L.map(String.init) ?? "L"
         return [
             Entry(name: "h2o", summary: "H2O: heavy hitters (accumulated attention) + recent tokens per head; bounded memory",
-                  options: [("budget", budget), ("ratio", "-"), ("recent", "budget/2")]),
-            Entry(name: "tova", summary: "TOVA: evict what the latest query attends to least, per kv head; bounded memory",
-                  options: [("budget", budget), ("ratio", "-")]),
-            Entry(name: "snapkv", summary: "SnapKV: observation-window votes, max-pooled, compress each prompt chunk",
-                  options: [("budget", budget), ("ratio", "-"), ("window", "32"), ("kernel", "7")]),
+                  options: [("budget", budget), ("ratio", "-"), ("recent", "budget/2"), ("variant", "paper|kvpress")]),
+            Entry(name: "tova", summary: "TOVA: evict what the last query of each prompt chunk attends to least (layer mean, as kvpress)",
+                  options: [("budget", budget), ("ratio", "-"), ("variant", "kvpress|paper")]),
+            Entry(name: "snapkv", summary: "SnapKV: observation-window votes, average-pooled (as kvpress), compress each prompt chunk",
+                  options: [("budget", budget), ("ratio", "-"), ("window", "32"), ("kernel", "5"), ("variant", "kvpress|paper")]),
             Entry(name: "sirllm", summary: "SirLLM: keep high-entropy tokens + recent; entropies decay per dialogue turn; bounded memory",
                   options: [("budget", budget), ("ratio", "-"), ("recent", "budget/4"), ("decay", "0.9")]),
             Entry(name: "quest", summary: "Quest: per-head top pages by min/max key bounds; reads a budget, keeps all",
@@ -57,15 +57,17 @@ extension PolicyCatalog {
         case "h2o":
             let recent = r.raw("recent") == nil ? nil : try r.int("recent", default: 0, minimum: 0)
             try checkBelow("recent", recent)
-            return H2OAttention(budget: b, recent: recent)
+            let variant = H2OAttention.Variant(rawValue: try r.choice("variant", ["paper", "kvpress"]))!
+            return H2OAttention(budget: b, recent: recent, variant: variant)
         case "tova":
-            return TOVAAttention(budget: b)
+            return TOVAAttention(budget: b, variant: TOVAAttention.Variant(rawValue: try r.choice("variant", ["kvpress", "paper"]))!)
         case "snapkv":
             let window = try r.int("window", default: 32)
-            let kernel = try r.int("kernel", default: 7)
+            let kernel = try r.int("kernel", default: 5)
+            let variant = SnapKVAttention.Variant(rawValue: try r.choice("variant", ["kvpress", "paper"]))!
             guard kernel % 2 == 1 else { throw invalid("kernel must be odd, got \(kernel)") }
             try checkBelow("window", window)
-            return SnapKVAttention(budget: b, window: window, kernel: kernel)
+            return SnapKVAttention(budget: b, window: window, kernel: kernel, variant: variant)
         case "sirllm":
             let recent = r.raw("recent") == nil ? nil : try r.int("recent", default: 0, minimum: 0)
             try checkBelow("recent", recent)

@@ -77,4 +77,14 @@ struct OptionReader {
         }
         return parsed
     }
+
+    /// One of `choices` (the first is the default); the error lists them.
+    func choice(_ key: String, _ choices: [String]) throws -> String {
+        guard let text = raw(key)?.lowercased() else { return choices[0] }
+        guard choices.contains(text) else {
+            throw EngineError.invalidOption(name: "\(what) \(spec.name)",
+                                            reason: "\(key) must be one of \(choices.joined(separator: ", ")), got \(text)")
+        }
+        return text
+    }
 }
