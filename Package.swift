@@ -5,7 +5,13 @@ import PackageDescription
 ///
 /// Dependencies point one way: Kernels <- Tensor <- Formats <- Engine <- Eval <- CLI.
 /// Tokenizers depend on nothing but Foundation.
-let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+///
+/// Release builds drop bounds and overflow checks (-Ounchecked) only in the numeric kernels
+/// (SkeinTensor), where they cost speed; every other module keeps them (-O), above all the
+/// parsers of untrusted input: SkeinFormats, SkeinTokenizers (chat templates) and the server.
+/// docs/BENCHMARKS.md ("Checked builds") has the decode and prefill figures.
+let unchecked: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+let checked: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"], .when(configuration: .release))]
 
 let package = Package(
     name: "Skein",
@@ -24,19 +30,19 @@ let package = Package(
     ],
     targets: [
         .target(name: "SkeinKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "SkeinTensor", dependencies: ["SkeinKernels"], swiftSettings: optimize),
-        .target(name: "SkeinFormats", dependencies: ["SkeinTensor"], swiftSettings: optimize),
-        .target(name: "SkeinTokenizers", swiftSettings: optimize),
-        .target(name: "SkeinEngine", dependencies: ["SkeinTensor", "SkeinFormats", "SkeinTokenizers"], swiftSettings: optimize),
+        .target(name: "SkeinTensor", dependencies: ["SkeinKernels"], swiftSettings: unchecked),
+        .target(name: "SkeinFormats", dependencies: ["SkeinTensor"], swiftSettings: checked),
+        .target(name: "SkeinTokenizers", swiftSettings: checked),
+        .target(name: "SkeinEngine", dependencies: ["SkeinTensor", "SkeinFormats", "SkeinTokenizers"], swiftSettings: checked),
         // Resources/texts: the public-domain text every model is evaluated and analyzed on by default.
         .target(name: "SkeinEval", dependencies: ["SkeinEngine", "SkeinTokenizers"], resources: [.copy("Resources/texts")],
-                swiftSettings: optimize),
+                swiftSettings: checked),
         .target(
             name: "SkeinServer",
             dependencies: ["SkeinEngine", "SkeinFormats", "SkeinTokenizers", .product(name: "Hummingbird", package: "hummingbird")],
-            swiftSettings: optimize),
+            swiftSettings: checked),
         // Diagnoses of length failure: attention statistics, receptive fields, RoPE dimensions, probing.
-        .target(name: "SkeinAnalysis", dependencies: ["SkeinEngine", "SkeinEval"], swiftSettings: optimize),
+        .target(name: "SkeinAnalysis", dependencies: ["SkeinEngine", "SkeinEval"], swiftSettings: checked),
         // The shipped demo model (tools/train_demo_model.py), copied next to the executable.
         .target(name: "SkeinDemoModel", resources: [.copy("Resources/skein-demo")]),
         .executableTarget(
@@ -45,7 +51,7 @@ let package = Package(
                 "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinEval", "SkeinAnalysis", "SkeinDemoModel", "SkeinServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: optimize),
+            swiftSettings: checked),
         .testTarget(name: "SkeinTensorTests", dependencies: ["SkeinTensor"]),
         .testTarget(name: "SkeinFormatsTests", dependencies: ["SkeinFormats"]),
         .testTarget(name: "SkeinTokenizersTests", dependencies: ["SkeinTokenizers"]),
@@ -54,7 +60,7 @@ let package = Package(
         .testTarget(name: "SkeinServerTests", dependencies: ["SkeinServer", "SkeinDemoModel"]),
         .testTarget(name: "SkeinAnalysisTests", dependencies: ["SkeinAnalysis", "SkeinEngine", "SkeinFormats"]),
         // The command line: argument parsing in-process (@testable import skein) and the built executable end to end.
-        .testTarget(name: "SkeinCLITests", dependencies: ["skein", "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinEval", "SkeinDemoModel"]),
+        .testTarget(name: "SkeinCLITests", dependencies: ["skein", "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinDemoModel", "SkeinEval", "SkeinServer"]),
     ],
     // Kernels share raw buffers across worker threads; Swift 5 mode keeps that readable.
     swiftLanguageModes: [.v5]

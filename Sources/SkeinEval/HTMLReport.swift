@@ -63,27 +63,24 @@ public enum HTMLReport {
             return top + plotH * (1 - min(max(t, 0), 1))
         }
         func x(_ i: Int) -> Double { left + (xLabels.count <= 1 ? plotW / 2 : plotW * Double(i) / Double(xLabels.count - 1)) }
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-size=\"12\">"
-        svg += "<text x=\"\(left)\" y=\"20\" font-size=\"15\">\(escape(title))</text>"
+        var svg = SVGWriter(width: width, height: height, fontSize: 12)
+        svg.text(title, x: left, y: 20, size: 15)
         for k in 0...4 {
             let v = logY ? pow(10, lo + (hi - lo) * Double(k) / 4) : lo + (hi - lo) * Double(k) / 4
-            let yy = y(v)
-            svg += "<line x1=\"\(left)\" x2=\"\(left + plotW)\" y1=\"\(yy)\" y2=\"\(yy)\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(left - 6)\" y=\"\(yy + 4)\" text-anchor=\"end\">\(yFormat(v))</text>"
+            svg.line(x1: left, y1: y(v), x2: left + plotW, y2: y(v), stroke: "#eee")
+            svg.text(yFormat(v), x: left - 6, y: y(v) + 4, anchor: "end")
         }
         for (i, label) in xLabels.enumerated() {
-            svg += "<text x=\"\(x(i))\" y=\"\(top + plotH + 20)\" text-anchor=\"middle\">\(escape(label))</text>"
+            svg.text(label, x: x(i), y: top + plotH + 20, anchor: "middle")
         }
-        for (index, (name, points)) in series.enumerated() {
+        for (index, (name, values)) in series.enumerated() {
             let color = palette[index % palette.count]
-            let coords = points.enumerated().compactMap { i, v in v.flatMap { $0.isFinite ? "\(x(i)),\(y($0))" : nil } }
-            svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(coords.joined(separator: " "))\"/>"
-            for c in coords { svg += "<circle cx=\"\(c.split(separator: ",")[0])\" cy=\"\(c.split(separator: ",")[1])\" r=\"3\" fill=\"\(color)\"/>" }
-            let ly = top + 18 * Double(index)
-            svg += "<rect x=\"\(left + plotW + 20)\" y=\"\(ly)\" width=\"12\" height=\"12\" fill=\"\(color)\"/>"
-            svg += "<text x=\"\(left + plotW + 38)\" y=\"\(ly + 10)\">\(escape(name))</text>"
+            let points = values.enumerated().compactMap { i, v in v.flatMap { $0.isFinite ? (x: x(i), y: y($0)) : nil } }
+            svg.polyline(points, stroke: color)
+            for point in points { svg.circle(x: point.x, y: point.y, radius: 3, fill: color) }
+            svg.legend(name, color: color, x: left + plotW + 20, y: top + 18 * Double(index))
         }
-        return svg + "</svg>"
+        return svg.document
     }
 
     /// The text with &, <, > and " escaped for HTML and SVG.

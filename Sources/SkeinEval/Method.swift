@@ -25,10 +25,12 @@ public struct Method: Sendable, Codable, Hashable {
         kvType = try c.decodeIfPresent(String.self, forKey: .kvType) ?? "f32"
     }
 
-    /// The model with this method's RoPE applied and the attention policy built for it.
+    /// The model with this method's RoPE applied and the attention policy built for it, exactly as
+    /// `generate` and `serve` build them (`PolicyChoice.resolve`): plain "full" on a sliding-window
+    /// checkpoint keeps its window.
     public func apply(to model: TransformerModel) throws -> (TransformerModel, AttentionPolicy) {
-        let scaled = try model.withRope(rope)
-        return (scaled, try PolicyCatalog.attention(attention, trainingLength: scaled.trainingLength, kvType: kvType))
+        let choice = try PolicyChoice.resolve(model, attention: attention, rope: rope, kvType: kvType)
+        return (choice.model, choice.policy)
     }
 
     /// The spelling a user would type.

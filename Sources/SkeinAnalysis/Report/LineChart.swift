@@ -47,44 +47,36 @@ public struct LineChart: Sendable {
         let scaleX = Axis(values: xs, log: logX), scaleY = Axis(values: ys, log: logY)
         func px(_ x: Double) -> Double { left + plotW * scaleX.fraction(x) }
         func py(_ y: Double) -> Double { top + plotH * (1 - scaleY.fraction(y)) }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-size=\"12\" font-family=\"sans-serif\">"
-        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
-        s += "<text x=\"\(left)\" y=\"22\" font-size=\"15\">\(HTMLReport.escape(title))</text>"
+        var s = SVGWriter(width: width, height: height, fontSize: 12, fontFamily: "sans-serif", number: { String(format: "%.1f", $0) })
+        s.background("white")
+        s.text(title, x: left, y: 22, size: 15)
         for tick in scaleY.ticks() {
-            let y = f(py(tick))
-            s += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"#eee\"/>"
-            s += "<text x=\"\(f(left - 6))\" y=\"\(f(py(tick) + 4))\" text-anchor=\"end\">\(label(tick))</text>"
+            s.line(x1: left, y1: py(tick), x2: left + plotW, y2: py(tick), stroke: "#eee")
+            s.text(label(tick), x: left - 6, y: py(tick) + 4, anchor: "end")
         }
         for tick in scaleX.ticks() {
-            s += "<line x1=\"\(f(px(tick)))\" x2=\"\(f(px(tick)))\" y1=\"\(f(top))\" y2=\"\(f(top + plotH))\" stroke=\"#f3f3f3\"/>"
-            s += "<text x=\"\(f(px(tick)))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\">\(label(tick))</text>"
+            s.line(x1: px(tick), y1: top, x2: px(tick), y2: top + plotH, stroke: "#f3f3f3")
+            s.text(label(tick), x: px(tick), y: top + plotH + 18, anchor: "middle")
         }
-        s += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"#999\"/>"
-        s += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">\(HTMLReport.escape(xLabel))</text>"
-        s += "<text transform=\"translate(16 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(HTMLReport.escape(yLabel))</text>"
+        s.rect(x: left, y: top, width: plotW, height: plotH, fill: "none", stroke: "#999")
+        s.text(xLabel, x: left + plotW / 2, y: height - 12, anchor: "middle")
+        s.verticalText(yLabel, x: 16, y: top + plotH / 2)
         for marker in verticalMarkers where usable(marker.x, log: logX) {
-            let x = f(px(marker.x))
-            s += "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(f(top))\" y2=\"\(f(top + plotH))\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>"
-            s += "<text x=\"\(f(px(marker.x) + 3))\" y=\"\(f(top + 12))\" fill=\"#555\">\(HTMLReport.escape(marker.label))</text>"
+            s.line(x1: px(marker.x), y1: top, x2: px(marker.x), y2: top + plotH, stroke: "#555", dash: "4 3")
+            s.text(marker.label, x: px(marker.x) + 3, y: top + 12, fill: "#555")
         }
         for marker in horizontalMarkers where usable(marker.y, log: logY) {
-            let y = f(py(marker.y))
-            s += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>"
-            s += "<text x=\"\(f(left + 4))\" y=\"\(f(py(marker.y) - 4))\" fill=\"#555\">\(HTMLReport.escape(marker.label))</text>"
+            s.line(x1: left, y1: py(marker.y), x2: left + plotW, y2: py(marker.y), stroke: "#555", dash: "4 3")
+            s.text(marker.label, x: left + 4, y: py(marker.y) - 4, fill: "#555")
         }
         for (index, line) in series.enumerated() {
             let color = Self.palette[index % Self.palette.count]
-            let coords = line.points.filter { usable($0.x, log: logX) && usable($0.y, log: logY) }.map { "\(f(px($0.x))),\(f(py($0.y)))" }
-            let dash = line.dashed ? " stroke-dasharray=\"6 4\"" : ""
-            s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash) points=\"\(coords.joined(separator: " "))\"/>"
-            let ly = top + 18 * Double(index)
-            s += "<rect x=\"\(f(left + plotW + 16))\" y=\"\(f(ly))\" width=\"12\" height=\"12\" fill=\"\(color)\"/>"
-            s += "<text x=\"\(f(left + plotW + 34))\" y=\"\(f(ly + 10))\">\(HTMLReport.escape(line.name))</text>"
+            let points = line.points.filter { usable($0.x, log: logX) && usable($0.y, log: logY) }.map { (x: px($0.x), y: py($0.y)) }
+            s.polyline(points, stroke: color, dash: line.dashed ? "6 4" : nil)
+            s.legend(line.name, color: color, x: left + plotW + 16, y: top + 18 * Double(index))
         }
-        return s + "</svg>"
+        return s.document
     }
-
-    private func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
     private func label(_ v: Double) -> String {
         if v == 0 { return "0" }

@@ -126,22 +126,21 @@ extension HTMLReport {
     static func heatmap(title: String, rows: [String], columns: [String], values: [[Double?]]) -> String {
         let cell = 56.0, left = 60.0, top = 40.0
         let width = max(320, left + cell * Double(columns.count) + 20), height = top + cell * Double(rows.count) + 40
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-size=\"11\">"
-        svg += "<text x=\"\(left)\" y=\"20\" font-size=\"14\">\(escape(title))</text>"
+        var svg = SVGWriter(width: width, height: height, fontSize: 11)
+        svg.text(title, x: left, y: 20, size: 14)
         for (r, label) in rows.enumerated() {
-            svg += "<text x=\"\(left - 6)\" y=\"\(top + cell * Double(r) + cell / 2 + 4)\" text-anchor=\"end\">\(escape(label))</text>"
+            svg.text(label, x: left - 6, y: top + cell * Double(r) + cell / 2 + 4, anchor: "end")
             for (c, _) in columns.enumerated() {
                 let value = r < values.count && c < values[r].count ? values[r][c] : nil
                 let color = value.map { "rgb(\(Int(220 * (1 - $0) + 30)),\(Int(180 * $0 + 40)),70)" } ?? "#ddd"
                 let x = left + cell * Double(c), y = top + cell * Double(r)
-                svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(cell - 2)\" height=\"\(cell - 2)\" fill=\"\(color)\"/>"
-                let text = value.map { String(format: "%.0f", $0 * 100) } ?? "-"
-                svg += "<text x=\"\(x + cell / 2 - 1)\" y=\"\(y + cell / 2 + 4)\" text-anchor=\"middle\" fill=\"#fff\">\(text)</text>"
+                svg.rect(x: x, y: y, width: cell - 2, height: cell - 2, fill: color)
+                svg.text(value.map { String(format: "%.0f", $0 * 100) } ?? "-", x: x + cell / 2 - 1, y: y + cell / 2 + 4, anchor: "middle", fill: "#fff")
             }
         }
         for (c, label) in columns.enumerated() {
-            svg += "<text x=\"\(left + cell * Double(c) + cell / 2)\" y=\"\(top + cell * Double(rows.count) + 16)\" text-anchor=\"middle\">\(escape(label))</text>"
+            svg.text(label, x: left + cell * Double(c) + cell / 2, y: top + cell * Double(rows.count) + 16, anchor: "middle")
         }
-        return svg + "</svg>"
+        return svg.document
     }
 }

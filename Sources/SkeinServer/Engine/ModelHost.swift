@@ -19,18 +19,19 @@ public final class ModelHost: @unchecked Sendable {
         stopTokens = Set(base.configuration.eosTokenIds + (generation?.eosTokenIds ?? []) + tokenizer.eosTokenIds)
     }
 
-    /// The model under `rope` (a `--rope` spelling) and the attention policy `attention` names.
+    /// The model under `rope` (a `--rope` spelling) and the attention policy `attention` names,
+    /// resolved as `generate` and `eval` resolve them (`PolicyChoice.resolve`).
     /// - Throws: `EngineError.invalidOption` naming the bad option.
     public func resolve(attention: String, rope: String, kvType: String = "f32") throws -> (model: TransformerModel, policy: AttentionPolicy) {
-        let model = try variant(rope: rope)
-        return (model, try model.attentionPolicy(attention, kvType: kvType))
+        let choice = try PolicyChoice.resolve(base, attention: attention, rope: rope, kvType: kvType)
+        return (shared(choice.model, rope: rope), choice.policy)
     }
 
-    private func variant(rope: String) throws -> TransformerModel {
+    /// One model object per RoPE spelling (the first resolved), so the scheduler batches the jobs that share it.
+    private func shared(_ model: TransformerModel, rope: String) -> TransformerModel {
         lock.lock()
         defer { lock.unlock() }
-        if let model = variants[rope] { return model }
-        let model = try base.withRope(rope)
+        if let existing = variants[rope] { return existing }
         variants[rope] = model
         return model
     }

@@ -55,9 +55,9 @@ func methodsFrom(attention: [String], rope: String, kvTypes: [String] = [], mode
         var spec = parts[0]
         let methodRope = parts.count > 1 ? parts[1] : rope
         if let n = longestInput, methodRope == "config" {
-            if let sized = try? model.sizedAttentionPolicy(spec, inputLength: n) {
-                warn("--attention \(spec): its defaults do not reach \(n) tokens; sized for them as \(sized.description)")
-                spec = sized.description
+            if let choice = try? PolicyChoice.resolve(model, attention: spec, inputLength: n), choice.sizedFor != nil {
+                warn("--attention \(spec): its defaults do not reach \(n) tokens; sized for them as \(choice.policy.description)")
+                spec = choice.policy.description
             }
             if let policy = try? model.attentionPolicy(spec),
                let notice = PolicyReach.notice(policy: policy, inputLength: n, trainingLength: model.trainingLength) {

@@ -13,16 +13,14 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: "RoPE scaling override: config (default), none, linear:factor=F, ntk, dynamic, yarn, llama3, longrope.")
     var rope: String = "config"
 
-    /// The model with its RoPE override applied, and the attention policy built for it (sized for
-    /// `inputLength` tokens when the policy was named without keys; see `attentionPolicy`).
+    /// The model with its RoPE override applied, and the attention policy built for it
+    /// (`PolicyChoice.resolve`, as eval and serve do): sized for `inputLength` tokens when the
+    /// policy was named without keys, with a note on standard error saying so.
     func apply(to model: TransformerModel, inputLength: Int? = nil) throws -> (TransformerModel, AttentionPolicy) {
         do {
-            let scaled = try model.withRope(rope)
-            if let n = inputLength, let sized = try scaled.sizedAttentionPolicy(attention, kvType: kvType, inputLength: n) {
-                FileHandle.standardError.write(Data("note: --attention \(attention) sized for \(n) tokens: \(sized)\n".utf8))
-                return (scaled, sized)
-            }
-            return (scaled, try scaled.attentionPolicy(attention, kvType: kvType))
+            let choice = try PolicyChoice.resolve(model, attention: attention, rope: rope, kvType: kvType, inputLength: inputLength)
+            if let note = choice.sizingNote { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            return (choice.model, choice.policy)
         } catch let error as EngineError {
             throw ValidationError(error.description)
         }
@@ -31,20 +29,9 @@ struct PolicyOptions: ParsableArguments {
 
 extension PolicyOptions {
     /// A one-line warning on standard error when `tokens` positions run past what the policy
-    /// covers with the checkpoint's own RoPE: full attention past `max_position_embeddings`, or a
-    /// position-rewriting policy past its reach (`PolicyReach.notice`). Not an error: the run goes on.
+    /// covers with the checkpoint's own RoPE (`PolicyChoice.reachWarning`). Not an error: the run goes on.
     func warnIfPastReach(tokens: Int, model: TransformerModel, policy: AttentionPolicy, what: String = "the prompt") {
-        guard rope == "config" else { return }
-        let text: String
-        if policy.base is FullAttention {
-            let reach = model.configuration.maxPositionEmbeddings
-            guard tokens > reach else { return }
-            text = "\(what) (\(tokens) tokens) is longer than the model's training length (\(reach), max_position_embeddings); "
-                + "full attention does not extend it, so expect degraded output (e.g. --attention reattention, self-extend or dca; see `skein policies`)"
-        } else {
-            guard let notice = PolicyReach.notice(policy: policy, inputLength: tokens, trainingLength: model.trainingLength) else { return }
-            text = "\(what) (\(tokens) tokens): \(notice)"
-        }
-        warn(text)
+        let choice = PolicyChoice(model: model, policy: policy, attention: attention, rope: rope)
+        if let text = choice.reachWarning(tokens: tokens, what: what) { warn(text) }
     }
 }
