@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SkeinTensor
 @testable import SkeinEngine
 
 /// The decisions of the score-aware policies on given scores, without tensors.
@@ -63,6 +64,27 @@ import Testing
         state.scores = [[[2, 4]]]
         state.decay(by: 0.5)
         #expect(state.scores == [[[1, 2]]])
+    }
+
+    /// The vector kernel gives the scalar rule's bounds for vector and odd head sizes.
+    @Test func boxBoundsKernelMatchesTheScalarRule() {
+        var random = RandomSource(seed: 5)
+        for hd in [32, 8, 5] {
+            let rows = 37
+            func values(_ n: Int) -> [Float] { (0..<n).map { _ in Float(Int(random.next() % 2001) - 1000) / 250 } }
+            let q = values(hd), a = values(rows * hd), b = values(rows * hd)
+            let lo = zip(a, b).map { min($0, $1) }, hi = zip(a, b).map { max($0, $1) }
+            var bounds = [Float](repeating: .nan, count: rows)
+            bounds.withUnsafeMutableBufferPointer { VectorMath.boxBounds(q, minimum: lo, maximum: hi, count: rows, headDim: hd, into: $0.baseAddress!) }
+            for r in 0..<rows {
+                let expected = lo.withUnsafeBufferPointer { l in
+                    hi.withUnsafeBufferPointer { h in
+                        MemoryRules.pageUpperBound(query: q, minimum: l.baseAddress! + r * hd, maximum: h.baseAddress! + r * hd, count: hd)
+                    }
+                }
+                #expect(abs(bounds[r] - expected) <= 1e-4 * max(1, abs(expected)), "hd \(hd) row \(r)")
+            }
+        }
     }
 
     @Test func questPicksPagesByUpperBound() {

@@ -48,7 +48,7 @@ final class HeadSelection {
         for query in queries {
             // The tokens scored: every candidate, or the best pages plus the incomplete last page.
             let ranges: [Range<Int>] = exact ? [0..<candidates]
-                : index.bestPages(query: query, count: policy.pages, headDim: hd).map { ($0 * page)..<(($0 + 1) * page) }
+                : index.bestPages(query: query, count: policy.pages, groups: policy.groups, headDim: hd).map { ($0 * page)..<(($0 + 1) * page) }
                     + [(index.pageCount * page)..<candidates]
             var n = 0
             for range in ranges where !range.isEmpty {

@@ -62,16 +62,17 @@ struct KeyBoundsIndex {
     }
 
     /// The `count` complete pages with the highest logit bound for `query`, ascending: chosen among
-    /// the pages of the `count` best groups and the complete pages after the last group.
-    mutating func bestPages(query: UnsafePointer<Float>, count: Int, headDim hd: Int) -> [Int] {
-        let g = Self.pagesPerGroup
+    /// the pages of the `groups` (default `count`) best groups and the complete pages after the last
+    /// group; every page while there are at most `groups` groups.
+    mutating func bestPages(query: UnsafePointer<Float>, count: Int, groups: Int? = nil, headDim hd: Int) -> [Int] {
+        let g = Self.pagesPerGroup, groups = groups ?? count
         var pool: [Int]
-        if groupCount <= count {
+        if groupCount <= groups {
             pool = Array(0..<pageCount)
         } else {
             let groupBounds = Self.bounds(query, groupMinimum, groupMaximum, indices: 0..<groupCount, headDim: hd)
             boundsComputed += groupCount
-            pool = ReAttentionPolicy.topIndices(groupBounds, k: count).flatMap { ($0 * g)..<(($0 + 1) * g) }
+            pool = ReAttentionPolicy.topIndices(groupBounds, k: groups).flatMap { ($0 * g)..<(($0 + 1) * g) }
             pool += (groupCount * g)..<pageCount
         }
         let pageBounds = Self.bounds(query, pageMinimum, pageMaximum, indices: pool, headDim: hd)
@@ -79,13 +80,26 @@ struct KeyBoundsIndex {
         return ReAttentionPolicy.topIndices(pageBounds, k: count).map { pool[$0] }
     }
 
-    /// Upper bounds of q . k for the given rows of (minimum, maximum) tables.
+    /// Upper bounds of q . k for the given rows of (minimum, maximum) tables, computed per run of
+    /// consecutive rows.
     private static func bounds<C: Collection<Int>>(_ query: UnsafePointer<Float>, _ minimum: [Float], _ maximum: [Float],
                                                    indices: C, headDim hd: Int) -> [Float] {
+        let rows = Array(indices)
+        var out = [Float](repeating: 0, count: rows.count)
         minimum.withUnsafeBufferPointer { lo in
             maximum.withUnsafeBufferPointer { hi in
-                indices.map { MemoryRules.pageUpperBound(query: query, minimum: lo.baseAddress! + $0 * hd, maximum: hi.baseAddress! + $0 * hd, count: hd) }
+                out.withUnsafeMutableBufferPointer { o in
+                    var start = 0
+                    while start < rows.count {
+                        var end = start + 1
+                        while end < rows.count && rows[end] == rows[end - 1] + 1 { end += 1 }
+                        VectorMath.boxBounds(query, minimum: lo.baseAddress! + rows[start] * hd, maximum: hi.baseAddress! + rows[start] * hd,
+                                             count: end - start, headDim: hd, into: o.baseAddress! + start)
+                        start = end
+                    }
+                }
             }
         }
+        return out
     }
 }

@@ -123,11 +123,11 @@ enum MemoryAttention {
         case .pages(let page, let pages):
             let current = querySlot / page
             guard current + 1 > pages else { return Array(0...querySlot) }
-            let bounds = memory.pageMinimum[layer][kvHead].withUnsafeBufferPointer { lo in
+            var bounds = [Float](repeating: 0, count: current)
+            memory.pageMinimum[layer][kvHead].withUnsafeBufferPointer { lo in
                 memory.pageMaximum[layer][kvHead].withUnsafeBufferPointer { hi in
-                    (0..<current).map { p in
-                        MemoryRules.pageUpperBound(query: query, minimum: lo.baseAddress! + p * hd,
-                                                   maximum: hi.baseAddress! + p * hd, count: hd)
+                    bounds.withUnsafeMutableBufferPointer {
+                        VectorMath.boxBounds(query, minimum: lo.baseAddress!, maximum: hi.baseAddress!, count: current, headDim: hd, into: $0.baseAddress!)
                     }
                 }
             }

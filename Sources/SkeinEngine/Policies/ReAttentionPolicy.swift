@@ -35,8 +35,12 @@ public struct ReAttentionPolicy: AttentionPolicy {
     public let page: Int
     /// Pages a refreshing query scores exactly (its best by upper bound); 0 scores every candidate.
     public let pages: Int
+    /// Groups of 16 pages whose pages a refresh bounds (its best groups by bound); 0: as many as `pages`.
+    /// 8 keeps 64x passkeys (20/20 on the shipped model) with decode within 25% from 4x to 64x.
+    public let groups: Int
 
-    public init(sinks: Int = 4, local: Int, k: Int, span: Int = 1, refresh: Int = 16, memory: Int = 4, page: Int = 16, pages: Int = 16) {
+    public init(sinks: Int = 4, local: Int, k: Int, span: Int = 1, refresh: Int = 16, memory: Int = 4, page: Int = 16, pages: Int = 16, groups: Int = 8) {
+        self.groups = groups == 0 ? pages : groups
         self.page = page
         self.pages = pages
         self.sinks = sinks
@@ -48,7 +52,7 @@ public struct ReAttentionPolicy: AttentionPolicy {
     }
 
     public var description: String {
-        "reattention:sinks=\(sinks),local=\(local),k=\(k),span=\(span),refresh=\(refresh),memory=\(memory),page=\(page),pages=\(pages)"
+        "reattention:sinks=\(sinks),local=\(local),k=\(k),span=\(span),refresh=\(refresh),memory=\(memory),page=\(page),pages=\(pages),groups=\(groups)"
     }
 
     /// Un-rotated keys: selection scores ignore position, and selected keys are rotated at the

@@ -53,6 +53,9 @@ void skein_silu_mul_f32(float *gate, const float *up, size_t n);
 
 /// scores[j] = scale * dot(q, keys + j * hd) for j < count. q: (hd); keys: (count, hd).
 void skein_attention_scores(const float *q, const float *keys, size_t count, size_t hd, float scale, float *scores);
+/// Upper bounds of q . k per box of keys: bounds[r] = sum_d max(q_d lo[r][d], q_d hi[r][d]).
+/// lo, hi: (count, hd); q: (hd); bounds: (count).
+void skein_box_bounds(const float *q, const float *lo, const float *hi, size_t count, size_t hd, float *bounds);
 
 /// out[d] += sum_j p[j] * values[j * hd + d] for d < hd. p: (count); values: (count, hd); out: (hd).
 void skein_attention_values(const float *p, const float *values, size_t count, size_t hd, float *out);

@@ -8,6 +8,14 @@ public enum VectorMath {
         skein_dot_f32(a, b, count)
     }
 
+    /// Upper bounds of q . k over `count` boxes of keys (per-channel minima and maxima):
+    /// bounds[r] = sum_d max(q_d lo[r][d], q_d hi[r][d]). lo, hi: (count, headDim); bounds: (count).
+    @inlinable
+    public static func boxBounds(_ query: UnsafePointer<Float>, minimum: UnsafePointer<Float>, maximum: UnsafePointer<Float>,
+                                 count: Int, headDim: Int, into bounds: UnsafeMutablePointer<Float>) {
+        skein_box_bounds(query, minimum, maximum, count, headDim, bounds)
+    }
+
     /// `y += alpha * x`, `count` elements.
     @inlinable
     public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
