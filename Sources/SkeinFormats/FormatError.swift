@@ -12,6 +12,9 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
     case shapeMismatch(tensor: String, expected: [Int], actual: [Int])
     /// A model path that is a file without the GGUF magic.
     case notAModel(path: String)
+    /// A model name (`ORG/NAME[@REVISION]`) found nowhere: the places searched, the first
+    /// folder or refs file that is not there, and the arguments of a download command.
+    case modelNotFound(name: String, searched: String, missing: String, download: String)
 
     public var description: String {
         switch self {
@@ -28,6 +31,8 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
         case .shapeMismatch(let tensor, let expected, let actual):
             "tensor '\(tensor)': expected shape \(expected), found \(actual)"
         case .notAModel(let path): "\(path): not a model folder or GGUF file"
+        case .modelNotFound(let name, let searched, let missing, let download):
+            "\(name): not found in \(searched) (no \(missing)); download it with `hf download \(download)` or `huggingface-cli download \(download)`"
         }
     }
 }

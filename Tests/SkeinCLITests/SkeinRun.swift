@@ -7,11 +7,15 @@ struct SkeinRun {
     let stdout: String
     let stderr: String
 
-    /// Runs `skein arguments...` (with `input` on standard input) and waits for it, at most `timeout` seconds.
-    init(_ arguments: [String], input: String? = nil, timeout: TimeInterval = 300) throws {
+    /// Runs `skein arguments...` (with `input` on standard input, and `environment` added to the
+    /// test's own) and waits for it, at most `timeout` seconds.
+    init(_ arguments: [String], input: String? = nil, environment: [String: String] = [:], timeout: TimeInterval = 300) throws {
         let process = Process()
         process.executableURL = try Self.executable()
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -11,7 +11,7 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Passkey retrieval, decode speed and perplexity at 1x-64x the training length for each method; writes an HTML report.")
 
-    @Option(help: "A model folder (default: the shipped demo model).")
+    @Option(help: ArgumentHelp("\(ModelOptions.help) (default: the shipped demo model)."))
     var model: String?
     @OptionGroup var threadOptions: ThreadOptions
 
@@ -96,9 +96,9 @@ struct DemoCommand: ParsableCommand {
             .filter { Self.quadraticMethods.contains($0.name) && customMethods.isEmpty }.map { ($0.name, quadraticFactor * L) })
         let sweep = LengthSweep(model: engine, tokenizer: tokenizer, fillerText: String(decoding: data, as: UTF8.self),
                                 methods: methods, factors: factors, trials: trials, lengthLimits: limits)
-        FileHandle.standardError.write(Data("skein demo: \(folder.lastPathComponent), trained at \(L) tokens; \(methods.count) methods x \(factors.count) lengths x \(trials) passkeys\n".utf8))
+        FileHandle.standardError.write(Data("skein demo: \(modelDisplayName(folder)), trained at \(L) tokens; \(methods.count) methods x \(factors.count) lengths x \(trials) passkeys\n".utf8))
         var bar = ProgressBar(label: "demo", total: 1)
-        let results = try sweep.run(modelName: folder.lastPathComponent) { done, total, _ in
+        let results = try sweep.run(modelName: modelDisplayName(folder)) { done, total, _ in
             if bar.total != total { bar = ProgressBar(label: "demo", total: total) }
             bar.update(done)
         }
@@ -110,7 +110,7 @@ struct DemoCommand: ParsableCommand {
         print()
         print(results.perplexityTable)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
-        _ = try writeReport(HTMLReport.render(results, title: "skein demo: training-free long context on \(folder.lastPathComponent)"),
+        _ = try writeReport(HTMLReport.render(results, title: "skein demo: training-free long context on \(modelDisplayName(folder))"),
                             json: results, named: "results.json", in: outFolder)
         print("\nreport: \(reportFile.path) (\(String(format: "%.0f", results.seconds)) s)")
     }

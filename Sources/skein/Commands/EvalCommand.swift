@@ -21,7 +21,7 @@ struct EvalRunCommand: ParsableCommand {
     @Argument(help: "The task: \(EvalTask.allCases.map(\.rawValue).joined(separator: ", ")).")
     var task: String
 
-    @Option(help: "A model folder (default: the shipped demo model); its tokenizer builds the prompts.")
+    @Option(help: ArgumentHelp("\(ModelOptions.help) (default: the shipped demo model); its tokenizer builds the prompts."))
     var model: String?
     @OptionGroup var threadOptions: ThreadOptions
 
@@ -128,7 +128,7 @@ struct EvalRunCommand: ParsableCommand {
             bar.update(done)
         })
         bar.finish()
-        try writeSummary(records: records, to: outFolder, title: "skein eval \(task) on \(folder.lastPathComponent)")
+        try writeSummary(records: records, to: outFolder, title: "skein eval \(task) on \(modelDisplayName(folder))")
     }
 }
 

@@ -10,7 +10,7 @@ struct EvalEfficiencyCommand: ParsableCommand {
         commandName: "efficiency",
         abstract: "Prefill time, decode tokens/s, KV bytes and peak memory (per row) vs length per policy; the first --attention is the baseline.")
 
-    @Option(help: "A model folder (default: the shipped demo model).")
+    @Option(help: ArgumentHelp("\(ModelOptions.help) (default: the shipped demo model)."))
     var model: String?
     @OptionGroup var threadOptions: ThreadOptions
 
@@ -45,7 +45,7 @@ struct EvalEfficiencyCommand: ParsableCommand {
             bar.update(done)
         }
         bar.finish()
-        let report = try writeReport(HTMLReport.render(results, title: "skein eval efficiency on \(folder.lastPathComponent)"),
+        let report = try writeReport(HTMLReport.render(results, title: "skein eval efficiency on \(modelDisplayName(folder))"),
                                      json: results, named: "efficiency.json", in: outFolder)
         print(results.table)
         print("\nreport: \(report.path)")
@@ -58,7 +58,7 @@ struct EvalPerplexityCommand: ParsableCommand {
         commandName: "perplexity",
         abstract: "Perplexity vs length of a text file for each policy (bands doubling from the training length).")
 
-    @Option(help: "A model folder (default: the shipped demo model).")
+    @Option(help: ArgumentHelp("\(ModelOptions.help) (default: the shipped demo model)."))
     var model: String?
     @OptionGroup var threadOptions: ThreadOptions
 
@@ -99,9 +99,9 @@ struct EvalPerplexityCommand: ParsableCommand {
             bar.update(index + 1)
         }
         bar.finish()
-        let results = LengthSweep.Results(model: folder.lastPathComponent, trainingLength: L, lengths: [], trials: 0, methods: methods,
+        let results = LengthSweep.Results(model: modelDisplayName(folder), trainingLength: L, lengths: [], trials: 0, methods: methods,
                                           passkey: [:], bands: bands.map { [$0.lowerBound, $0.upperBound] }, perplexity: curves, seconds: 0)
-        let report = try writeReport(HTMLReport.render(results, title: "skein eval perplexity on \(folder.lastPathComponent)"),
+        let report = try writeReport(HTMLReport.render(results, title: "skein eval perplexity on \(modelDisplayName(folder))"),
                                      json: results, named: "perplexity.json", in: outFolder)
         print(results.perplexityTable)
         print("\nreport: \(report.path)")

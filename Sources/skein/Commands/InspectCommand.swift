@@ -14,7 +14,7 @@ struct InspectCommand: ParsableCommand {
             the memory of the weights plus the KV cache at N tokens (default policy) for each KV type.
             """)
 
-    @Argument(help: "A Hugging Face model folder.")
+    @Argument(help: "A Hugging Face model folder, or ORG/NAME[@REVISION] from $SKEIN_MODELS or the Hugging Face cache.")
     var path: String
 
     @Option(help: "Estimate memory for a context of N tokens: weights + KV cache of the default policy for each KV type (f32, f16, q8, q4).")
@@ -25,12 +25,11 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
-        let directory = URL(fileURLWithPath: path)
+        let directory = try ModelOptions.locate(path, label: "", notFound: "no such model folder")
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw RuntimeError(.missingFile, "\(path): no such model folder")
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw RuntimeError(.badData, "\(path): not a model folder (inspect reads Hugging Face folders)")
         }
-        guard isDirectory.boolValue else { throw RuntimeError(.badData, "\(path): not a model folder (inspect reads Hugging Face folders)") }
         let c = try ModelConfiguration.load(directory: directory)
         let store = try WeightStore(directory: directory)
         var lines = InspectSections.configuration(c)

@@ -10,7 +10,7 @@ struct QuantizeCommand: ParsableCommand {
         commandName: "quantize",
         abstract: "Convert a Hugging Face model folder to a GGUF file (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K_M, Q5_K_M, Q6_K).")
 
-    @Option(help: "Hugging Face model folder (config.json, *.safetensors, tokenizer.json).")
+    @Option(help: "Hugging Face model folder (config.json, *.safetensors, tokenizer.json), or ORG/NAME[@REVISION] from $SKEIN_MODELS or the Hugging Face cache.")
     var model: String
 
     @Option(help: "Tensor type mix: \(GGUFQuantScheme.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -23,7 +23,7 @@ struct QuantizeCommand: ParsableCommand {
         guard let scheme = GGUFQuantScheme.allCases.first(where: { $0.rawValue.lowercased() == type.lowercased() }) else {
             throw ValidationError("--type \(type): expected one of \(GGUFQuantScheme.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let folder = URL(fileURLWithPath: model)
+        let folder = try ModelOptions.locate(model)
         let outURL = URL(fileURLWithPath: out)
         guard !FileManager.default.fileExists(atPath: outURL.path) else {
             throw ValidationError("--out \(out): file exists; Skein never overwrites it")

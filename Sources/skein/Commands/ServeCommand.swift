@@ -82,7 +82,7 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
         let server = try SkeinServer(host: try ModelHost(folder: folder), configuration: configuration)
         let host = self.host
         try await server.run { port in
-            print("skein serve: listening on http://\(host):\(port) (model \(folder.lastPathComponent))")
+            print("skein serve: listening on http://\(host):\(port) (model \(modelDisplayName(folder)))")
             fflush(stdout)
         }
     }

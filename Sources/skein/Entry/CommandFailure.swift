@@ -64,7 +64,7 @@ struct CommandFailure {
             }
         case let error as FormatError:
             switch error {
-            case .fileNotFound: return .missingFile
+            case .fileNotFound, .modelNotFound: return .missingFile
             case .unreadable(let path, _): return missing(path)
             default: return .badData
             }

@@ -7,7 +7,7 @@ import SkeinTokenizers
 
 /// `--model`, `--out`, `--text` and `--threads`, shared by every `skein analyze` kind.
 struct AnalysisOptions: ParsableArguments {
-    @Option(help: "A Hugging Face model folder (default: the shipped demo model).")
+    @Option(help: ArgumentHelp("\(ModelOptions.help) (default: the shipped demo model)."))
     var model: String?
 
     @Option(help: "Output folder: KIND.json, SVG charts and report.html (sections of every kind run into it).")
@@ -21,7 +21,7 @@ struct AnalysisOptions: ParsableArguments {
     /// The model folder, the loaded model and its folder name.
     func loadModel() throws -> (folder: URL, model: TransformerModel, name: String) {
         let folder = try ModelOptions(model: model).resolvedURL()
-        return (folder, try TransformerModel.load(path: folder), folder.lastPathComponent)
+        return (folder, try TransformerModel.load(path: folder), modelDisplayName(folder))
     }
 
     /// The tokens of --text (or Skein's bundled text) under the model's tokenizer.
