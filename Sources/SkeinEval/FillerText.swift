@@ -21,17 +21,19 @@ public struct FillerText: Sendable {
         takeCounted(tokens: tokens, using: &rng).map(\.sentence)
     }
 
-    /// Like `take`, with each sentence's token count.
+    /// Like `take`, with each sentence's token count. The text repeats as often as the length
+    /// needs (a 1M-token prompt from a 64 KB text wraps around it many times), so the result falls
+    /// short of `tokens` by less than one sentence.
     public func takeCounted(tokens: Int, using rng: inout SeededGenerator) -> [(sentence: String, tokens: Int)] {
         var index = Int.random(in: 0..<sentences.count, using: &rng)
         var total = 0
         var out = [(sentence: String, tokens: Int)]()
+        guard tokenCounts.contains(where: { $0 > 0 }) else { return [] }
         while total < tokens {
             if total + tokenCounts[index] > tokens && !out.isEmpty { break }
             out.append((sentences[index], tokenCounts[index]))
             total += tokenCounts[index]
             index = (index + 1) % sentences.count
-            if out.count > 4 * sentences.count { break }
         }
         return out
     }

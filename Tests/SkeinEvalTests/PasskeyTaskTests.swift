@@ -32,6 +32,16 @@ import SkeinTokenizers
         }
     }
 
+    /// A prompt far longer than the filler text wraps around the text and still has the requested
+    /// length (it once stopped after four passes: a "1M-token" prompt held 72K tokens).
+    @Test func promptsLongerThanTheTextWrapAroundIt() throws {
+        let task = try Self.task()
+        let textTokens = task.filler.tokenCounts.reduce(0, +)
+        let length = 10 * textTokens
+        let prompt = task.prompt(length: length, depth: 0.5, seed: 3)
+        #expect(prompt.ids.count <= length + 2 && prompt.ids.count > length - 80, "\(length): \(prompt.ids.count)")
+    }
+
     @Test func promptsAreDeterministicPerSeed() throws {
         let task = try Self.task()
         #expect(task.prompt(length: 512, depth: 0.3, seed: 7).ids == task.prompt(length: 512, depth: 0.3, seed: 7).ids)
