@@ -20,7 +20,7 @@ enum ReAttentionRun {
         let hd = c.headDim, heads = c.headCount, kvHeads = c.kvHeadCount, group = heads / kvHeads
         let rows = rawQueries.count / (heads * hd), qDim = heads * hd
         let scale = 1 / Float(hd).squareRoot()
-        let slots = PassSlots(cached: cache.positions, first: firstPosition, rows: rows)
+        let slots = SlotPositions(cached: cache.positions, appending: firstPosition..<(firstPosition + rows))
         let tables = TableCache(rope: rope)
         // Per row: the slot ranges of its sinks, candidates and local window, and whether it refreshes.
         let layouts = (0..<rows).map { t -> RowLayout in
@@ -138,32 +138,6 @@ enum ReAttentionRun {
         var localFirst: Int
         var querySlot: Int
         var refreshes: Bool
-    }
-
-    /// The cache's slot positions followed by the pass's new ones (first..<first + rows), looked up
-    /// without joining them into one array (a decoding step would copy the whole cache's positions).
-    struct PassSlots {
-        let cached: [Int]
-        let first: Int
-        let rows: Int
-
-        func position(_ slot: Int) -> Int { slot < cached.count ? cached[slot] : first + (slot - cached.count) }
-
-        /// The slots whose positions fall in `range` (cached positions are ascending and below `first`).
-        func slots(covering range: Range<Int>) -> Range<Int> {
-            let lower = firstSlot(atLeast: range.lowerBound), upper = firstSlot(atLeast: range.upperBound)
-            return lower..<max(lower, upper)
-        }
-
-        private func firstSlot(atLeast value: Int) -> Int {
-            if value >= first { return cached.count + min(rows, value - first) }
-            var low = 0, high = cached.count
-            while low < high {
-                let mid = (low + high) / 2
-                if cached[mid] < value { low = mid + 1 } else { high = mid }
-            }
-            return low
-        }
     }
 
     /// cos/sin tables by position, made once each (thread-safe).

@@ -215,7 +215,7 @@ public final class TransformerModel: @unchecked Sendable {
         let longHeads = (policy as? LongHeadsPolicy).map { cache.prepareLongHeads($0, headCount: configuration.headCount) }
         let queryTables = memoryPolicy == nil ? [] : (0..<n).map { rope.table(position: start + $0) }
         let plans = memoryPolicy != nil || selection != nil || longHeads != nil ? [] : PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
-                                          slots: SlotPositions(cache.positions + Array(start..<(start + n))), rope: rope)
+                                          slots: SlotPositions(cached: cache.positions, appending: start..<(start + n)), rope: rope)
         let keyTables = cache.channels.map { channel in (0..<n).map { rope.table(position: channel.keyPosition(start + $0)) } }
         return BatchStep(entry: entry, policy: policy, firstRow: firstRow, firstSlot: cache.count, rope: rope, plans: plans,
                          keyTables: keyTables, memoryPolicy: memoryPolicy, memory: memory, blockMemory: blockMemory,

@@ -98,12 +98,31 @@ extension AttentionPolicy {
 }
 
 /// The positions held by the cache's slots, ascending; maps position ranges to slot ranges.
+///
+/// A forward pass sees the cache's positions followed by its own new ones, a contiguous run after
+/// them: `init(cached:appending:)` keeps the two apart, so a decoding step does not copy the whole
+/// cache's positions to look up a few slots.
 public struct SlotPositions: Sendable {
-    public let positions: [Int]
+    /// Positions of the slots already cached, ascending.
+    private let cached: [Int]
+    /// Positions of the slots that follow them (every one above the cached positions).
+    private let appended: Range<Int>
 
-    public init(_ positions: [Int]) { self.positions = positions }
+    public init(_ positions: [Int]) { self.init(cached: positions, appending: 0..<0) }
 
-    public var count: Int { positions.count }
+    /// The cached positions followed by the contiguous run `appended` (above all of them).
+    public init(cached: [Int], appending appended: Range<Int>) {
+        self.cached = cached
+        self.appended = appended
+    }
+
+    public var count: Int { cached.count + appended.count }
+
+    /// Every slot's position, in slot order.
+    public var positions: [Int] { cached + Array(appended) }
+
+    /// The position held by `slot`.
+    public func position(_ slot: Int) -> Int { slot < cached.count ? cached[slot] : appended.lowerBound + (slot - cached.count) }
 
     /// The slots whose positions fall in `range` (positions are ascending, so this is one run).
     public func slots(covering range: Range<Int>) -> Range<Int> {
@@ -117,10 +136,11 @@ public struct SlotPositions: Sendable {
     }
 
     private func firstIndex(atLeast value: Int) -> Int {
-        var low = 0, high = positions.count
+        if !appended.isEmpty && value >= appended.lowerBound { return cached.count + min(appended.count, value - appended.lowerBound) }
+        var low = 0, high = cached.count
         while low < high {
             let mid = (low + high) / 2
-            if positions[mid] < value { low = mid + 1 } else { high = mid }
+            if cached[mid] < value { low = mid + 1 } else { high = mid }
         }
         return low
     }
