@@ -21,8 +21,8 @@ import shutil
 
 import torch
 import transformers
-from transformers import (LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM, Phi3Config,
-                          Phi3ForCausalLM, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM)
+from transformers import (Gemma2Config, Gemma2ForCausalLM, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM,
+                          Phi3Config, Phi3ForCausalLM, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM)
 
 BASE = dict(hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
             num_key_value_heads=2, vocab_size=128, max_position_embeddings=64, rms_norm_eps=1e-5)
@@ -67,6 +67,16 @@ def model_specs():
                                    short_factor=[1.0 + 0.05 * i for i in range(half_dim)],
                                    long_factor=[1.5 + 0.25 * i for i in range(half_dim)])),
          torch.float32, 48, dict(incremental=False)),
+        # Gemma 2: tied head, post-norms, GeGLU, query_pre_attn_scalar != head_dim, soft-capping small
+        # enough to bend these logits, and a window shorter than the sequence on layers 0 and 2.
+        ("gemma2", Gemma2Config, Gemma2ForCausalLM,
+         dict(num_hidden_layers=3, head_dim=16, query_pre_attn_scalar=24, attn_logit_softcapping=4.0,
+              final_logit_softcapping=20.0, sliding_window=8, tie_word_embeddings=True, rms_norm_eps=1e-6,
+              pad_token_id=0, bos_token_id=2, eos_token_id=1),
+         torch.float32, 24, dict(attn="eager")),
+        # Qwen2 with sliding layers from max_window_layers on: layer_types [full, sliding].
+        ("qwen2-layers", Qwen2Config, Qwen2ForCausalLM,
+         dict(use_sliding_window=True, sliding_window=8, max_window_layers=1), torch.float32, 24, {}),
         # Rows of 256 so every GGML block type (K-quants included) can hold its weights (GGUF tests).
         ("llama-k256", LlamaConfig, LlamaForCausalLM,
          dict(hidden_size=256, intermediate_size=512, num_hidden_layers=1), torch.float16, 24, {}),
@@ -95,11 +105,14 @@ def build(out, name, config_class, model_class, overrides, dtype, length, option
     kwargs.update(overrides)
     config = config_class(**kwargs)
     generator = torch.Generator().manual_seed(seed)
+    if "attn" in options:
+        config._attn_implementation = options["attn"]
     model = model_class(config).eval()
     randomize(model, generator)
     model.to(dtype).save_pretrained(folder, max_shard_size=options.get("max_shard_size", "50GB"))
     # The reference: the saved weights, upcast to f32.
-    reference_model = model_class.from_pretrained(folder, dtype=torch.float32).eval()
+    extra = dict(attn_implementation=options["attn"]) if "attn" in options else {}
+    reference_model = model_class.from_pretrained(folder, dtype=torch.float32, **extra).eval()
     tokens = torch.randint(0, config.vocab_size, (length,), generator=generator).tolist()
     record = dict(tokens=tokens, compute_dtype="float32", transformers_version=transformers.__version__,
                   notes=f"random weights (seed {seed}), saved as {str(dtype).replace('torch.', '')}")

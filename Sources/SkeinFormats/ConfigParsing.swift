@@ -107,6 +107,14 @@ struct JSONFields {
         }
     }
 
+    func strings(_ key: String) throws -> [String]? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let array = value as? [Any], let texts = array as? [String] else {
+            throw FormatError.invalidField(file: file, field: key, reason: "expected an array of strings")
+        }
+        return texts
+    }
+
     /// An integer or a list of integers (as `eos_token_id` may be).
     func ints(_ key: String) throws -> [Int] {
         guard let value = object[key], !(value is NSNull) else { return [] }
@@ -182,13 +190,36 @@ extension ModelConfiguration {
         rmsNormEps = Float(try fields.double("rms_norm_eps") ?? 1e-6)
         maxPositionEmbeddings = try fields.int("max_position_embeddings") ?? 2048
         tieWordEmbeddings = try fields.bool("tie_word_embeddings") ?? false
-        slidingWindow = try fields.bool("use_sliding_window") == false ? nil : try fields.int("sliding_window")
+        let window = try fields.bool("use_sliding_window") == false ? nil : try fields.int("sliding_window")
+        let sliding = try Self.slidingLayers(fields, architecture: architecture, layerCount: layerCount, window: window)
+        switch (window, sliding) {
+        case (let w?, let flags?) where flags.contains(true) && flags.contains(false):
+            slidingWindow = nil
+            hybridLayers = HybridLayers(window: w, isSliding: flags)
+        case (let w?, let flags):
+            slidingWindow = flags?.contains(true) ?? true ? w : nil
+            hybridLayers = nil
+        case (nil, _):
+            slidingWindow = nil
+            hybridLayers = nil
+        }
         bosTokenId = try fields.int("bos_token_id")
         eosTokenIds = try fields.ints("eos_token_id")
-        hiddenAct = try fields.string("hidden_act") ?? "silu"
-        guard hiddenAct == "silu" || hiddenAct == "swish" else {
-            throw FormatError.invalidField(file: file, field: "hidden_act", reason: "'\(hiddenAct)' is not supported (silu)")
+        let activationField = fields.has("hidden_activation") ? "hidden_activation" : "hidden_act"
+        let activation = try fields.string(activationField) ?? "silu"
+        switch activation {
+        case "silu", "swish": hiddenActivation = .silu
+        case "gelu_pytorch_tanh": hiddenActivation = .geluTanh
+        default:
+            throw FormatError.invalidField(file: file, field: activationField,
+                                           reason: "'\(activation)' is not supported (silu, gelu_pytorch_tanh)")
         }
+        queryPreAttentionScalar = try fields.double("query_pre_attn_scalar")
+        if let scalar = queryPreAttentionScalar, scalar <= 0 {
+            throw FormatError.invalidField(file: file, field: "query_pre_attn_scalar", reason: "must be positive")
+        }
+        attentionLogitSoftcap = try Self.softcap(fields, "attn_logit_softcapping")
+        finalLogitSoftcap = try Self.softcap(fields, "final_logit_softcapping")
 
         // Rope: newer configs nest everything in rope_parameters; older ones use rope_theta + rope_scaling.
         let ropeParameters = try fields.nested("rope_parameters")
@@ -202,6 +233,48 @@ extension ModelConfiguration {
         ropeScaling = try ropeScalingFields.flatMap(Self.parseRopeScaling)
         originalMaxPositionEmbeddings = try fields.int("original_max_position_embeddings")
             ?? ropeScaling?.originalMaxPositionEmbeddings
+    }
+
+    /// A soft-capping value: absent or null means none; present, it must be positive.
+    private static func softcap(_ fields: JSONFields, _ key: String) throws -> Float? {
+        guard let cap = try fields.double(key) else { return nil }
+        guard cap > 0 else { throw FormatError.invalidField(file: fields.file, field: key, reason: "must be positive, found \(cap)") }
+        return Float(cap)
+    }
+
+    /// Per layer, whether it slides: `layer_types` when given; else Qwen2/3's `max_window_layers`
+    /// (layers from that index on slide) and Gemma 2's alternation (even layers slide); nil when
+    /// the config says nothing per layer (a window, if any, applies to every layer).
+    private static func slidingLayers(_ fields: JSONFields, architecture: Architecture, layerCount: Int, window: Int?) throws -> [Bool]? {
+        if let types = try fields.strings("layer_types") {
+            guard types.count == layerCount else {
+                throw FormatError.invalidField(file: fields.file, field: "layer_types",
+                                               reason: "\(types.count) entries for \(layerCount) layers")
+            }
+            let flags = try types.map { type -> Bool in
+                switch type {
+                case "sliding_attention": return true
+                case "full_attention": return false
+                default:
+                    throw FormatError.invalidField(file: fields.file, field: "layer_types",
+                                                   reason: "'\(type)' is not supported (sliding_attention, full_attention)")
+                }
+            }
+            if flags.contains(true) && window == nil {
+                throw FormatError.invalidField(file: fields.file, field: "layer_types", reason: "sliding layers need a sliding_window")
+            }
+            return flags
+        }
+        switch architecture {
+        case .qwen2, .qwen3:
+            guard window != nil else { return nil }
+            let first = try fields.int("max_window_layers") ?? 28
+            return (0..<layerCount).map { $0 >= first }
+        case .gemma2:
+            return (0..<layerCount).map { $0 % 2 == 0 }
+        case .llama, .mistral, .phi3:
+            return nil
+        }
     }
 
     private static func parseRopeScaling(_ fields: JSONFields) throws -> RopeScaling? {

@@ -74,7 +74,7 @@ struct LayerAttention {
                         out: UnsafeMutableBufferPointer<Float>, rows: UnsafeMutableBufferPointer<Float>, scratch s: inout Scratch) {
         let c = configuration, n = queryCount, heads = c.headCount, hd = c.headDim
         let group = heads / c.kvHeadCount, qDim = heads * hd, kvDim = c.kvHeadCount * hd
-        let scale = pattern.logitScale(i) / Float(hd).squareRoot()
+        let scale = pattern.logitScale(i) / c.attentionScaleRoot
         // The pattern does not depend on the head: list the row's keys and positions once.
         s.keyIndices.removeAll(keepingCapacity: true)
         s.queryPositions.removeAll(keepingCapacity: true)

@@ -234,8 +234,10 @@ public final class DenseKVCache {
 extension DenseKVCache {
 
     /// Drops the slots `policy` no longer needs once at least `evictionBatch` of them have gathered.
-    public func evict(for policy: AttentionPolicy) {
-        guard let ranges = policy.retainedPositions(nextPosition: nextPosition) else { return }
+    /// - Parameter window: a hybrid model's sliding-layer window, whose last tokens stay as well.
+    public func evict(for policy: AttentionPolicy, keepingLast window: Int? = nil) {
+        guard var ranges = policy.retainedPositions(nextPosition: nextPosition) else { return }
+        if let window { ranges.append(max(0, nextPosition - window)..<nextPosition) }
         let slots = SlotPositions(positions)
         let kept = ranges.reduce(0) { $0 + slots.slots(covering: $1.lowerBound..<min($1.upperBound, nextPosition)).count }
         if count - kept >= evictionBatch { retain(positionsIn: ranges) }

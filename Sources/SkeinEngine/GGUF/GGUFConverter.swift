@@ -19,14 +19,7 @@ public struct GGUFConverter {
     }
 
     /// The GGUF architecture name (Mistral is written as llama, as llama.cpp's converter does).
-    var architectureName: String {
-        switch configuration.architecture {
-        case .llama, .mistral: "llama"
-        case .qwen2: "qwen2"
-        case .qwen3: "qwen3"
-        case .phi3: "phi3"
-        }
-    }
+    var architectureName: String { configuration.architecture.ggufName }
 
     /// Model metadata (without tokenizer keys).
     public func metadata(name: String) throws -> [GGUFMetadataEntry] {
@@ -51,9 +44,17 @@ public struct GGUFConverter {
             entries.append(.init(a + "attention.key_length", .uint32(UInt32(c.headDim))))
             entries.append(.init(a + "attention.value_length", .uint32(UInt32(c.headDim))))
         }
-        if let window = c.slidingWindow, c.architecture == .phi3 {
+        if let window = c.slidingWindow ?? c.hybridLayers?.window, c.architecture == .phi3 || c.architecture == .gemma2 {
             entries.append(.init(a + "attention.sliding_window", .uint32(UInt32(window))))
         }
+        if let hybrid = c.hybridLayers, hybrid.isSliding != (0..<c.layerCount).map({ $0 % 2 == 0 }) || c.architecture != .gemma2 {
+            throw EngineError.invalidOption(name: "layer_types", reason: "GGUF has no key for this pattern of sliding layers (\(c.architecture.ggufName) files alternate them only for gemma2)")
+        }
+        if let scalar = c.queryPreAttentionScalar {
+            entries.append(.init(a + "attention.query_pre_attn_scalar", .float32(Float(scalar))))
+        }
+        if let cap = c.attentionLogitSoftcap { entries.append(.init(a + "attn_logit_softcapping", .float32(cap))) }
+        if let cap = c.finalLogitSoftcap { entries.append(.init(a + "final_logit_softcapping", .float32(cap))) }
         if let scaling = c.ropeScaling {
             let original = scaling.originalMaxPositionEmbeddings ?? c.originalMaxPositionEmbeddings
             switch scaling.type {
@@ -80,12 +81,12 @@ public struct GGUFConverter {
     /// The tensors, each converted when it is written.
     public func tensors() throws -> [GGUFTensorToWrite] {
         let c = configuration
-        let hidden = c.hiddenSize, qDim = c.headCount * c.headDim, kvDim = c.kvHeadCount * c.headDim
         var out: [GGUFTensorToWrite] = []
         let store = store, scheme = scheme
-        func vector(_ gguf: String, _ hf: String, _ count: Int) {
+        func vector(_ gguf: String, _ hf: String, _ count: Int, adding offset: Float) {
             out.append(GGUFTensorToWrite(name: gguf, dimensions: [count], type: .f32) {
-                try store.floats(hf, shape: [count]).withUnsafeBufferPointer { GGMLQuantizer.quantize($0, as: .f32) }
+                let values = try store.floats(hf, shape: [count])
+                return (offset == 0 ? values : values.map { $0 + offset }).withUnsafeBufferPointer { GGMLQuantizer.quantize($0, as: .f32) }
             })
         }
         func constant(_ gguf: String, _ values: [Float]) {
@@ -117,39 +118,18 @@ public struct GGUFConverter {
         default: break
         }
         let tied = c.tieWordEmbeddings || !store.contains("lm_head.weight")
-        matrix("token_embd.weight", "model.embed_tokens.weight", rows: c.vocabSize, columns: hidden,
-               role: tied ? .output : .embedding, layer: 0)
-        for i in 0..<c.layerCount {
-            let p = "model.layers.\(i).", g = "blk.\(i)."
-            vector(g + "attn_norm.weight", p + "input_layernorm.weight", hidden)
-            if c.architecture == .phi3 {
-                matrix(g + "attn_qkv.weight", p + "self_attn.qkv_proj.weight", rows: qDim + 2 * kvDim, columns: hidden, role: .other, layer: i)
+        let normOffset = c.definition.style.normWeightOffset
+        for spec in c.tensorTable {
+            if spec.role == .lmHead && tied { continue }
+            if spec.isOptional && !store.contains(spec.hfName) { continue }
+            if spec.isMatrix {
+                let role = spec.role == .embedding ? (tied ? .output : .embedding) : spec.quantRole
+                matrix(spec.ggufName, spec.hfName, rows: spec.shape[0], columns: spec.shape[1], role: role, layer: spec.layer ?? 0,
+                       permuteHeads: spec.ggufPermutedHeads)
             } else {
-                let llama = architectureName == "llama"
-                matrix(g + "attn_q.weight", p + "self_attn.q_proj.weight", rows: qDim, columns: hidden, role: .other, layer: i,
-                       permuteHeads: llama ? c.headCount : nil)
-                matrix(g + "attn_k.weight", p + "self_attn.k_proj.weight", rows: kvDim, columns: hidden, role: .other, layer: i,
-                       permuteHeads: llama ? c.kvHeadCount : nil)
-                matrix(g + "attn_v.weight", p + "self_attn.v_proj.weight", rows: kvDim, columns: hidden, role: .attentionValue, layer: i)
-                for (hf, gguf, count) in [("q_proj.bias", "attn_q.bias", qDim), ("k_proj.bias", "attn_k.bias", kvDim),
-                                          ("v_proj.bias", "attn_v.bias", kvDim), ("q_norm.weight", "attn_q_norm.weight", c.headDim),
-                                          ("k_norm.weight", "attn_k_norm.weight", c.headDim)] where store.contains(p + "self_attn." + hf) {
-                    vector(g + gguf, p + "self_attn." + hf, count)
-                }
+                // llama.cpp's files hold Gemma's norms as 1 + w.
+                vector(spec.ggufName, spec.hfName, spec.shape[0], adding: spec.role.isNorm ? normOffset : 0)
             }
-            matrix(g + "attn_output.weight", p + "self_attn.o_proj.weight", rows: hidden, columns: qDim, role: .other, layer: i)
-            vector(g + "ffn_norm.weight", p + "post_attention_layernorm.weight", hidden)
-            if c.architecture == .phi3 {
-                matrix(g + "ffn_up.weight", p + "mlp.gate_up_proj.weight", rows: 2 * c.intermediateSize, columns: hidden, role: .other, layer: i)
-            } else {
-                matrix(g + "ffn_gate.weight", p + "mlp.gate_proj.weight", rows: c.intermediateSize, columns: hidden, role: .other, layer: i)
-                matrix(g + "ffn_up.weight", p + "mlp.up_proj.weight", rows: c.intermediateSize, columns: hidden, role: .other, layer: i)
-            }
-            matrix(g + "ffn_down.weight", p + "mlp.down_proj.weight", rows: hidden, columns: c.intermediateSize, role: .feedForwardDown, layer: i)
-        }
-        vector("output_norm.weight", "model.norm.weight", hidden)
-        if !tied {
-            matrix("output.weight", "lm_head.weight", rows: c.vocabSize, columns: hidden, role: .output, layer: 0)
         }
         return out
     }

@@ -4,12 +4,13 @@ import SkeinFormats
 
 extension TransformerModel {
     /// Loads a GGUF file. Llama-architecture files store q and k rows in the interleaved RoPE order
-    /// (llama.cpp's converter permutes them), so those run with `RopeLayout.interleaved`.
+    /// (llama.cpp's converter permutes them), so those run with `RopeLayout.interleaved`
+    /// (`ArchitectureDefinition.ggufRopeLayout`).
     public static func load(gguf file: GGUFFile) throws -> TransformerModel {
         let configuration = try ModelConfiguration(gguf: file)
         let weights = try GGUFWeightLoader.load(file, configuration: configuration)
         return TransformerModel(configuration: configuration, weights: weights,
-                                ropeLayout: configuration.architecture == .llama ? .interleaved : .rotateHalf)
+                                ropeLayout: configuration.definition.ggufRopeLayout)
     }
 
     /// Loads a model from a Hugging Face folder or a GGUF file.

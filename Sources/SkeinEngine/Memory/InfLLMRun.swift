@@ -31,7 +31,7 @@ enum InfLLMRun {
                          into out: inout [Float]) throws {
         let policy = memory.policy
         let hd = c.headDim, heads = c.headCount, group = heads / c.kvHeadCount, qDim = heads * hd
-        let rows = rawQueries.count / qDim, total = oldCount + rows, scale = 1 / Float(hd).squareRoot()
+        let rows = rawQueries.count / qDim, total = oldCount + rows, scale = c.attentionScale
         let positions = positionsBefore + Array(firstPosition..<(firstPosition + rows))
         let sinkSlots = positions.prefix { $0 < policy.sinks }.count
 

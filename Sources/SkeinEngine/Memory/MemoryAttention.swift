@@ -15,7 +15,7 @@ enum MemoryAttention {
                     configuration c: ModelConfiguration, rope: RotaryEmbedding, into out: inout [Float]) {
         let hd = c.headDim, heads = c.headCount, group = c.headCount / c.kvHeadCount
         let rows = tables.count, qDim = heads * hd, total = oldCount + rows
-        let scale = 1 / Float(hd).squareRoot()
+        let scale = c.attentionScale
 
         // Queries rotated at their own positions: (rows, heads * hd).
         var rotated = rawQueries
@@ -158,7 +158,7 @@ enum MemoryAttention {
     static func tokenSelections(rawQueries: [Float], rotated: [Float], selections: [MemorySelection], memory: KVMemoryState,
                                 cache: DenseKVCache, layer: Int, oldCount: Int, configuration c: ModelConfiguration) -> [[Int]?] {
         let hd = c.headDim, heads = c.headCount, group = heads / c.kvHeadCount, qDim = heads * hd
-        let scale = 1 / Float(hd).squareRoot()
+        let scale = c.attentionScale
         return selections.enumerated().map { t, selection in
             guard case .tokens(let critical, let local, let reuse) = selection else { return nil }
             let querySlot = oldCount + t

@@ -19,7 +19,7 @@ enum ReAttentionRun {
                     into out: inout [Float]) {
         let hd = c.headDim, heads = c.headCount, kvHeads = c.kvHeadCount, group = heads / kvHeads
         let rows = rawQueries.count / (heads * hd), qDim = heads * hd
-        let scale = 1 / Float(hd).squareRoot()
+        let scale = c.attentionScale
         let slots = SlotPositions(cached: cache.positions, appending: firstPosition..<(firstPosition + rows))
         let tables = TableCache(rope: rope)
         // Per row: the slot ranges of its sinks, candidates and local window, and whether it refreshes.

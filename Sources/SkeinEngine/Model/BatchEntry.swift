@@ -27,6 +27,8 @@ struct BatchStep {
     let firstSlot: Int
     let rope: RotaryEmbedding
     let plans: [QueryPlan]
+    /// Plans of a hybrid model's sliding layers (their window over the same cache); else empty.
+    let localPlans: [QueryPlan]
     /// cos/sin per key channel (in `cache.channels` order) and new token: (rotaryDim / 2) each.
     let keyTables: [[(cos: [Float], sin: [Float])]]
     /// Score-aware memory (h2o, snapkv, quest, ...) or InfLLM's block memory, when the policy has one.
@@ -66,7 +68,8 @@ struct BatchStep {
                                 firstPosition: start, oldCount: firstSlot, tables: queryTables,
                                 configuration: c, rope: rope, into: &out)
         } else {
-            PolicyAttention.run(rawQueries: q, plans: plans, cache: cache, layer: layer, configuration: c, rope: rope, into: &out)
+            PolicyAttention.run(rawQueries: q, plans: c.isSlidingLayer(layer) ? localPlans : plans, cache: cache, layer: layer,
+                                configuration: c, rope: rope, into: &out)
         }
     }
 

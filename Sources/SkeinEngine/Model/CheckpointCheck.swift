@@ -33,42 +33,12 @@ public enum CheckpointProblem: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// What `WeightLoader` reads for a configuration, checked without loading: the tensor table
-/// behind `skein inspect`. Kept beside `WeightLoader` and tested against every fixture model.
+/// What `WeightLoader` reads for a configuration, checked without loading: the architecture's
+/// tensor table behind `skein inspect`, tested against every fixture model.
 public enum CheckpointCheck {
-    /// The tensors the loader reads for `c`, in loading order.
+    /// The tensors the loader reads for `c`, in loading order (the architecture's tensor table).
     public static func expectedTensors(for c: ModelConfiguration) -> [ExpectedTensor] {
-        let hidden = c.hiddenSize, qDim = c.headCount * c.headDim, kvDim = c.kvHeadCount * c.headDim
-        var out = [ExpectedTensor(name: "model.embed_tokens.weight", shape: [c.vocabSize, hidden], isOptional: false)]
-        func add(_ name: String, _ shape: [Int], optional: Bool = false) {
-            out.append(ExpectedTensor(name: name, shape: shape, isOptional: optional))
-        }
-        for index in 0..<c.layerCount {
-            let p = "model.layers.\(index)."
-            if c.architecture == .phi3 {
-                add(p + "self_attn.qkv_proj.weight", [qDim + 2 * kvDim, hidden])
-                add(p + "mlp.gate_up_proj.weight", [2 * c.intermediateSize, hidden])
-            } else {
-                add(p + "self_attn.q_proj.weight", [qDim, hidden])
-                add(p + "self_attn.k_proj.weight", [kvDim, hidden])
-                add(p + "self_attn.v_proj.weight", [kvDim, hidden])
-                add(p + "mlp.gate_proj.weight", [c.intermediateSize, hidden])
-                add(p + "mlp.up_proj.weight", [c.intermediateSize, hidden])
-            }
-            add(p + "input_layernorm.weight", [hidden])
-            add(p + "self_attn.q_proj.bias", [qDim], optional: true)
-            add(p + "self_attn.k_proj.bias", [kvDim], optional: true)
-            add(p + "self_attn.v_proj.bias", [kvDim], optional: true)
-            add(p + "self_attn.q_norm.weight", [c.headDim], optional: true)
-            add(p + "self_attn.k_norm.weight", [c.headDim], optional: true)
-            add(p + "self_attn.o_proj.weight", [hidden, qDim])
-            add(p + "post_attention_layernorm.weight", [hidden])
-            add(p + "mlp.down_proj.weight", [hidden, c.intermediateSize])
-        }
-        add("model.norm.weight", [hidden])
-        // Tied heads reuse the embedding; a saved copy is allowed and ignored.
-        add("lm_head.weight", [c.vocabSize, hidden], optional: c.tieWordEmbeddings)
-        return out
+        c.tensorTable.map { ExpectedTensor(name: $0.hfName, shape: $0.shape, isOptional: $0.isOptional) }
     }
 
     /// Missing and mis-shaped tensors (which stop loading), then unexpected ones, sorted by name within each.

@@ -13,10 +13,12 @@ public struct LayerWeights: Sendable {
     public var qNorm: [Float]?             // (headDim), qwen3: RMSNorm per head before RoPE
     public var kNorm: [Float]?             // (headDim)
     public var o: WeightMatrix        // (hidden, heads * headDim)
+    public var postAttentionNorm: [Float]? // (hidden), Gemma 2: RMSNorm of the attention output
     public var mlpNorm: [Float]            // (hidden)
     public var gate: WeightMatrix        // (intermediate, hidden)
     public var up: WeightMatrix        // (intermediate, hidden)
     public var down: WeightMatrix        // (hidden, intermediate)
+    public var postFeedForwardNorm: [Float]? // (hidden), Gemma 2: RMSNorm of the MLP output
 }
 
 /// All weights of a decoder-only transformer of the Llama family.
@@ -37,7 +39,7 @@ extension ModelWeights {
         let layerBytes = layers.reduce(0) { sum, l in
             sum + [l.q, l.k, l.v, l.o, l.gate, l.up, l.down].reduce(0) { $0 + $1.byteCount }
                 + floats(l.attentionNorm) + floats(l.mlpNorm) + floats(l.qBias) + floats(l.kBias) + floats(l.vBias)
-                + floats(l.qNorm) + floats(l.kNorm)
+                + floats(l.qNorm) + floats(l.kNorm) + floats(l.postAttentionNorm) + floats(l.postFeedForwardNorm)
         }
         return layerBytes + floats(finalNorm) + (lmHead ?? embedding).byteCount
     }

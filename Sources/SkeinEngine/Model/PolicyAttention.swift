@@ -46,9 +46,11 @@ enum PolicyAttention {
                     configuration c: ModelConfiguration, rope: RotaryEmbedding, into out: inout [Float]) {
         let hd = c.headDim, heads = c.headCount, kvHeads = c.kvHeadCount, group = heads / kvHeads
         let rows = plans.count, qDim = heads * hd
-        let scale = 1 / Float(hd).squareRoot()
+        let scale = c.attentionScale
         let maxSlots = plans.map(\.slotCount).max() ?? 0
-        let scoreCapacity = plans.contains { $0.selectsTopK(at: layer) } ? max(1, maxSlots) : 1
+        // Soft-capped logits (Gemma 2) are capped one by one before the softmax: the two-pass path.
+        let softcap = c.attentionLogitSoftcap
+        let scoreCapacity = softcap != nil || plans.contains { $0.selectsTopK(at: layer) } ? max(1, maxSlots) : 1
         // Work items: (kvHead, row, part of its query heads); a group is split only when there are
         // fewer (kvHead, row) pairs than threads (decoding).
         let parts = min(group, max(1, Parallel.threadCount / max(1, kvHeads * rows)))
@@ -67,9 +69,9 @@ enum PolicyAttention {
                         guard count > 0 else { continue }
                         let block = Heads(kv: kvHead, first: first, count: count, query: q + t * qDim + first * hd,
                                           out: o + t * qDim + first * hd)
-                        if plans[t].selectsTopK(at: layer) {
-                            attendTwoPass(block, plan: plans[t], cache: cache, layer: layer, headDim: hd, scale: scale, rope: rope,
-                                          rotated: rotated, scores: scores)
+                        if softcap != nil || plans[t].selectsTopK(at: layer) {
+                            attendTwoPass(block, plan: plans[t], cache: cache, layer: layer, headDim: hd, scale: scale, softcap: softcap,
+                                          rope: rope, rotated: rotated, scores: scores)
                         } else {
                             attendOnline(block, plan: plans[t], cache: cache, layer: layer, headDim: hd, scale: scale, rope: rope,
                                          rotated: rotated, states: states)
@@ -110,10 +112,10 @@ enum PolicyAttention {
         VectorMath.finishAttention(states: states, accumulators: h.out, queries: h.count, headDim: hd, into: h.out)
     }
 
-    /// Two passes per head: every segment's scores (top-k segments keep their k largest), one
-    /// softmax over all of them, then the values they weigh.
+    /// Two passes per head: every segment's scores (soft-capped when the model caps them; top-k
+    /// segments keep their k largest), one softmax over all of them, then the values they weigh.
     static func attendTwoPass(_ h: Heads, plan: QueryPlan, cache: DenseKVCache, layer: Int, headDim hd: Int, scale: Float,
-                              rope: RotaryEmbedding, rotated: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
+                              softcap: Float?, rope: RotaryEmbedding, rotated: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
         let values = cache.valueBase(layer: layer, head: h.kv)
         for i in 0..<h.count {
             var filled = 0
@@ -124,6 +126,7 @@ enum PolicyAttention {
                 let keys = cache.keyBase(layer: layer, head: h.kv, channel: segment.channel)
                 VectorMath.attentionScores(rotated, keys: keys + segment.slots.lowerBound * hd, count: segment.slots.count,
                                            headDim: hd, scale: scale * plan.logitScale, into: scores + filled)
+                if let softcap { VectorMath.softcap(scores + filled, segment.slots.count, cap: softcap) }
                 filled += segment.slots.count
                 if let k = segment.topK { keepTop(k, of: scores + segmentStart, count: filled - segmentStart) }
             }

@@ -128,6 +128,10 @@ public final class TransformerModel: @unchecked Sendable {
         for (t, id) in steps.flatMap(\.tokens).enumerated() {
             x.replaceSubrange((t * hidden)..<((t + 1) * hidden), with: weights.embedding.row(id))
         }
+        if style.scalesEmbedding {
+            let normalizer = Float(Double(hidden).squareRoot())
+            for i in 0..<x.count { x[i] *= normalizer }
+        }
 
         for (layerIndex, layer) in weights.layers.enumerated() {
             Self.normRows(x, weight: layer.attentionNorm, eps: c.rmsNormEps, rows: n, width: hidden, into: &h)
@@ -147,16 +151,14 @@ public final class TransformerModel: @unchecked Sendable {
                 step.cache.storeLayer(layerIndex, slots: step.firstSlot..<(step.firstSlot + rows.count))
             }
             layer.o.apply(attention, rows: n, bias: nil, into: &projected)
-            for i in 0..<(n * hidden) { x[i] += projected[i] }
+            Self.addResidual(projected, normedBy: layer.postAttentionNorm, eps: c.rmsNormEps, rows: n, width: hidden, to: &x, scratch: &h)
 
             Self.normRows(x, weight: layer.mlpNorm, eps: c.rmsNormEps, rows: n, width: hidden, into: &h)
             layer.gate.apply(h, rows: n, bias: nil, into: &gate)
             layer.up.apply(h, rows: n, bias: nil, into: &up)
-            gate.withUnsafeMutableBufferPointer { g in
-                up.withUnsafeBufferPointer { u in VectorMath.swiglu(g.baseAddress!, u.baseAddress!, n * c.intermediateSize) }
-            }
+            Self.gatedActivation(c.hiddenActivation, gate: &gate, up: up)
             layer.down.apply(gate, rows: n, bias: nil, into: &projected)
-            for i in 0..<(n * hidden) { x[i] += projected[i] }
+            Self.addResidual(projected, normedBy: layer.postFeedForwardNorm, eps: c.rmsNormEps, rows: n, width: hidden, to: &x, scratch: &h)
         }
         // Final norm and LM head over just the rows that want logits (all rows when a policy
         // scores tokens by their surprisal).
@@ -176,7 +178,7 @@ public final class TransformerModel: @unchecked Sendable {
                 step.cache.applyMemory(memoryPolicy, rows: step.tokens.count)
             } else {
                 if let blockMemory = step.blockMemory { try blockMemory.absorb(step.cache) }
-                step.cache.evict(for: step.policy)
+                step.cache.evict(for: step.policy, keepingLast: configuration.hybridLayers?.window)
             }
             results.append(result)
         }
@@ -196,6 +198,7 @@ public final class TransformerModel: @unchecked Sendable {
             }
             cache.addChannel(channel)
         }
+        try checkSupported(policy)
         let start = cache.nextPosition
         let rope = try rotaryEmbedding(sequenceLength: start + n)
         if let previous = cache.keyRope, previous.frequencies != rope.frequencies, cache.count > 0 {
@@ -216,10 +219,29 @@ public final class TransformerModel: @unchecked Sendable {
         let queryTables = memoryPolicy == nil ? [] : (0..<n).map { rope.table(position: start + $0) }
         let plans = memoryPolicy != nil || selection != nil || longHeads != nil ? [] : PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
                                           slots: SlotPositions(cached: cache.positions, appending: start..<(start + n)), rope: rope)
+        let localPlans = configuration.hybridLayers.map {
+            PolicyAttention.plans(policy: WindowAttention(size: $0.window), firstPosition: start, rows: n,
+                                  slots: SlotPositions(cached: cache.positions, appending: start..<(start + n)), rope: rope)
+        } ?? []
         let keyTables = cache.channels.map { channel in (0..<n).map { rope.table(position: channel.keyPosition(start + $0)) } }
-        return BatchStep(entry: entry, policy: policy, firstRow: firstRow, firstSlot: cache.count, rope: rope, plans: plans,
+        return BatchStep(entry: entry, policy: policy, firstRow: firstRow, firstSlot: cache.count, rope: rope, plans: plans, localPlans: localPlans,
                          keyTables: keyTables, memoryPolicy: memoryPolicy, memory: memory, blockMemory: blockMemory,
                          selection: selection, longHeads: longHeads, queryTables: queryTables)
+    }
+
+    /// Refuses a policy this model's layers cannot run: on soft-capped attention, a query scale
+    /// other than 1/sqrt(headDim), or sliding layers beside global ones, only position-based plans
+    /// (full, window, streaming, self-extend, ...) apply their executor's changes; the per-head
+    /// memory, block and selection executors do not know them yet.
+    func checkSupported(_ policy: AttentionPolicy) throws {
+        let c = configuration
+        let special = c.attentionLogitSoftcap != nil || c.hybridLayers != nil
+            || (c.queryPreAttentionScalar.map { $0 != Double(c.headDim) } ?? false)
+        let planBased = !(policy is KVMemoryPolicy || policy is InfLLMAttention || policy is ReAttentionPolicy || policy is LongHeadsPolicy)
+        guard special, !planBased else { return }
+        throw EngineError.invalidOption(
+            name: "attention",
+            reason: "\(policy) cannot run on \(c.architecture.rawValue) yet: its soft-capped logits, query scale or sliding layers are known only to position-based policies (full, window, streaming, self-extend, dca, lm-infinite, string, logn)")
     }
 
     /// Final norm and LM head for the given rows of the residual stream `x` (n, hidden).
@@ -233,10 +255,39 @@ public final class TransformerModel: @unchecked Sendable {
         Self.normRows(picked, weight: weights.finalNorm, eps: c.rmsNormEps, rows: rows.count, width: hidden, into: &normed)
         var out = [Float](repeating: 0, count: rows.count * c.vocabSize)
         (weights.lmHead ?? weights.embedding).apply(normed, rows: rows.count, bias: nil, into: &out)
+        if let cap = c.finalLogitSoftcap {
+            out.withUnsafeMutableBufferPointer { VectorMath.softcap($0.baseAddress!, $0.count, cap: cap) }
+        }
         return (0..<rows.count).map { Array(out[($0 * c.vocabSize)..<(($0 + 1) * c.vocabSize)]) }
     }
 
+    /// The architecture's layer style (norm offsets are already in the weights).
+    var style: LayerStyle { configuration.definition.style }
+
     // MARK: - Small helpers over whole row blocks
+
+    /// x += sublayer output (rows, width), RMS-normed first when the layer has a post-norm (Gemma 2).
+    static func addResidual(_ output: [Float], normedBy norm: [Float]?, eps: Float, rows: Int, width: Int,
+                            to x: inout [Float], scratch: inout [Float]) {
+        if let norm {
+            normRows(output, weight: norm, eps: eps, rows: rows, width: width, into: &scratch)
+            for i in 0..<(rows * width) { x[i] += scratch[i] }
+        } else {
+            for i in 0..<(rows * width) { x[i] += output[i] }
+        }
+    }
+
+    /// act(gate) * up into `gate`: SwiGLU or GeGLU.
+    static func gatedActivation(_ activation: HiddenActivation, gate: inout [Float], up: [Float]) {
+        gate.withUnsafeMutableBufferPointer { g in
+            up.withUnsafeBufferPointer { u in
+                switch activation {
+                case .silu: VectorMath.swiglu(g.baseAddress!, u.baseAddress!, g.count)
+                case .geluTanh: VectorMath.geglu(g.baseAddress!, u.baseAddress!, g.count)
+                }
+            }
+        }
+    }
 
     /// RMSNorm of each width-wide row of `x` (rows, width) into `out` (rows, width).
     static func normRows(_ x: [Float], weight: [Float], eps: Float, rows: Int, width: Int, into out: inout [Float]) {

@@ -17,7 +17,11 @@ public struct ReferenceForward {
         let c = model.configuration, w = model.weights
         let n = tokens.count, hidden = c.hiddenSize, hd = c.headDim
         let group = c.headCount / c.kvHeadCount
-        let pattern = attention ?? (c.slidingWindow.map { ExplicitAttention.slidingWindow($0) } ?? .causal)
+        let globalPattern = attention ?? (c.slidingWindow.map { ExplicitAttention.slidingWindow($0) } ?? .causal)
+        // A hybrid model's sliding layers keep their window whatever the policy.
+        let localPattern = c.hybridLayers.map { ExplicitAttention.slidingWindow($0.window) }
+        func capped(_ logit: Float) -> Float { c.attentionLogitSoftcap.map { $0 * tanh(logit / $0) } ?? logit }
+        let style = model.style
         let rope = try model.rotaryEmbedding(sequenceLength: ropeSequenceLength ?? n)
 
         // cos/sin per position, filled on demand: (position) -> (rotaryDim / 2) each.
@@ -32,8 +36,10 @@ public struct ReferenceForward {
             out.withUnsafeMutableBufferPointer { rope.apply($0.baseAddress!, cos: cosTable[position], sin: sinTable[position]) }
         }
 
-        var x: [[Float]] = tokens.map { w.embedding.row($0) }
+        let normalizer = style.scalesEmbedding ? Float(Double(hidden).squareRoot()) : 1
+        var x: [[Float]] = tokens.map { w.embedding.row($0).map { $0 * normalizer } }
         for (layerIndex, layer) in w.layers.enumerated() {
+            let pattern = c.isSlidingLayer(layerIndex) ? localPattern ?? globalPattern : globalPattern
             let h = x.map { rmsNorm($0, layer.attentionNorm, c.rmsNormEps) }
             // Per token: unrotated heads.
             let qw = layer.q.floats, kw = layer.k.floats, vw = layer.v.floats
@@ -54,7 +60,7 @@ public struct ReferenceForward {
                         rotate(k[j][head / group], position: kp, into: &kr)
                         var dot: Float = 0
                         for d in 0..<hd { dot += qr[d] * kr[d] }
-                        logits.append(dot / Float(hd).squareRoot() * pattern.logitScale(i))
+                        logits.append(capped(dot / c.attentionScaleRoot * pattern.logitScale(i)))
                         visible.append(j)
                     }
                     if let selection = pattern.selection, layerIndex >= selection.fromLayer, selection.k > 0 {
@@ -65,7 +71,7 @@ public struct ReferenceForward {
                             rotate(k[j][head / group], position: kp, into: &kr)
                             var dot: Float = 0
                             for d in 0..<hd { dot += qr[d] * kr[d] }
-                            candidates.append((dot / Float(hd).squareRoot() * pattern.logitScale(i), j))
+                            candidates.append((capped(dot / c.attentionScaleRoot * pattern.logitScale(i)), j))
                         }
                         // Highest logits first; ties keep the earlier key.
                         let chosen = candidates.enumerated()
@@ -86,17 +92,30 @@ public struct ReferenceForward {
                 attended[i] = row
             }
             for i in 0..<n {
-                let o = linear(attended[i], o, nil)
+                var o = linear(attended[i], o, nil)
+                if let post = layer.postAttentionNorm { o = rmsNorm(o, post, c.rmsNormEps) }
                 for d in 0..<hidden { x[i][d] += o[d] }
                 let m = rmsNorm(x[i], layer.mlpNorm, c.rmsNormEps)
                 let g = linear(m, gate, nil), u = linear(m, up, nil)
-                let act = zip(g, u).map { $0 / (1 + exp(-$0)) * $1 }
-                let down = linear(act, downWeights, nil)
+                let act = zip(g, u).map { activation($0) * $1 }
+                var down = linear(act, downWeights, nil)
+                if let post = layer.postFeedForwardNorm { down = rmsNorm(down, post, c.rmsNormEps) }
                 for d in 0..<hidden { x[i][d] += down[d] }
             }
         }
         let head = (w.lmHead ?? w.embedding).floats
-        return x.map { linear(rmsNorm($0, w.finalNorm, c.rmsNormEps), head, nil) }
+        return x.map { row in
+            let logits = linear(rmsNorm(row, w.finalNorm, c.rmsNormEps), head, nil)
+            return c.finalLogitSoftcap.map { cap in logits.map { cap * tanh($0 / cap) } } ?? logits
+        }
+    }
+
+    /// The gated MLP's activation: SiLU, or GELU with the tanh approximation.
+    private func activation(_ g: Float) -> Float {
+        switch model.configuration.hiddenActivation {
+        case .silu: g / (1 + exp(-g))
+        case .geluTanh: 0.5 * g * (1 + tanh(0.7978845608028654 * (g + 0.044715 * g * g * g)))
+        }
     }
 
     // MARK: - Scalar building blocks

@@ -1,8 +1,5 @@
 import Foundation
 
-/// Architectures as GGUF's `general.architecture` names them (Mistral files say "llama").
-private let ggufArchitectures: [String: Architecture] = ["llama": .llama, "qwen2": .qwen2, "qwen3": .qwen3, "phi3": .phi3]
-
 extension GGUFFile {
     /// Metadata key `key`, or a typed error naming it.
     func required(_ key: String) throws -> GGUFValue {
@@ -42,8 +39,9 @@ extension ModelConfiguration {
         guard let name = try file.required("general.architecture").stringValue else {
             throw FormatError.invalidField(file: file.path, field: "general.architecture", reason: "must be a string")
         }
-        guard let architecture = ggufArchitectures[name] else {
-            throw FormatError.unsupportedArchitecture(file: file.path, name: name, supported: ggufArchitectures.keys.sorted())
+        guard let architecture = Architecture(ggufName: name) else {
+            throw FormatError.unsupportedArchitecture(file: file.path, name: name,
+                                                      supported: Array(Set(Architecture.allCases.map(\.ggufName))).sorted())
         }
         let a = name + "."
         self.architecture = architecture
@@ -81,10 +79,27 @@ extension ModelConfiguration {
         maxPositionEmbeddings = try file.optionalPositiveInt(a + "context_length") ?? 2048
         originalMaxPositionEmbeddings = try file.optionalPositiveInt(a + "rope.scaling.original_context_length")
         tieWordEmbeddings = !file.tensors.contains { $0.name == "output.weight" }
-        slidingWindow = try file.optionalPositiveInt(a + "attention.sliding_window")
+        let window = try file.optionalPositiveInt(a + "attention.sliding_window")
         bosTokenId = file.metadata["tokenizer.ggml.bos_token_id"]?.intValue
         eosTokenIds = file.metadata["tokenizer.ggml.eos_token_id"]?.intValue.map { [$0] } ?? []
-        hiddenAct = "silu"
+        switch architecture {
+        case .gemma2:
+            // llama.cpp's Gemma 2: GeGLU, even layers slide, soft-capped logits, queries scaled by
+            // 1/sqrt(head width) unless the file says otherwise (Skein writes query_pre_attn_scalar).
+            hiddenActivation = .geluTanh
+            slidingWindow = nil
+            hybridLayers = window.map { HybridLayers(window: $0, isSliding: (0..<layerCount).map { $0 % 2 == 0 }) }
+            queryPreAttentionScalar = try file.optionalDouble(a + "attention.query_pre_attn_scalar")
+            attentionLogitSoftcap = try file.optionalDouble(a + "attn_logit_softcapping").map(Float.init)
+            finalLogitSoftcap = try file.optionalDouble(a + "final_logit_softcapping").map(Float.init)
+        case .llama, .mistral, .qwen2, .qwen3, .phi3:
+            hiddenActivation = .silu
+            slidingWindow = window
+            hybridLayers = nil
+            queryPreAttentionScalar = nil
+            attentionLogitSoftcap = nil
+            finalLogitSoftcap = nil
+        }
         ropeScaling = try Self.ggufRopeScaling(file, prefix: a, rotaryDim: rotary,
                                                original: originalMaxPositionEmbeddings ?? maxPositionEmbeddings)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import SkeinKernels
 
 /// Small dense kernels on f32 vectors. Shapes are in the comments; all buffers are row-major.
@@ -52,6 +53,21 @@ public enum VectorMath {
     @inlinable
     public static func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ count: Int) {
         skein_silu_mul_f32(gate, up, count)
+    }
+
+    /// gelu_tanh(gate) * up, elementwise into `gate` (GeGLU with the tanh approximation of GELU,
+    /// transformers' `gelu_pytorch_tanh`).
+    public static func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, _ count: Int) {
+        let root2OverPi: Float = 0.7978845608028654
+        for i in 0..<count {
+            let g = gate[i]
+            gate[i] = 0.5 * g * (1 + Foundation.tanh(root2OverPi * (g + 0.044715 * g * g * g))) * up[i]
+        }
+    }
+
+    /// x = cap * tanh(x / cap) for `count` values (Gemma 2's logit soft-capping).
+    public static func softcap(_ x: UnsafeMutablePointer<Float>, _ count: Int, cap: Float) {
+        for i in 0..<count { x[i] = cap * Foundation.tanh(x[i] / cap) }
     }
 
     /// `scores[j] = scale * dot(query, keys + j * headDim)` for j < count; keys: (count, headDim).

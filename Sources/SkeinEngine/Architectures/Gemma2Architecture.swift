@@ -1,0 +1,24 @@
+import SkeinFormats
+
+/// Gemma 2: norms around both sublayers (input, post-attention, pre- and post-feedforward), all
+/// RMSNorm with (1 + w); GeGLU with gelu-tanh; embeddings scaled by sqrt(hidden); attention scaled
+/// by 1/sqrt(query_pre_attn_scalar); attention and final logits soft-capped; even layers slide.
+/// The configuration carries the activation, scalars, caps and layer pattern; this file the rest.
+struct Gemma2Architecture: ArchitectureDefinition {
+    var style: LayerStyle { LayerStyle(normWeightOffset: 1, scalesEmbedding: true) }
+
+    func tensors(for c: ModelConfiguration) -> [TensorSpec] {
+        var t = TensorTableBuilder(c)
+        t.embedding()
+        for i in 0..<c.layerCount {
+            t.norm(.attentionNorm, layer: i, hf: "input_layernorm.weight", gguf: "attn_norm.weight")
+            t.attention(layer: i)
+            t.norm(.postAttentionNorm, layer: i, hf: "post_attention_layernorm.weight", gguf: "post_attention_norm.weight")
+            t.norm(.mlpNorm, layer: i, hf: "pre_feedforward_layernorm.weight", gguf: "ffn_norm.weight")
+            t.gatedMLP(layer: i)
+            t.norm(.postFeedForwardNorm, layer: i, hf: "post_feedforward_layernorm.weight", gguf: "post_ffw_norm.weight")
+        }
+        t.output()
+        return t.specs
+    }
+}
