@@ -10,6 +10,10 @@ Layout facts followed (from convert_hf_to_gguf.py): tensor names token_embd / bl
 ffn_gate / output_norm / output; llama q and k rows permuted to the interleaved RoPE order; phi3's
 fused qkv_proj and gate_up_proj kept fused (attn_qkv, ffn_up); Llama 3 RoPE scaling written as a
 `rope_freqs.weight` tensor of per-frequency divisors; LongRoPE factors as rope_factors_long/short.
+Gemma 2: every norm weight stored as 1 + w; post_attention_norm / ffn_norm (pre-feedforward) /
+post_ffw_norm; attn/final logit soft-capping and the sliding window as gemma2.* keys. llama.cpp has
+no key for query_pre_attn_scalar: it scales queries by 1/sqrt(head_dim) (except Gemma 2 27B), so
+the file's reference is transformers run with query_pre_attn_scalar = head_dim (gemma2_reference).
 Norms and biases stay F32; matrices take the requested type. Nothing here runs at Skein's run time.
 """
 import json
@@ -35,10 +39,11 @@ JOBS = [
     ("phi3-longrope", "phi3-longrope-f32", "F32"),
     ("llama-rope-llama3", "llama-rope-llama3-f32", "F32"),
     ("llama-rope-yarn", "llama-rope-yarn-f32", "F32"),
+    ("gemma2", "gemma2-f32", "F32"),
     ("llama-k256", "llama-k256-q4_0", "Q4_0"),
     ("llama-k256", "llama-k256-q5_1", "Q5_1"),
 ]
-ARCH = {"llama": "llama", "mistral": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "phi3": "phi3"}
+ARCH = {"llama": "llama", "mistral": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "phi3": "phi3", "gemma2": "gemma2"}
 
 
 def permute(w, heads):
@@ -121,11 +126,25 @@ def convert(folder, name, qtype):
     if rope_type == "longrope":
         add("rope_factors_long.weight", np.array(rope["long_factor"], dtype=np.float32), False)
         add("rope_factors_short.weight", np.array(rope["short_factor"], dtype=np.float32), False)
+    gemma = arch == "gemma2"
+    if gemma:
+        writer.add_float32("gemma2.attn_logit_softcapping", config["attn_logit_softcapping"])
+        writer.add_float32("gemma2.final_logit_softcapping", config["final_logit_softcapping"])
+        writer.add_sliding_window(config["sliding_window"])
+
+    def norm(name):
+        return tensors[name] + 1 if gemma else tensors[name]
+
     add("token_embd.weight", tensors["model.embed_tokens.weight"], True)
     for i in range(config["num_hidden_layers"]):
         p, q = f"model.layers.{i}.", f"blk.{i}."
-        add(q + "attn_norm.weight", tensors[p + "input_layernorm.weight"], False)
-        add(q + "ffn_norm.weight", tensors[p + "post_attention_layernorm.weight"], False)
+        add(q + "attn_norm.weight", norm(p + "input_layernorm.weight"), False)
+        if gemma:
+            add(q + "post_attention_norm.weight", norm(p + "post_attention_layernorm.weight"), False)
+            add(q + "ffn_norm.weight", norm(p + "pre_feedforward_layernorm.weight"), False)
+            add(q + "post_ffw_norm.weight", norm(p + "post_feedforward_layernorm.weight"), False)
+        else:
+            add(q + "ffn_norm.weight", tensors[p + "post_attention_layernorm.weight"], False)
         if arch == "phi3":
             add(q + "attn_qkv.weight", tensors[p + "self_attn.qkv_proj.weight"], True)
             add(q + "ffn_up.weight", tensors[p + "mlp.gate_up_proj.weight"], True)
@@ -144,7 +163,7 @@ def convert(folder, name, qtype):
                     add(q + gg, tensors[p + "self_attn." + hf], False)
         add(q + "attn_output.weight", tensors[p + "self_attn.o_proj.weight"], True)
         add(q + "ffn_down.weight", tensors[p + "mlp.down_proj.weight"], True)
-    add("output_norm.weight", tensors["model.norm.weight"], False)
+    add("output_norm.weight", norm("model.norm.weight"), False)
     if not config.get("tie_word_embeddings", False):
         add("output.weight", tensors["lm_head.weight"], True)
     writer.write_header_to_file()
@@ -177,11 +196,37 @@ def quantized_reference(folder, name, qtype):
         json.dump(record, f, separators=(",", ":"))
 
 
+def gemma2_reference(folder, name):
+    """transformers' logits with query_pre_attn_scalar = head_dim: what llama.cpp computes from a
+    Gemma 2 file (it reads no query scalar and uses 1/sqrt(head_dim) for every size but 27B)."""
+    import torch
+    import transformers
+    from transformers import AutoModelForCausalLM
+    config = json.load(open(os.path.join(MODELS, folder, "config.json")))
+    model = AutoModelForCausalLM.from_pretrained(os.path.join(MODELS, folder), dtype=torch.float32, attn_implementation="eager",
+                                                 query_pre_attn_scalar=config["head_dim"]).eval()
+    tokens = json.load(open(os.path.join(MODELS, folder, "reference.json")))["tokens"]
+    with torch.no_grad():
+        logits = model(torch.tensor([tokens])).logits[0]
+    record = dict(tokens=tokens, compute_dtype="float32", transformers_version=transformers.__version__,
+                  notes=f"{folder} with query_pre_attn_scalar = head_dim (llama.cpp's Gemma 2 query scale)",
+                  full_logits=[[float(f"{v:.6g}") for v in row] for row in logits.tolist()])
+    with open(os.path.join(OUT, name + ".reference.json"), "w") as f:
+        json.dump(record, f, separators=(",", ":"))
+
+
 def main():
+    parser = __import__("argparse").ArgumentParser()
+    parser.add_argument("--only", action="append", help="write only these output names")
+    args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
     for job in JOBS:
+        if args.only and job[1] not in args.only:
+            continue
         convert(*job)
-        if job[2] not in ("F32", "F16"):
+        if job[0] == "gemma2":
+            gemma2_reference(job[0], job[1])
+        elif job[2] not in ("F32", "F16"):
             quantized_reference(*job)
 
 

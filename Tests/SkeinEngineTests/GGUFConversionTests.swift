@@ -14,7 +14,7 @@ func temporaryFolder() throws -> URL {
 /// `skein quantize`'s converter: HF folder -> GGUF -> the same logits.
 @Suite struct GGUFConversionTests {
     static let convertible = ["llama-f32", "llama-tied", "llama-f16", "mistral", "qwen2", "qwen3", "phi3", "phi3-partial",
-                              "phi3-longrope", "llama-rope-linear", "llama-rope-yarn", "llama-rope-llama3"]
+                              "phi3-longrope", "llama-rope-linear", "llama-rope-yarn", "llama-rope-llama3", "gemma2"]
 
     @Test(arguments: convertible)
     func f32ConversionMatchesTransformers(name: String) throws {
@@ -27,6 +27,20 @@ func temporaryFolder() throws -> URL {
         let logits = try model.forward(reference.tokens, cache: model.makeCache())
         let (diff, scale) = maxDifference(logits, reference.full_logits)
         #expect(diff <= HFParityTests.relativeTolerance * scale, "\(name): max |diff| \(diff) vs max |logit| \(scale)")
+    }
+
+    /// GGUF has no key for Qwen2's `layer_types`: writing it would silently make every layer global.
+    @Test func aPatternOfSlidingLayersGGUFCannotHoldIsRefused() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("x.gguf")
+        #expect {
+            try GGUFConverter(folder: Fixtures.model("qwen2-layers"), scheme: .f32).write(to: file, extraMetadata: [])
+        } throws: { error in
+            guard case EngineError.invalidOption(let name, _) = error else { return false }
+            return name == "layer_types"
+        }
+        #expect(!FileManager.default.fileExists(atPath: file.path))
     }
 
     @Test func dynamicScalingCannotBeWrittenToGGUF() throws {

@@ -53,6 +53,24 @@ enum GGUFFixtures {
         #expect(diff <= HFParityTests.relativeTolerance * scale, "\(file): max |diff| \(diff) vs max |logit| \(scale)")
     }
 
+    /// A Gemma 2 file in llama.cpp's layout (norms as 1 + w, no query scalar key): the same
+    /// function as transformers with query_pre_attn_scalar = head_dim, llama.cpp's rule, in one
+    /// prefill and decoding token by token.
+    @Test func llamaCppGemma2FileMatchesTransformersAtItsQueryScale() throws {
+        let model = try TransformerModel.load(path: GGUFFixtures.url("gemma2-f32"))
+        #expect(model.configuration.hybridLayers == HybridLayers(window: 8, isSliding: [true, false, true]))
+        #expect(model.configuration.attentionLogitSoftcap == 4 && model.configuration.finalLogitSoftcap == 20)
+        let exact = try GGUFFixtures.quantizedReference("gemma2-f32")
+        let full = try model.forward(exact.tokens, cache: model.makeCache())
+        let cache = model.makeCache()
+        var stepped = try model.forward(Array(exact.tokens[..<5]), cache: cache)
+        for token in exact.tokens[5...] { stepped += try model.forward([token], cache: cache) }
+        for logits in [full, stepped] {
+            let (diff, scale) = maxDifference(logits, exact.full_logits)
+            #expect(diff <= HFParityTests.relativeTolerance * scale, "max |diff| \(diff) vs max |logit| \(scale)")
+        }
+    }
+
     /// Quantized files against transformers run on the same dequantized weights. The bound is the
     /// engine's own error: the kernels quantize activations to 8 bits (one scale per 16 values; llama.cpp
     /// uses 32), which moves these tiny random models' logits by 4-6% of their range (measured). The

@@ -19,8 +19,11 @@ import Testing
     ]
 
     /// One model per distinct code path: plain, q/k/v biases, q/k norms with explicit head_dim,
-    /// partial rotary with fused projections, and a RoPE scaling with an attention factor.
-    static let models = ["llama-f32", "qwen2", "qwen3", "phi3-partial", "llama-rope-yarn"]
+    /// partial rotary with fused projections, a RoPE scaling with an attention factor, and two
+    /// hybrid models whose sliding layers keep their window under every policy (Gemma 2, also
+    /// soft-capped, and Qwen2 with `layer_types`): the reference applies the policy's mask on the
+    /// global layers and the window on the others.
+    static let models = ["llama-f32", "qwen2", "qwen3", "phi3-partial", "llama-rope-yarn", "gemma2", "qwen2-layers"]
 
     /// Every (model, policy) pair, checked in one loop (parameterized cases ran far slower here).
     static var cases: [(name: String, policy: AttentionPolicy)] {
