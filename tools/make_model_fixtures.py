@@ -21,7 +21,7 @@ import shutil
 
 import torch
 import transformers
-from transformers import (Gemma2Config, Gemma2ForCausalLM, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM,
+from transformers import (Gemma2Config, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM,
                           Phi3Config, Phi3ForCausalLM, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM)
 
 BASE = dict(hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
@@ -73,6 +73,14 @@ def model_specs():
          dict(num_hidden_layers=3, head_dim=16, query_pre_attn_scalar=24, attn_logit_softcapping=4.0,
               final_logit_softcapping=20.0, sliding_window=8, tie_word_embeddings=True, rms_norm_eps=1e-6,
               pad_token_id=0, bos_token_id=2, eos_token_id=1),
+         torch.float32, 24, dict(attn="eager")),
+        # Gemma 3 (text): q/k norms, five sliding layers (RoPE base 1e4) per global one (base 1e6,
+        # linear scaling), window shorter than the sequence.
+        ("gemma3", Gemma3TextConfig, Gemma3ForCausalLM,
+         dict(num_hidden_layers=6, head_dim=16, query_pre_attn_scalar=24, sliding_window=8, tie_word_embeddings=True,
+              rms_norm_eps=1e-6, pad_token_id=0, bos_token_id=2, eos_token_id=1,
+              rope_parameters=dict(sliding_attention=dict(rope_type="default", rope_theta=10000.0),
+                                   full_attention=dict(rope_type="linear", rope_theta=1000000.0, factor=2.0))),
          torch.float32, 24, dict(attn="eager")),
         # Qwen2 with sliding layers from max_window_layers on: layer_types [full, sliding].
         ("qwen2-layers", Qwen2Config, Qwen2ForCausalLM,

@@ -222,7 +222,18 @@ extension ModelConfiguration {
         finalLogitSoftcap = try Self.softcap(fields, "final_logit_softcapping")
 
         // Rope: newer configs nest everything in rope_parameters; older ones use rope_theta + rope_scaling.
-        let ropeParameters = try fields.nested("rope_parameters")
+        // Gemma 3 nests one set per layer type: the global layers' (scaled) and the sliding layers'.
+        let nestedRope = try fields.nested("rope_parameters")
+        let perLayerType = try nestedRope?.nested("full_attention")
+        let ropeParameters = perLayerType ?? nestedRope
+        if let sliding = try nestedRope?.nested("sliding_attention") {
+            guard try (sliding.string("rope_type") ?? "default") == "default" else {
+                throw FormatError.invalidField(file: sliding.file, field: "rope_type", reason: "only unscaled RoPE is supported on sliding layers")
+            }
+            slidingRopeTheta = try sliding.double("rope_theta")
+        } else {
+            slidingRopeTheta = try fields.double("rope_local_base_freq")
+        }
         let ropeScalingFields = try fields.nested("rope_scaling") ?? ropeParameters
         ropeTheta = try ropeParameters?.double("rope_theta") ?? fields.double("rope_theta") ?? 10000
         partialRotaryFactor = try ropeParameters?.double("partial_rotary_factor")
@@ -271,7 +282,10 @@ extension ModelConfiguration {
             let first = try fields.int("max_window_layers") ?? 28
             return (0..<layerCount).map { $0 >= first }
         case .gemma2:
-            return (0..<layerCount).map { $0 % 2 == 0 }
+            return architecture.ggufSlidingLayers(count: layerCount)
+        case .gemma3:
+            let pattern = try fields.int("sliding_window_pattern") ?? 6
+            return (0..<layerCount).map { ($0 + 1) % pattern != 0 }
         case .llama, .mistral, .phi3:
             return nil
         }

@@ -4,6 +4,7 @@ import Foundation
 /// SkeinEngine/Architectures (its tensor table and layer style), found by an exhaustive switch.
 public enum Architecture: String, Sendable, CaseIterable {
     case llama, mistral, qwen2, qwen3, phi3, gemma2
+    case gemma3 = "gemma3_text"
 
     /// The name GGUF's `general.architecture` uses (Mistral files say "llama", as llama.cpp writes them).
     public var ggufName: String {
@@ -13,6 +14,17 @@ public enum Architecture: String, Sendable, CaseIterable {
         case .qwen3: "qwen3"
         case .phi3: "phi3"
         case .gemma2: "gemma2"
+        case .gemma3: "gemma3"
+        }
+    }
+
+    /// llama.cpp's fixed pattern of sliding layers for this architecture's GGUF files (GGUF has no
+    /// per-layer key): Gemma 2's even layers, Gemma 3's five of every six; nil for uniform models.
+    public func ggufSlidingLayers(count: Int) -> [Bool]? {
+        switch self {
+        case .gemma2: (0..<count).map { $0 % 2 == 0 }
+        case .gemma3: (0..<count).map { ($0 + 1) % 6 != 0 }
+        case .llama, .mistral, .qwen2, .qwen3, .phi3: nil
         }
     }
 
@@ -75,6 +87,9 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var headDim: Int
     public var rmsNormEps: Float
     public var ropeTheta: Double
+    /// The RoPE base of a hybrid model's sliding layers when it differs from `ropeTheta` (Gemma 3's
+    /// local base, unscaled); nil when every layer uses `ropeTheta` and `ropeScaling`.
+    public var slidingRopeTheta: Double?
     public var ropeScaling: RopeScaling?
     /// Share of each head's dimensions that RoPE rotates (1 = all).
     public var partialRotaryFactor: Double

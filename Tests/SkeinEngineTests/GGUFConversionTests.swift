@@ -14,7 +14,7 @@ func temporaryFolder() throws -> URL {
 /// `skein quantize`'s converter: HF folder -> GGUF -> the same logits.
 @Suite struct GGUFConversionTests {
     static let convertible = ["llama-f32", "llama-tied", "llama-f16", "mistral", "qwen2", "qwen3", "phi3", "phi3-partial",
-                              "phi3-longrope", "llama-rope-linear", "llama-rope-yarn", "llama-rope-llama3", "gemma2"]
+                              "phi3-longrope", "llama-rope-linear", "llama-rope-yarn", "llama-rope-llama3", "gemma2", "gemma3"]
 
     @Test(arguments: convertible)
     func f32ConversionMatchesTransformers(name: String) throws {

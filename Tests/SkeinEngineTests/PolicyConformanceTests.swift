@@ -23,7 +23,7 @@ import Testing
     /// hybrid models whose sliding layers keep their window under every policy (Gemma 2, also
     /// soft-capped, and Qwen2 with `layer_types`): the reference applies the policy's mask on the
     /// global layers and the window on the others.
-    static let models = ["llama-f32", "qwen2", "qwen3", "phi3-partial", "llama-rope-yarn", "gemma2", "qwen2-layers"]
+    static let models = ["llama-f32", "qwen2", "qwen3", "phi3-partial", "llama-rope-yarn", "gemma2", "gemma3", "qwen2-layers"]
 
     /// Every (model, policy) pair, checked in one loop (parameterized cases ran far slower here).
     static var cases: [(name: String, policy: AttentionPolicy)] {

@@ -38,7 +38,7 @@ public enum ArchitectureRegistry {
         case .llama, .mistral: LlamaArchitecture()
         case .qwen2, .qwen3: QwenArchitecture()
         case .phi3: Phi3Architecture()
-        case .gemma2: Gemma2Architecture()
+        case .gemma2, .gemma3: GemmaArchitecture()
         }
     }
 }

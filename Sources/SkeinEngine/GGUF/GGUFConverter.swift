@@ -44,11 +44,15 @@ public struct GGUFConverter {
             entries.append(.init(a + "attention.key_length", .uint32(UInt32(c.headDim))))
             entries.append(.init(a + "attention.value_length", .uint32(UInt32(c.headDim))))
         }
-        if let window = c.slidingWindow ?? c.hybridLayers?.window, c.architecture == .phi3 || c.architecture == .gemma2 {
+        let fixedPattern = c.architecture.ggufSlidingLayers(count: c.layerCount)
+        if let window = c.slidingWindow ?? c.hybridLayers?.window, c.architecture == .phi3 || fixedPattern != nil {
             entries.append(.init(a + "attention.sliding_window", .uint32(UInt32(window))))
         }
-        if let hybrid = c.hybridLayers, hybrid.isSliding != (0..<c.layerCount).map({ $0 % 2 == 0 }) || c.architecture != .gemma2 {
-            throw EngineError.invalidOption(name: "layer_types", reason: "GGUF has no key for this pattern of sliding layers (\(c.architecture.ggufName) files alternate them only for gemma2)")
+        if let hybrid = c.hybridLayers, hybrid.isSliding != fixedPattern {
+            throw EngineError.invalidOption(name: "layer_types", reason: "GGUF has no key for this pattern of sliding layers (\(c.architecture.ggufName) files hold \(fixedPattern == nil ? "none" : "only llama.cpp's fixed pattern"))")
+        }
+        if let local = c.slidingRopeTheta, local != 10000 || c.architecture != .gemma3 {
+            throw EngineError.invalidOption(name: "rope_parameters", reason: "GGUF has no key for a sliding-layer RoPE base of \(local) (llama.cpp's gemma3 uses 10000)")
         }
         if let scalar = c.queryPreAttentionScalar {
             entries.append(.init(a + "attention.query_pre_attn_scalar", .float32(Float(scalar))))

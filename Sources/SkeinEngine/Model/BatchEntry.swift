@@ -29,6 +29,9 @@ struct BatchStep {
     let plans: [QueryPlan]
     /// Plans of a hybrid model's sliding layers (their window over the same cache); else empty.
     let localPlans: [QueryPlan]
+    /// The sliding layers' RoPE (Gemma 3's local base; else `rope`) and its key tables.
+    let localRope: RotaryEmbedding
+    let localKeyTables: [[(cos: [Float], sin: [Float])]]
     /// cos/sin per key channel (in `cache.channels` order) and new token: (rotaryDim / 2) each.
     let keyTables: [[(cos: [Float], sin: [Float])]]
     /// Score-aware memory (h2o, snapkv, quest, ...) or InfLLM's block memory, when the policy has one.
@@ -68,16 +71,19 @@ struct BatchStep {
                                 firstPosition: start, oldCount: firstSlot, tables: queryTables,
                                 configuration: c, rope: rope, into: &out)
         } else {
-            PolicyAttention.run(rawQueries: q, plans: c.isSlidingLayer(layer) ? localPlans : plans, cache: cache, layer: layer,
-                                configuration: c, rope: rope, into: &out)
+            let sliding = c.isSlidingLayer(layer)
+            PolicyAttention.run(rawQueries: q, plans: sliding ? localPlans : plans, cache: cache, layer: layer,
+                                configuration: c, rope: sliding ? localRope : rope, into: &out)
         }
     }
 
     /// Writes this entry's keys (rotated for each key channel) and values into its cache.
     ///
     /// - k, v: (batch rows, kvHeads * headDim), keys before RoPE.
-    func writeKeysAndValues(_ k: [Float], _ v: [Float], layer: Int, kvDim: Int, headDim hd: Int) {
+    /// - sliding: a hybrid model's sliding layer, whose keys take `localRope`.
+    func writeKeysAndValues(_ k: [Float], _ v: [Float], layer: Int, kvDim: Int, headDim hd: Int, sliding: Bool = false) {
         let channels = cache.channels
+        let rope = sliding ? localRope : rope, keyTables = sliding ? localKeyTables : keyTables
         for (t, row) in rows.enumerated() {
             let slot = firstSlot + t
             for head in 0..<cache.kvHeadCount {

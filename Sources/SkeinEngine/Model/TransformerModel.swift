@@ -42,6 +42,17 @@ public final class TransformerModel: @unchecked Sendable {
                         layout: ropeLayout)
     }
 
+    /// The rotary embedding of a hybrid model's sliding layers: their own unscaled base where the
+    /// configuration gives one (Gemma 3), else `global`.
+    public func slidingRotaryEmbedding(global: RotaryEmbedding) throws -> RotaryEmbedding {
+        let c = configuration
+        guard let base = c.slidingRopeTheta, c.hybridLayers != nil else { return global }
+        return RotaryEmbedding(frequencies: try RopeFrequencies(base: base, rotaryDim: c.rotaryDim, scaling: nil,
+                                                                maxPositionEmbeddings: c.maxPositionEmbeddings,
+                                                                originalMaxPositionEmbeddings: nil, sequenceLength: 1),
+                               layout: ropeLayout)
+    }
+
     /// Checks token ids against the vocabulary.
     func validate(_ tokens: [Int]) throws {
         guard !tokens.isEmpty else { throw EngineError.emptyInput }
@@ -142,7 +153,7 @@ public final class TransformerModel: @unchecked Sendable {
             if let kNorm = layer.kNorm { Self.normHeads(&k, weight: kNorm, eps: c.rmsNormEps, headDim: hd) }
             for step in steps {
                 step.cache.loadLayer(layerIndex)
-                step.writeKeysAndValues(k, v, layer: layerIndex, kvDim: kvDim, headDim: hd)
+                step.writeKeysAndValues(k, v, layer: layerIndex, kvDim: kvDim, headDim: hd, sliding: c.isSlidingLayer(layerIndex))
                 let rows = step.rows
                 var out = [Float](repeating: 0, count: rows.count * qDim)
                 try step.attend(rawQueries: Array(q[(rows.lowerBound * qDim)..<(rows.upperBound * qDim)]),
@@ -219,12 +230,16 @@ public final class TransformerModel: @unchecked Sendable {
         let queryTables = memoryPolicy == nil ? [] : (0..<n).map { rope.table(position: start + $0) }
         let plans = memoryPolicy != nil || selection != nil || longHeads != nil ? [] : PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
                                           slots: SlotPositions(cached: cache.positions, appending: start..<(start + n)), rope: rope)
+        let localRope = try slidingRotaryEmbedding(global: rope)
         let localPlans = configuration.hybridLayers.map {
             PolicyAttention.plans(policy: WindowAttention(size: $0.window), firstPosition: start, rows: n,
-                                  slots: SlotPositions(cached: cache.positions, appending: start..<(start + n)), rope: rope)
+                                  slots: SlotPositions(cached: cache.positions, appending: start..<(start + n)), rope: localRope)
         } ?? []
         let keyTables = cache.channels.map { channel in (0..<n).map { rope.table(position: channel.keyPosition(start + $0)) } }
+        let localKeyTables = localRope.frequencies == rope.frequencies ? keyTables
+            : cache.channels.map { channel in (0..<n).map { localRope.table(position: channel.keyPosition(start + $0)) } }
         return BatchStep(entry: entry, policy: policy, firstRow: firstRow, firstSlot: cache.count, rope: rope, plans: plans, localPlans: localPlans,
+                         localRope: localRope, localKeyTables: localKeyTables,
                          keyTables: keyTables, memoryPolicy: memoryPolicy, memory: memory, blockMemory: blockMemory,
                          selection: selection, longHeads: longHeads, queryTables: queryTables)
     }

@@ -24,22 +24,29 @@ public struct ReferenceForward {
         let style = model.style
         let rope = try model.rotaryEmbedding(sequenceLength: ropeSequenceLength ?? n)
 
-        // cos/sin per position, filled on demand: (position) -> (rotaryDim / 2) each.
-        var cosTable: [[Float]] = [], sinTable: [[Float]] = []
+        let slidingRope = try model.slidingRotaryEmbedding(global: rope)
+
+        // cos/sin per position and RoPE (global, sliding), filled on demand: (position) -> (rotaryDim / 2) each.
+        var cosTables: [[[Float]]] = [[], []], sinTables: [[[Float]]] = [[], []]
+        var ropeIndex = 0
         func rotate(_ x: [Float], position: Int, into out: inout [Float]) {
-            while cosTable.count <= position {
-                let t = rope.table(position: cosTable.count)
-                cosTable.append(t.cos)
-                sinTable.append(t.sin)
+            let current = ropeIndex == 0 ? rope : slidingRope
+            while cosTables[ropeIndex].count <= position {
+                let t = current.table(position: cosTables[ropeIndex].count)
+                cosTables[ropeIndex].append(t.cos)
+                sinTables[ropeIndex].append(t.sin)
             }
             out = x
-            out.withUnsafeMutableBufferPointer { rope.apply($0.baseAddress!, cos: cosTable[position], sin: sinTable[position]) }
+            out.withUnsafeMutableBufferPointer {
+                current.apply($0.baseAddress!, cos: cosTables[ropeIndex][position], sin: sinTables[ropeIndex][position])
+            }
         }
 
         let normalizer = style.scalesEmbedding ? Float(Double(hidden).squareRoot()) : 1
         var x: [[Float]] = tokens.map { w.embedding.row($0).map { $0 * normalizer } }
         for (layerIndex, layer) in w.layers.enumerated() {
             let pattern = c.isSlidingLayer(layerIndex) ? localPattern ?? globalPattern : globalPattern
+            ropeIndex = c.isSlidingLayer(layerIndex) ? 1 : 0
             let h = x.map { rmsNorm($0, layer.attentionNorm, c.rmsNormEps) }
             // Per token: unrotated heads.
             let qw = layer.q.floats, kw = layer.k.floats, vw = layer.v.floats

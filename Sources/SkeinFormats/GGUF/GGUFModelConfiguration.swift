@@ -83,15 +83,22 @@ extension ModelConfiguration {
         bosTokenId = file.metadata["tokenizer.ggml.bos_token_id"]?.intValue
         eosTokenIds = file.metadata["tokenizer.ggml.eos_token_id"]?.intValue.map { [$0] } ?? []
         switch architecture {
-        case .gemma2:
-            // llama.cpp's Gemma 2: GeGLU, even layers slide, soft-capped logits, queries scaled by
-            // 1/sqrt(head width) unless the file says otherwise (Skein writes query_pre_attn_scalar).
+        case .gemma2, .gemma3:
+            // llama.cpp's Gemma 2/3: GeGLU, a fixed pattern of sliding layers, queries scaled by
+            // 1/sqrt(head width) unless the file says otherwise (Skein writes query_pre_attn_scalar);
+            // Gemma 2 soft-caps its logits, Gemma 3's sliding layers use RoPE base 10000.
             hiddenActivation = .geluTanh
             slidingWindow = nil
-            hybridLayers = window.map { HybridLayers(window: $0, isSliding: (0..<layerCount).map { $0 % 2 == 0 }) }
+            hybridLayers = try window.map { w in
+                guard let flags = architecture.ggufSlidingLayers(count: layerCount) else {
+                    throw FormatError.invalidField(file: file.path, field: a + "attention.sliding_window", reason: "no layer pattern")
+                }
+                return HybridLayers(window: w, isSliding: flags)
+            }
             queryPreAttentionScalar = try file.optionalDouble(a + "attention.query_pre_attn_scalar")
             attentionLogitSoftcap = try file.optionalDouble(a + "attn_logit_softcapping").map(Float.init)
             finalLogitSoftcap = try file.optionalDouble(a + "final_logit_softcapping").map(Float.init)
+            slidingRopeTheta = architecture == .gemma3 ? 10000 : nil
         case .llama, .mistral, .qwen2, .qwen3, .phi3:
             hiddenActivation = .silu
             slidingWindow = window
@@ -99,6 +106,7 @@ extension ModelConfiguration {
             queryPreAttentionScalar = nil
             attentionLogitSoftcap = nil
             finalLogitSoftcap = nil
+            slidingRopeTheta = nil
         }
         ropeScaling = try Self.ggufRopeScaling(file, prefix: a, rotaryDim: rotary,
                                                original: originalMaxPositionEmbeddings ?? maxPositionEmbeddings)

@@ -1,10 +1,12 @@
 import SkeinFormats
 
-/// Gemma 2: norms around both sublayers (input, post-attention, pre- and post-feedforward), all
-/// RMSNorm with (1 + w); GeGLU with gelu-tanh; embeddings scaled by sqrt(hidden); attention scaled
-/// by 1/sqrt(query_pre_attn_scalar); attention and final logits soft-capped; even layers slide.
-/// The configuration carries the activation, scalars, caps and layer pattern; this file the rest.
-struct Gemma2Architecture: ArchitectureDefinition {
+/// Gemma 2 and Gemma 3 (text): norms around both sublayers (input, post-attention, pre- and
+/// post-feedforward), all RMSNorm with (1 + w); GeGLU with gelu-tanh; embeddings scaled by
+/// sqrt(hidden); attention scaled by 1/sqrt(query_pre_attn_scalar). Gemma 2 soft-caps attention
+/// and final logits and alternates sliding layers; Gemma 3 adds per-head q/k norms (1 + w too),
+/// five sliding layers per global one, and a separate RoPE base on the sliding layers. The
+/// configuration carries the activation, scalars, caps, layer pattern and bases; this file the rest.
+struct GemmaArchitecture: ArchitectureDefinition {
     var style: LayerStyle { LayerStyle(normWeightOffset: 1, scalesEmbedding: true) }
 
     func tensors(for c: ModelConfiguration) -> [TensorSpec] {
