@@ -13,7 +13,9 @@ fused qkv_proj and gate_up_proj kept fused (attn_qkv, ffn_up); Llama 3 RoPE scal
 Gemma 2: every norm weight stored as 1 + w; post_attention_norm / ffn_norm (pre-feedforward) /
 post_ffw_norm; attn/final logit soft-capping and the sliding window as gemma2.* keys. llama.cpp has
 no key for query_pre_attn_scalar: it scales queries by 1/sqrt(head_dim) (except Gemma 2 27B), so
-the file's reference is transformers run with query_pre_attn_scalar = head_dim (gemma2_reference).
+the file's reference is transformers run with query_pre_attn_scalar = head_dim (gemma_reference).
+Gemma 3: the same norms (q/k norms as 1 + w too), the global layers' RoPE (base, linear scaling) as
+usual keys; llama.cpp fixes the sliding layers' base at 10000 and their pattern at five in six.
 Norms and biases stay F32; matrices take the requested type. Nothing here runs at Skein's run time.
 """
 import json
@@ -40,10 +42,12 @@ JOBS = [
     ("llama-rope-llama3", "llama-rope-llama3-f32", "F32"),
     ("llama-rope-yarn", "llama-rope-yarn-f32", "F32"),
     ("gemma2", "gemma2-f32", "F32"),
+    ("gemma3", "gemma3-f32", "F32"),
     ("llama-k256", "llama-k256-q4_0", "Q4_0"),
     ("llama-k256", "llama-k256-q5_1", "Q5_1"),
 ]
-ARCH = {"llama": "llama", "mistral": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "phi3": "phi3", "gemma2": "gemma2"}
+ARCH = {"llama": "llama", "mistral": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "phi3": "phi3", "gemma2": "gemma2",
+        "gemma3_text": "gemma3"}
 
 
 def permute(w, heads):
@@ -79,6 +83,7 @@ def convert(folder, name, qtype):
     hidden = config["hidden_size"]
     head_dim = config.get("head_dim") or hidden // heads
     rope = config.get("rope_parameters") or config.get("rope_scaling") or {}
+    rope = rope.get("full_attention", rope)  # Gemma 3: the global layers' RoPE
     base = rope.get("rope_theta", config.get("rope_theta", 10000.0))
     rotary = int(head_dim * rope.get("partial_rotary_factor", config.get("partial_rotary_factor", 1.0)))
 
@@ -101,6 +106,9 @@ def convert(folder, name, qtype):
     if config.get("eos_token_id") is not None:
         writer.add_eos_token_id(config["eos_token_id"])
     rope_type = rope.get("rope_type", "default")
+    if rope_type == "linear":
+        writer.add_rope_scaling_type(__import__("gguf").RopeScalingType.LINEAR)
+        writer.add_rope_scaling_factor(rope["factor"])
     if rope_type == "yarn":
         writer.add_rope_scaling_type(__import__("gguf").RopeScalingType.YARN)
         writer.add_rope_scaling_factor(rope["factor"])
@@ -126,10 +134,11 @@ def convert(folder, name, qtype):
     if rope_type == "longrope":
         add("rope_factors_long.weight", np.array(rope["long_factor"], dtype=np.float32), False)
         add("rope_factors_short.weight", np.array(rope["short_factor"], dtype=np.float32), False)
-    gemma = arch == "gemma2"
-    if gemma:
+    gemma = arch in ("gemma2", "gemma3")
+    if arch == "gemma2":
         writer.add_float32("gemma2.attn_logit_softcapping", config["attn_logit_softcapping"])
         writer.add_float32("gemma2.final_logit_softcapping", config["final_logit_softcapping"])
+    if gemma:
         writer.add_sliding_window(config["sliding_window"])
 
     def norm(name):
@@ -160,7 +169,7 @@ def convert(folder, name, qtype):
             for hf, gg in [("q_proj.bias", "attn_q.bias"), ("k_proj.bias", "attn_k.bias"), ("v_proj.bias", "attn_v.bias"),
                            ("q_norm.weight", "attn_q_norm.weight"), ("k_norm.weight", "attn_k_norm.weight")]:
                 if p + "self_attn." + hf in tensors:
-                    add(q + gg, tensors[p + "self_attn." + hf], False)
+                    add(q + gg, norm(p + "self_attn." + hf) if hf.endswith("norm.weight") else tensors[p + "self_attn." + hf], False)
         add(q + "attn_output.weight", tensors[p + "self_attn.o_proj.weight"], True)
         add(q + "ffn_down.weight", tensors[p + "mlp.down_proj.weight"], True)
     add("output_norm.weight", norm("model.norm.weight"), False)
@@ -196,9 +205,9 @@ def quantized_reference(folder, name, qtype):
         json.dump(record, f, separators=(",", ":"))
 
 
-def gemma2_reference(folder, name):
+def gemma_reference(folder, name):
     """transformers' logits with query_pre_attn_scalar = head_dim: what llama.cpp computes from a
-    Gemma 2 file (it reads no query scalar and uses 1/sqrt(head_dim) for every size but 27B)."""
+    Gemma 2/3 file (it reads no query scalar and uses 1/sqrt(head_dim) for every size but 27B)."""
     import torch
     import transformers
     from transformers import AutoModelForCausalLM
@@ -224,8 +233,8 @@ def main():
         if args.only and job[1] not in args.only:
             continue
         convert(*job)
-        if job[0] == "gemma2":
-            gemma2_reference(job[0], job[1])
+        if job[0].startswith("gemma"):
+            gemma_reference(job[0], job[1])
         elif job[2] not in ("F32", "F16"):
             quantized_reference(*job)
 

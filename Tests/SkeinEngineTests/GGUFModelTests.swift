@@ -53,21 +53,26 @@ enum GGUFFixtures {
         #expect(diff <= HFParityTests.relativeTolerance * scale, "\(file): max |diff| \(diff) vs max |logit| \(scale)")
     }
 
-    /// A Gemma 2 file in llama.cpp's layout (norms as 1 + w, no query scalar key): the same
-    /// function as transformers with query_pre_attn_scalar = head_dim, llama.cpp's rule, in one
-    /// prefill and decoding token by token.
-    @Test func llamaCppGemma2FileMatchesTransformersAtItsQueryScale() throws {
-        let model = try TransformerModel.load(path: GGUFFixtures.url("gemma2-f32"))
-        #expect(model.configuration.hybridLayers == HybridLayers(window: 8, isSliding: [true, false, true]))
-        #expect(model.configuration.attentionLogitSoftcap == 4 && model.configuration.finalLogitSoftcap == 20)
-        let exact = try GGUFFixtures.quantizedReference("gemma2-f32")
+    /// Gemma files in llama.cpp's layout (norms as 1 + w, no query scalar key, a fixed pattern of
+    /// sliding layers, Gemma 3's sliding base fixed at 10000): the same function as transformers with
+    /// query_pre_attn_scalar = head_dim, llama.cpp's rule, in one prefill and token by token.
+    static let gemmaFiles: [(String, HybridLayers)] = [
+        ("gemma2-f32", HybridLayers(window: 8, isSliding: [true, false, true])),
+        ("gemma3-f32", HybridLayers(window: 8, isSliding: [true, true, true, true, true, false])),
+    ]
+
+    @Test(arguments: gemmaFiles)
+    func llamaCppGemmaFileMatchesTransformersAtItsQueryScale(file: String, layers: HybridLayers) throws {
+        let model = try TransformerModel.load(path: GGUFFixtures.url(file))
+        #expect(model.configuration.hybridLayers == layers)
+        let exact = try GGUFFixtures.quantizedReference(file)
         let full = try model.forward(exact.tokens, cache: model.makeCache())
         let cache = model.makeCache()
         var stepped = try model.forward(Array(exact.tokens[..<5]), cache: cache)
         for token in exact.tokens[5...] { stepped += try model.forward([token], cache: cache) }
         for logits in [full, stepped] {
             let (diff, scale) = maxDifference(logits, exact.full_logits)
-            #expect(diff <= HFParityTests.relativeTolerance * scale, "max |diff| \(diff) vs max |logit| \(scale)")
+            #expect(diff <= HFParityTests.relativeTolerance * scale, "\(file): max |diff| \(diff) vs max |logit| \(scale)")
         }
     }
 
