@@ -20,6 +20,17 @@ import Testing
         #expect(try SkeinRun(["generate", "--model", folder.path, "--prompt-tokens", "1", "--max-tokens", "1"]).status == 65)
     }
 
+    /// A hybrid model lists its sliding and global layers, its caps and query scale.
+    @Test func aGemmaModelShowsItsLayerPattern() throws {
+        let run = try SkeinRun(["inspect", TestModels.fixtures.appendingPathComponent("gemma3").path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("architecture        gemma3_text"), "\(run.stdout)")
+        #expect(run.stdout.contains("sliding window      8 on layers 0, 1, 2, 3, 4, rope theta 10000.0; global: 5"), "\(run.stdout)")
+        #expect(run.stdout.contains("query scale         1/sqrt(24.0)") && run.stdout.contains("activation          gelu_pytorch_tanh"))
+        let gemma2 = try SkeinRun(["inspect", TestModels.fixtures.appendingPathComponent("gemma2").path])
+        #expect(gemma2.stdout.contains("attention softcap   4.0") && gemma2.stdout.contains("final softcap       20.0"), "\(gemma2.stdout)")
+    }
+
     /// The shipped model: exit 0, check ok, tokenizer type, special tokens and chat template.
     @Test func aValidModelShowsItsTokenizer() throws {
         let demo = try TestModels.demoWithoutText()

@@ -18,10 +18,26 @@ enum InspectSections {
             "rope theta          \(c.ropeTheta)",
             "rotary dims         \(c.rotaryDim) of \(c.headDim)",
             "rope scaling        \(c.ropeScaling.map(describe) ?? "none")",
-            "sliding window      \(c.slidingWindow.map(String.init) ?? "none")",
+            "sliding window      \(slidingWindow(c))",
             "tied embeddings     \(c.tieWordEmbeddings)",
             "rms norm eps        \(c.rmsNormEps)",
-        ]
+            "activation          \(c.hiddenActivation.rawValue)",
+        ] + [
+            c.queryPreAttentionScalar.map { "query scale         1/sqrt(\($0))" },
+            c.attentionLogitSoftcap.map { "attention softcap   \($0)" },
+            c.finalLogitSoftcap.map { "final softcap       \($0)" },
+        ].compactMap { $0 }
+    }
+
+    /// Uniform ("4096"), per layer ("4096 on layers 0, 2, 4; global: 1, 3, 5") or "none".
+    static func slidingWindow(_ c: ModelConfiguration) -> String {
+        if let window = c.slidingWindow { return "\(window)" }
+        guard let hybrid = c.hybridLayers else { return "none" }
+        func layers(_ sliding: Bool) -> String {
+            hybrid.isSliding.indices.filter { hybrid.isSliding[$0] == sliding }.map(String.init).joined(separator: ", ")
+        }
+        let base = c.slidingRopeTheta.map { ", rope theta \($0)" } ?? ""
+        return "\(hybrid.window) on layers \(layers(true))\(base); global: \(layers(false))"
     }
 
     /// The tokenizer's model type, the special tokens with their ids and whether a chat template is
