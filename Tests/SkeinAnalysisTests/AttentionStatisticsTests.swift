@@ -23,6 +23,22 @@ import SkeinEval
         #expect(worst < 1e-3, "max |logit difference| = \(worst)")
     }
 
+    /// On Gemma 2 and 3 (soft-capping, post-norms, GeGLU, sliding layers with their own RoPE) the
+    /// pass runs the model's own blocks and the window on sliding layers: the reference's logits.
+    @Test(arguments: ["gemma2", "gemma3"])
+    func hybridModelsMatchReferenceForward(name: String) throws {
+        let model = try FixtureModel.load(name)
+        let tokens = FixtureModel.tokens(30, vocabulary: model.configuration.vocabSize)
+        let policy = StreamingAttention(sinks: 2, window: 12)
+        let (_, logits) = try AttentionStatisticsPass(model: model).run(tokens, attention: policy.explicitAttention,
+                                                                         regions: Self.regions, returnLogits: true)
+        let expected = try ReferenceForward(model: model).logits(tokens, attention: policy.explicitAttention)
+        let got = try #require(logits)
+        var worst: Float = 0, scale: Float = 0
+        for (a, b) in zip(got, expected) { for (x, y) in zip(a, b) { worst = max(worst, abs(x - y)); scale = max(scale, abs(y)) } }
+        #expect(worst <= 1e-4 * scale, "\(name): max |logit difference| = \(worst) of \(scale)")
+    }
+
     @Test func rowStatisticsAreConsistent() throws {
         let model = try FixtureModel.load()
         let tokens = FixtureModel.tokens(24, vocabulary: model.configuration.vocabSize)

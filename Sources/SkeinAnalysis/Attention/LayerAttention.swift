@@ -75,6 +75,8 @@ struct LayerAttention {
         let c = configuration, n = queryCount, heads = c.headCount, hd = c.headDim
         let group = heads / c.kvHeadCount, qDim = heads * hd, kvDim = c.kvHeadCount * hd
         let scale = pattern.logitScale(i) / c.attentionScaleRoot
+        /// Gemma 2's soft-capped logits.
+        func capped(_ logit: Float) -> Float { c.attentionLogitSoftcap.map { $0 * Foundation.tanh(logit / $0) } ?? logit }
         // The pattern does not depend on the head: list the row's keys and positions once.
         s.keyIndices.removeAll(keepingCapacity: true)
         s.queryPositions.removeAll(keepingCapacity: true)
@@ -98,10 +100,10 @@ struct LayerAttention {
                     tables.rotate(rq, position: qp)
                     lastQueryPosition = qp
                 }
-                if kp == j { return VectorMath.dot(rq, rotatedKeys.baseAddress! + j * kvDim + kvHead * hd, hd) * scale }
+                if kp == j { return capped(VectorMath.dot(rq, rotatedKeys.baseAddress! + j * kvDim + kvHead * hd, hd) * scale) }
                 rk.update(from: keys.baseAddress! + j * kvDim + kvHead * hd, count: hd)
                 tables.rotate(rk, position: kp)
-                return VectorMath.dot(rq, rk, hd) * scale
+                return capped(VectorMath.dot(rq, rk, hd) * scale)
             }
             var lastQueryPosition = Int.min
             s.keyIndices.removeSubrange(visibleCount...)

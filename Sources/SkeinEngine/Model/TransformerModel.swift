@@ -127,30 +127,15 @@ public final class TransformerModel: @unchecked Sendable {
         }
 
         // Scratch, all row-major with one row per input token of every entry.
-        var x = [Float](repeating: 0, count: n * hidden)            // (n, hidden) residual stream
-        var h = [Float](repeating: 0, count: n * hidden)            // (n, hidden) normed input
+        var x = embed(steps.flatMap(\.tokens))                     // (n, hidden) residual stream
+        var scratch = LayerScratch(rows: n, configuration: c)
         var q = [Float](repeating: 0, count: n * qDim)              // (n, heads * hd), before RoPE
         var k = [Float](repeating: 0, count: n * kvDim)             // (n, kvHeads * hd), before RoPE
         var v = [Float](repeating: 0, count: n * kvDim)             // (n, kvHeads * hd)
         var attention = [Float](repeating: 0, count: n * qDim)      // (n, heads * hd)
-        var projected = [Float](repeating: 0, count: n * hidden)    // (n, hidden)
-        var gate = [Float](repeating: 0, count: n * c.intermediateSize)  // (n, intermediate)
-        var up = [Float](repeating: 0, count: n * c.intermediateSize)    // (n, intermediate)
-        for (t, id) in steps.flatMap(\.tokens).enumerated() {
-            x.replaceSubrange((t * hidden)..<((t + 1) * hidden), with: weights.embedding.row(id))
-        }
-        if style.scalesEmbedding {
-            let normalizer = Float(Double(hidden).squareRoot())
-            for i in 0..<x.count { x[i] *= normalizer }
-        }
 
         for (layerIndex, layer) in weights.layers.enumerated() {
-            Self.normRows(x, weight: layer.attentionNorm, eps: c.rmsNormEps, rows: n, width: hidden, into: &h)
-            layer.q.apply(h, rows: n, bias: layer.qBias, into: &q)
-            layer.k.apply(h, rows: n, bias: layer.kBias, into: &k)
-            layer.v.apply(h, rows: n, bias: layer.vBias, into: &v)
-            if let qNorm = layer.qNorm { Self.normHeads(&q, weight: qNorm, eps: c.rmsNormEps, headDim: hd) }
-            if let kNorm = layer.kNorm { Self.normHeads(&k, weight: kNorm, eps: c.rmsNormEps, headDim: hd) }
+            attentionInputs(layer, x: x, rows: n, scratch: &scratch, q: &q, k: &k, v: &v)
             for step in steps {
                 step.cache.loadLayer(layerIndex)
                 step.writeKeysAndValues(k, v, layer: layerIndex, kvDim: kvDim, headDim: hd, sliding: c.isSlidingLayer(layerIndex))
@@ -161,15 +146,7 @@ public final class TransformerModel: @unchecked Sendable {
                 attention.replaceSubrange((rows.lowerBound * qDim)..<(rows.upperBound * qDim), with: out)
                 step.cache.storeLayer(layerIndex, slots: step.firstSlot..<(step.firstSlot + rows.count))
             }
-            layer.o.apply(attention, rows: n, bias: nil, into: &projected)
-            Self.addResidual(projected, normedBy: layer.postAttentionNorm, eps: c.rmsNormEps, rows: n, width: hidden, to: &x, scratch: &h)
-
-            Self.normRows(x, weight: layer.mlpNorm, eps: c.rmsNormEps, rows: n, width: hidden, into: &h)
-            layer.gate.apply(h, rows: n, bias: nil, into: &gate)
-            layer.up.apply(h, rows: n, bias: nil, into: &up)
-            Self.gatedActivation(c.hiddenActivation, gate: &gate, up: up)
-            layer.down.apply(gate, rows: n, bias: nil, into: &projected)
-            Self.addResidual(projected, normedBy: layer.postFeedForwardNorm, eps: c.rmsNormEps, rows: n, width: hidden, to: &x, scratch: &h)
+            finishLayer(layer, attention: attention, rows: n, x: &x, scratch: &scratch)
         }
         // Final norm and LM head over just the rows that want logits (all rows when a policy
         // scores tokens by their surprisal).
@@ -260,7 +237,7 @@ public final class TransformerModel: @unchecked Sendable {
     }
 
     /// Final norm and LM head for the given rows of the residual stream `x` (n, hidden).
-    func logits(from x: [Float], rows: [Int]) -> [[Float]] {
+    package func logits(from x: [Float], rows: [Int]) -> [[Float]] {
         let c = configuration, hidden = c.hiddenSize
         var picked = [Float](repeating: 0, count: rows.count * hidden)
         for (i, row) in rows.enumerated() {
@@ -274,48 +251,5 @@ public final class TransformerModel: @unchecked Sendable {
             out.withUnsafeMutableBufferPointer { VectorMath.softcap($0.baseAddress!, $0.count, cap: cap) }
         }
         return (0..<rows.count).map { Array(out[($0 * c.vocabSize)..<(($0 + 1) * c.vocabSize)]) }
-    }
-
-    /// The architecture's layer style (norm offsets are already in the weights).
-    var style: LayerStyle { configuration.definition.style }
-
-    // MARK: - Small helpers over whole row blocks
-
-    /// x += sublayer output (rows, width), RMS-normed first when the layer has a post-norm (Gemma 2).
-    static func addResidual(_ output: [Float], normedBy norm: [Float]?, eps: Float, rows: Int, width: Int,
-                            to x: inout [Float], scratch: inout [Float]) {
-        if let norm {
-            normRows(output, weight: norm, eps: eps, rows: rows, width: width, into: &scratch)
-            for i in 0..<(rows * width) { x[i] += scratch[i] }
-        } else {
-            for i in 0..<(rows * width) { x[i] += output[i] }
-        }
-    }
-
-    /// act(gate) * up into `gate`: SwiGLU or GeGLU.
-    static func gatedActivation(_ activation: HiddenActivation, gate: inout [Float], up: [Float]) {
-        gate.withUnsafeMutableBufferPointer { g in
-            up.withUnsafeBufferPointer { u in
-                switch activation {
-                case .silu: VectorMath.swiglu(g.baseAddress!, u.baseAddress!, g.count)
-                case .geluTanh: VectorMath.geglu(g.baseAddress!, u.baseAddress!, g.count)
-                }
-            }
-        }
-    }
-
-    /// RMSNorm of each width-wide row of `x` (rows, width) into `out` (rows, width).
-    static func normRows(_ x: [Float], weight: [Float], eps: Float, rows: Int, width: Int, into out: inout [Float]) {
-        out.withUnsafeMutableBufferPointer { op in
-            VectorMath.rmsNorm(x, weight: weight, eps: eps, out: op.baseAddress!, count: width, rows: rows)
-        }
-    }
-
-    /// RMSNorm over each headDim-wide slice of `x` (qwen3's q_norm / k_norm).
-    static func normHeads(_ x: inout [Float], weight: [Float], eps: Float, headDim: Int) {
-        let rows = x.count / headDim
-        x.withUnsafeMutableBufferPointer { p in
-            VectorMath.rmsNorm(p.baseAddress!, weight: weight, eps: eps, out: p.baseAddress!, count: headDim, rows: rows)
-        }
     }
 }
