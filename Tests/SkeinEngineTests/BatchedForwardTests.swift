@@ -6,7 +6,7 @@ import Testing
 struct BatchedForwardTests {
     /// Decoding several sequences in one pass gives each exactly (bit for bit) the logits it
     /// gets alone, whatever its neighbours: prefill chunks and single tokens mixed, different policies.
-    @Test(arguments: ["llama-f32", "qwen3", "mistral-window", "phi3"])
+    @Test(arguments: ["llama-f32", "qwen3", "mistral-window", "phi3", "gemma2"])
     func aBatchGivesEachSequenceItsOwnLogits(name: String) throws {
         let model = try TransformerModel.load(directory: Fixtures.model(name))
         let vocabulary = model.configuration.vocabSize
@@ -48,7 +48,7 @@ struct BatchedForwardTests {
     }
 
     /// A cache written out and read back (or copied) continues with bit-identical logits.
-    @Test(arguments: ["llama-f32", "llama-rope-dynamic", "phi3-longrope"])
+    @Test(arguments: ["llama-f32", "llama-rope-dynamic", "phi3-longrope", "gemma3"])
     func anArchivedCacheContinuesIdentically(name: String) throws {
         let model = try TransformerModel.load(directory: Fixtures.model(name))
         let policy = SelfExtendAttention(group: 2, window: 4)   // an extra key channel too

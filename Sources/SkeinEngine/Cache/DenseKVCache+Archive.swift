@@ -29,6 +29,7 @@ extension DenseKVCache {
         twin.commit(count)
         twin.replacePositions(positions, nextPosition: nextPosition)
         twin.keyRope = keyRope
+        twin.slidingKeyRope = slidingKeyRope
         return twin
     }
 
@@ -115,7 +116,11 @@ extension DenseKVCache {
         }
         cache.commit(header.count)
         cache.replacePositions(header.positions, nextPosition: header.nextPosition)
-        if header.nextPosition > 0 { cache.keyRope = try model.rotaryEmbedding(sequenceLength: header.nextPosition) }
+        if header.nextPosition > 0 {
+            let rope = try model.rotaryEmbedding(sequenceLength: header.nextPosition)
+            cache.keyRope = rope
+            cache.slidingKeyRope = try model.slidingKeyRope(global: rope)
+        }
         return cache
     }
 

@@ -206,6 +206,10 @@ public final class DenseKVCache {
         set { _keyRope = newValue }
     }
 
+    /// A hybrid model's sliding layers and the RoPE their keys were rotated with, when it is not
+    /// `keyRope` (Gemma 3's local base); set by the model's forward pass.
+    public internal(set) var slidingKeyRope: (rope: RotaryEmbedding, isSliding: [Bool])?
+
     /// Drops every slot from `newCount` on (for rewinding a generation).
     public func truncate(to newCount: Int) {
         let kept = max(0, min(count, newCount))

@@ -14,6 +14,7 @@ public struct StoredAttention: AttentionPolicy {
     public var base: AttentionPolicy { policy }
     public var keyChannels: [KeyChannel] { policy.keyChannels }
     public var selectsByContent: Bool { policy.selectsByContent }
+    public var executor: AttentionExecutor { policy.executor }
     public func resized(forInputLength n: Int, trainingLength: Int) -> AttentionPolicy? {
         policy.resized(forInputLength: n, trainingLength: trainingLength)?.storing(storage)
     }

@@ -72,6 +72,10 @@ public protocol KVMemoryPolicy: AttentionPolicy {
 }
 
 extension KVMemoryPolicy {
+    public var executor: AttentionExecutor { .scoredMemory(self) }
+}
+
+extension KVMemoryPolicy {
     /// Scores decide what each head keeps or reads.
     public var selectsByContent: Bool { true }
 

@@ -34,14 +34,8 @@ struct BatchStep {
     let localKeyTables: [[(cos: [Float], sin: [Float])]]
     /// cos/sin per key channel (in `cache.channels` order) and new token: (rotaryDim / 2) each.
     let keyTables: [[(cos: [Float], sin: [Float])]]
-    /// Score-aware memory (h2o, snapkv, quest, ...) or InfLLM's block memory, when the policy has one.
-    let memoryPolicy: KVMemoryPolicy?
-    let memory: KVMemoryState?
-    let blockMemory: BlockMemory?
-    /// ReAttention's selection state, when the policy selects and re-positions.
-    let selection: SelectionState?
-    /// LongHeads' chunk representatives, when the policy is LongHeads.
-    let longHeads: LongHeadsState?
+    /// The policy's executor with its state (per-head memory, block memory, selection, chunk representatives).
+    let prepared: PreparedExecutor
     /// cos/sin of each new query's own position (memory policies only).
     let queryTables: [(cos: [Float], sin: [Float])]
 
@@ -49,28 +43,34 @@ struct BatchStep {
     var cache: DenseKVCache { entry.cache }
     var logits: LogitRows { entry.logits }
     var rows: Range<Int> { firstRow..<(firstRow + entry.tokens.count) }
+    /// Score-aware memory (h2o, snapkv, quest, ...), when the policy keeps one.
+    var memoryPolicy: KVMemoryPolicy? { if case .scoredMemory(let policy, _) = prepared { policy } else { nil } }
+    var memory: KVMemoryState? { if case .scoredMemory(_, let memory) = prepared { memory } else { nil } }
+    /// InfLLM's block memory, when the policy retrieves blocks.
+    var blockMemory: BlockMemory? { if case .blocks(let memory) = prepared { memory } else { nil } }
     /// Whether the policy scores tokens by surprisal and so needs every row's logits.
     var needsAllLogits: Bool { memoryPolicy?.scoreSource == .tokenSurprisal }
 
-    /// This entry's attention for one layer, by whichever mechanism its policy uses.
+    /// This entry's attention for one layer, by its policy's executor.
     ///
     /// - rawQueries: (rows, heads * headDim) before RoPE; out: the same shape.
     func attend(rawQueries q: [Float], layer: Int, configuration c: ModelConfiguration, into out: inout [Float]) throws {
         let start = cache.nextPosition
-        if let selection, let policy = policy as? ReAttentionPolicy {
+        switch prepared {
+        case .selection(let policy, let selection):
             ReAttentionRun.run(rawQueries: q, policy: policy, state: selection, cache: cache, layer: layer, firstPosition: start,
                                oldCount: firstSlot, configuration: c, rope: rope, into: &out)
-        } else if let longHeads, let policy = policy as? LongHeadsPolicy {
+        case .chunkHeads(let policy, let longHeads):
             LongHeadsRun.run(rawQueries: q, policy: policy, state: longHeads, cache: cache, layer: layer, firstPosition: start,
                              configuration: c, rope: rope, into: &out)
-        } else if let blockMemory {
+        case .blocks(let blockMemory):
             try InfLLMRun.run(rawQueries: q, memory: blockMemory, cache: cache, layer: layer, firstPosition: start,
                               oldCount: firstSlot, configuration: c, rope: rope, into: &out)
-        } else if let memoryPolicy, let memory {
+        case .scoredMemory(let memoryPolicy, let memory):
             MemoryAttention.run(rawQueries: q, policy: memoryPolicy, memory: memory, cache: cache, layer: layer,
                                 firstPosition: start, oldCount: firstSlot, tables: queryTables,
                                 configuration: c, rope: rope, into: &out)
-        } else {
+        case .plans:
             let sliding = c.isSlidingLayer(layer)
             PolicyAttention.run(rawQueries: q, plans: sliding ? localPlans : plans, cache: cache, layer: layer,
                                 configuration: c, rope: sliding ? localRope : rope, into: &out)

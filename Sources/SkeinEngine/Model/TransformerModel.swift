@@ -53,6 +53,13 @@ public final class TransformerModel: @unchecked Sendable {
                                layout: ropeLayout)
     }
 
+    /// The sliding layers and their RoPE, when it differs from `global` (what a cache records).
+    func slidingKeyRope(global: RotaryEmbedding) throws -> (rope: RotaryEmbedding, isSliding: [Bool])? {
+        let local = try slidingRotaryEmbedding(global: global)
+        guard let hybrid = configuration.hybridLayers, local.frequencies != global.frequencies else { return nil }
+        return (local, hybrid.isSliding)
+    }
+
     /// Checks token ids against the vocabulary.
     func validate(_ tokens: [Int]) throws {
         guard !tokens.isEmpty else { throw EngineError.emptyInput }
@@ -197,16 +204,20 @@ public final class TransformerModel: @unchecked Sendable {
             cache.rerotateKeys(from: previous, to: rope)
         }
         cache.keyRope = rope
+        cache.slidingKeyRope = try slidingKeyRope(global: rope)
         cache.reserve(n)
-        // Score-aware policies keep a per-head memory and read it through MemoryAttention.
-        let memoryPolicy = policy as? KVMemoryPolicy
-        let blockMemory = try (policy as? InfLLMAttention).map { try cache.prepareBlockMemory($0) }
-        let memory = memoryPolicy.map { _ in cache.prepareMemory(headCount: configuration.headCount) }
-        let selection = policy is ReAttentionPolicy ? cache.prepareSelection(headCount: configuration.headCount) : nil
-        let longHeads = (policy as? LongHeadsPolicy).map { cache.prepareLongHeads($0, headCount: configuration.headCount) }
-        let queryTables = memoryPolicy == nil ? [] : (0..<n).map { rope.table(position: start + $0) }
-        let plans = memoryPolicy != nil || selection != nil || longHeads != nil ? [] : PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
-                                          slots: SlotPositions(cached: cache.positions, appending: start..<(start + n)), rope: rope)
+        // The policy's executor, with the state it keeps in the cache: chosen once, here.
+        let prepared: PreparedExecutor
+        switch policy.executor {
+        case .plans: prepared = .plans
+        case .scoredMemory(let memoryPolicy): prepared = .scoredMemory(memoryPolicy, cache.prepareMemory(headCount: configuration.headCount))
+        case .blocks(let blocks): prepared = .blocks(try cache.prepareBlockMemory(blocks))
+        case .selection(let selection): prepared = .selection(selection, cache.prepareSelection(headCount: configuration.headCount))
+        case .chunkHeads(let longHeads): prepared = .chunkHeads(longHeads, cache.prepareLongHeads(longHeads, headCount: configuration.headCount))
+        }
+        let queryTables = policy.executor.isScoredMemory ? (0..<n).map { rope.table(position: start + $0) } : []
+        let plans = policy.executor.usesPlans ? PolicyAttention.plans(policy: policy, firstPosition: start, rows: n,
+                                          slots: SlotPositions(cached: cache.positions, appending: start..<(start + n)), rope: rope) : []
         let localRope = try slidingRotaryEmbedding(global: rope)
         let localPlans = configuration.hybridLayers.map {
             PolicyAttention.plans(policy: WindowAttention(size: $0.window), firstPosition: start, rows: n,
@@ -217,8 +228,7 @@ public final class TransformerModel: @unchecked Sendable {
             : cache.channels.map { channel in (0..<n).map { localRope.table(position: channel.keyPosition(start + $0)) } }
         return BatchStep(entry: entry, policy: policy, firstRow: firstRow, firstSlot: cache.count, rope: rope, plans: plans, localPlans: localPlans,
                          localRope: localRope, localKeyTables: localKeyTables,
-                         keyTables: keyTables, memoryPolicy: memoryPolicy, memory: memory, blockMemory: blockMemory,
-                         selection: selection, longHeads: longHeads, queryTables: queryTables)
+                         keyTables: keyTables, prepared: prepared, queryTables: queryTables)
     }
 
     /// Refuses a policy this model's layers cannot run: on soft-capped attention, a query scale
@@ -229,8 +239,7 @@ public final class TransformerModel: @unchecked Sendable {
         let c = configuration
         let special = c.attentionLogitSoftcap != nil || c.hybridLayers != nil
             || (c.queryPreAttentionScalar.map { $0 != Double(c.headDim) } ?? false)
-        let planBased = !(policy is KVMemoryPolicy || policy is InfLLMAttention || policy is ReAttentionPolicy || policy is LongHeadsPolicy)
-        guard special, !planBased else { return }
+        guard special, !policy.executor.usesPlans else { return }
         throw EngineError.invalidOption(
             name: "attention",
             reason: "\(policy) cannot run on \(c.architecture.rawValue) yet: its soft-capped logits, query scale or sliding layers are known only to position-based policies (full, window, streaming, self-extend, dca, lm-infinite, string, logn)")

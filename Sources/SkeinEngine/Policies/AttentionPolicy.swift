@@ -72,6 +72,9 @@ public protocol AttentionPolicy: Sendable, CustomStringConvertible {
     /// The policy itself, without a storage wrapper.
     var base: AttentionPolicy { get }
 
+    /// The mechanism that runs this policy's attention (segment plans unless the policy has its own).
+    var executor: AttentionExecutor { get }
+
     /// Whether what a query reads is chosen by scores (KV memories, infllm, reattention) rather
     /// than fixed by `segments` alone; `PolicyReach` measures only the latter.
     var selectsByContent: Bool { get }
@@ -91,6 +94,7 @@ extension AttentionPolicy {
     }
 
     public var keyChannels: [KeyChannel] { [] }
+    public var executor: AttentionExecutor { .plans }
     public var selectsByContent: Bool { false }
     public func resized(forInputLength n: Int, trainingLength: Int) -> AttentionPolicy? { nil }
     public func logitScale(queryPosition: Int) -> Float { 1 }

@@ -8,6 +8,7 @@
 /// LRU of `cached` hot blocks. Sinks and memory tokens are read at distance `local` (sinks closer
 /// than that at their true distance); local tokens at their true positions.
 public struct InfLLMAttention: AttentionPolicy {
+    public var executor: AttentionExecutor { .blocks(self) }
     public let sinks: Int
     public let local: Int
     public let block: Int

@@ -16,6 +16,7 @@
 ///
 /// Queries in the first `chunks` chunks read every earlier token at its true position.
 public struct LongHeadsPolicy: AttentionPolicy {
+    public var executor: AttentionExecutor { .chunkHeads(self) }
     /// Tokens per chunk (the authors' `window_size`).
     public let chunk: Int
     /// Chunks each query reads, its own included (the authors' `atten_length / window_size`).

@@ -19,6 +19,7 @@ import Foundation
 ///
 /// Nothing is evicted: the cache keeps every key (rotated and un-rotated) and value.
 public struct ReAttentionPolicy: AttentionPolicy {
+    public var executor: AttentionExecutor { .selection(self) }
     public let sinks: Int
     public let local: Int
     /// Tokens selected per kv head.
