@@ -55,10 +55,12 @@ let package = Package(
         .testTarget(name: "SkeinTensorTests", dependencies: ["SkeinTensor"]),
         .testTarget(name: "SkeinFormatsTests", dependencies: ["SkeinFormats"]),
         .testTarget(name: "SkeinTokenizersTests", dependencies: ["SkeinTokenizers"]),
-        .testTarget(name: "SkeinEngineTests", dependencies: ["SkeinEngine", "SkeinFormats"]),
+        // Fixture loading and comparisons shared by the test targets.
+        .target(name: "SkeinTesting", dependencies: ["SkeinEngine"], path: "Tests/SkeinTesting"),
+        .testTarget(name: "SkeinEngineTests", dependencies: ["SkeinEngine", "SkeinFormats", "SkeinTesting"]),
         .testTarget(name: "SkeinEvalTests", dependencies: ["SkeinEval", "SkeinDemoModel", "SkeinServer", "SkeinEngine"]),
         .testTarget(name: "SkeinServerTests", dependencies: ["SkeinServer", "SkeinDemoModel"]),
-        .testTarget(name: "SkeinAnalysisTests", dependencies: ["SkeinAnalysis", "SkeinEngine", "SkeinFormats"]),
+        .testTarget(name: "SkeinAnalysisTests", dependencies: ["SkeinAnalysis", "SkeinEngine", "SkeinFormats", "SkeinTesting"]),
         // The command line: argument parsing in-process (@testable import skein) and the built executable end to end.
         .testTarget(name: "SkeinCLITests", dependencies: ["skein", "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinDemoModel", "SkeinEval", "SkeinServer"]),
     ],

@@ -1,13 +1,11 @@
 import Foundation
 import SkeinEngine
+import SkeinTesting
 
 /// The small Hugging Face fixture models of Tests/Fixtures/models.
 enum FixtureModel {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/models")
-
     static func load(_ name: String = "llama-f32") throws -> TransformerModel {
-        try TransformerModel.load(directory: root.appendingPathComponent(name))
+        try TransformerModel.load(directory: Fixtures.model(name))
     }
 
     /// Deterministic token ids below `vocabulary`.

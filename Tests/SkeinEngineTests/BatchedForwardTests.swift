@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// Batched forward passes and cache copies/archives: the server's building blocks.
 struct BatchedForwardTests {

@@ -2,6 +2,7 @@ import Foundation
 import SkeinFormats
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// `CheckpointCheck` (what inspect validates) agrees with the loader, and `KVMemoryEstimate`
 /// with the bytes the caches really hold.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 import SkeinFormats
 
 /// GGUF files written by gguf-py (tools/make_gguf_model_fixtures.py) from the fixture models.

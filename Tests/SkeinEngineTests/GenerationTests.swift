@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 @Suite struct GenerationTests {
     @Test func greedyGenerationFollowsTheArgmaxOfFullPasses() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// Skein's logits against HF transformers' for every fixture model.
 @Suite struct HFParityTests {

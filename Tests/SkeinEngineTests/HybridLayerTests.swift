@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 import SkeinFormats
 
 /// Models that mix sliding-window and global layers: how their configs are read, what their

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// Chunked prefill and incremental decoding against one full pass, and against HF's incremental logits.
 @Suite struct IncrementalDecodingTests {

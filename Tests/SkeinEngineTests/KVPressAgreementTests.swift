@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// Skein's eviction policies against kvpress 0.5.5 (fixtures from tools/make_kvpress_fixtures.py):
 /// one prefill pass of the prompt compresses the cache, then the recorded greedy tokens are fed one

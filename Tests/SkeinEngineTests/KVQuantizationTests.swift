@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// KIVI-style KV storage: dequantization error bounds, exact eviction, logits near f32, bytes per token.
 @Suite(.serialized) struct KVQuantizationTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// Moving cached keys by one rotation equals writing them at the new positions.
 @Suite struct KeyRotationTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// LongHeads: the pure chunk choice and placement rules, and the fast path against the reference
 /// forward pass with the per-head mask and positions it recorded.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// Score-aware memory policies end to end: the fast path, fed in chunks, records which keys each
 /// query head read; the reference forward pass with exactly that mask must give the same logits.

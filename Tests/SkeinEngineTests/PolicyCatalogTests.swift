@@ -1,5 +1,6 @@
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 @Suite struct PolicyCatalogTests {
     @Test func parsesEveryPolicyWithDefaults() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// `PolicyChoice.resolve`: RoPE override, then the policy, with the sliding-window rule, input-length
 /// sizing and the reach warning (what generate, eval and serve all use).

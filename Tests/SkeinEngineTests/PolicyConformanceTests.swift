@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// Every attention policy's fast path against the reference forward pass run with the explicit
 /// mask and position matrix the policy defines, at lengths past the model's training length.
@@ -73,18 +74,5 @@ import Testing
         if policy.retainedPositions(nextPosition: length) != nil {
             #expect(cache.count < length, "\(policy) kept all \(cache.count) tokens")
         }
-    }
-}
-
-extension Array where Element == Int {
-    /// Repeats the chunk sizes until they add up to at least `total`.
-    func cycled(until total: Int) -> [Int] {
-        var out: [Int] = [], sum = 0, index = 0
-        while sum < total {
-            out.append(self[index % count])
-            sum += self[index % count]
-            index += 1
-        }
-        return out
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// How far each position-rewriting policy reaches, from its own segments (no tensors).
 @Suite struct PolicyReachTests {

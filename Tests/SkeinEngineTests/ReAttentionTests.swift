@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
+import SkeinTesting
 
 /// ReAttention (select, then re-position): the pure selection and placement rules, and the fast
 /// path against the reference forward pass with the mask and positions it recorded.
