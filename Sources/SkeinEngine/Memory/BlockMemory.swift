@@ -1,21 +1,25 @@
 import Foundation
+import SkeinTensor
 
 /// InfLLM's block memory for every layer: block positions, full blocks and representative keys in
 /// `OffloadFile`s, and an LRU of hot blocks. RAM holds the hot blocks, one batch of
 /// representatives while blocks are scored, and a few bytes of bookkeeping per block.
 ///
 /// A block record holds, for one layer, the unrotated keys then the values of every kv head:
-/// (2, kvHeads, block, headDim) floats.
+/// (2, kvHeads, block, headDim) floats. A representative record holds, for one layer and block,
+/// one unrotated key per query head: (heads, headDim) floats.
 public final class BlockMemory {
     let layerCount: Int
+    let headCount: Int
     let kvHeadCount: Int
     let headDim: Int
     let policy: InfLLMAttention
-    /// Positions below this (and at or above `sinks`) live in blocks.
-    public internal(set) var formedUpTo: Int
+    /// Per layer: positions below this (and at or above `sinks`) live in blocks. Layers form the
+    /// same blocks, one group of queries after another; they agree at the end of every pass.
+    var formed: [Int]
     /// First position of each block (the same for every layer).
     public internal(set) var blockStarts: [Int] = []
-    /// Representative keys per layer, one record per block: (kvHeads, repr, headDim) floats.
+    /// Representative keys per layer, one record per block: (heads, headDim) floats.
     let representativeFiles: [OffloadFile]
     /// Blocks whose representatives are read and scored at a time.
     static let scoringBatch = 256
@@ -25,8 +29,8 @@ public final class BlockMemory {
     /// Hot blocks: (layer, block) -> record floats, most recently used last.
     private var hot: [Int: [Float]] = [:]
     private var hotOrder: [Int] = []
-    /// Attention received by each dense token while local, per layer: position -> sum.
-    var received: [[Int: Float]]
+    /// Per layer: position -> what each query head gave the token while it was local (heads).
+    var received: [[Int: [Float]]]
     /// Blocks read from the file (not from the hot cache) so far.
     public internal(set) var fileReads = 0
 
@@ -34,24 +38,30 @@ public final class BlockMemory {
     public var recordsTrace = false
     /// Per layer and query: the memory positions read (all heads of a layer read the same blocks).
     public internal(set) var memoryTrace: [[Int: Set<Int>]]
-    /// Per query: the dense positions read at their true distance.
-    public internal(set) var localTrace: [Int: Set<Int>] = [:]
+    /// Per query: the dense positions read (sinks, the local window, tokens awaiting a block).
+    public internal(set) var denseTrace: [Int: Set<Int>] = [:]
+    /// Per layer and block: each query head's representative offsets inside the block.
+    public internal(set) var representativeTrace: [[[[Int]]]]
 
-    init(policy: InfLLMAttention, layerCount: Int, kvHeadCount: Int, headDim: Int) throws {
+    init(policy: InfLLMAttention, layerCount: Int, headCount: Int, kvHeadCount: Int, headDim: Int) throws {
         self.policy = policy
         self.layerCount = layerCount
+        self.headCount = headCount
         self.kvHeadCount = kvHeadCount
         self.headDim = headDim
-        formedUpTo = policy.sinks
+        formed = Array(repeating: policy.sinks, count: layerCount)
         representativeFiles = try (0..<layerCount).map { _ in
-            try OffloadFile(recordBytes: kvHeadCount * policy.repr * headDim * MemoryLayout<Float>.size)
+            try OffloadFile(recordBytes: headCount * headDim * MemoryLayout<Float>.size)
         }
         records = Array(repeating: [], count: layerCount)
         received = Array(repeating: [:], count: layerCount)
         memoryTrace = Array(repeating: [:], count: layerCount)
+        representativeTrace = Array(repeating: [], count: layerCount)
         file = try OffloadFile(recordBytes: 2 * kvHeadCount * policy.block * headDim * MemoryLayout<Float>.size)
     }
 
+    /// Positions below this (and at or above `sinks`) live in blocks in every layer.
+    public var formedUpTo: Int { formed.min() ?? policy.sinks }
     /// Blocks formed so far (each holds every layer's record in the file).
     public var blockCount: Int { blockStarts.count }
     /// Bytes written to the offload file.
@@ -61,42 +71,67 @@ public final class BlockMemory {
     public var offloadPath: String { file.path }
     /// Bytes held in RAM: hot blocks and the scoring batch (bookkeeping aside: 20 bytes per block).
     public var residentBytes: Int {
-        (hot.count * recordFloats + Self.scoringBatch * kvHeadCount * policy.repr * headDim) * MemoryLayout<Float>.size
+        (hot.count * recordFloats + Self.scoringBatch * headCount * headDim) * MemoryLayout<Float>.size
     }
 
     /// Every block's relevance for `layer`, reading representatives from their file in batches.
-    /// - Parameter queries: (heads, headDim), rotated as memory tokens are read.
-    func relevance(layer: Int, queries: [Float], heads: Int) throws -> [Float] {
-        let file = representativeFiles[layer], perBlock = kvHeadCount * policy.repr * headDim
+    /// - Parameter queries: (heads, headDim), as the policy's `retrievalQuery` says.
+    func relevance(layer: Int, queries: [Float]) throws -> [Float] {
+        let file = representativeFiles[layer], perBlock = headCount * headDim
         var batch = [Float](repeating: 0, count: Self.scoringBatch * perBlock)
         var result: [Float] = []
-        result.reserveCapacity(blockCount)
+        result.reserveCapacity(file.recordCount)
         var start = 0
         while start < file.recordCount {
             let end = min(file.recordCount, start + Self.scoringBatch)
             try batch.withUnsafeMutableBytes { try file.read(start..<end, into: $0.baseAddress!, layer: layer) }
-            result += Self.relevance(queries: queries, representatives: Array(batch[0..<((end - start) * perBlock)]), heads: heads,
-                                     kvHeads: kvHeadCount, repr: policy.repr, headDim: headDim)
+            batch.withUnsafeBufferPointer { b in
+                queries.withUnsafeBufferPointer { q in
+                    for block in 0..<(end - start) {
+                        result.append(VectorMath.dot(q.baseAddress!, b.baseAddress! + block * perBlock, perBlock))
+                    }
+                }
+            }
             start = end
         }
         return result
     }
 
-    /// Block relevance for one layer: per block, the sum over heads and representative keys of
-    /// q_h . r, with `queries` (heads, headDim) rotated as memory tokens are read.
-    static func relevance(queries: [Float], representatives: [Float], heads: Int, kvHeads: Int, repr: Int, headDim hd: Int) -> [Float] {
-        let group = heads / kvHeads, perBlock = kvHeads * repr * hd
-        let blocks = representatives.count / max(1, perBlock)
-        return (0..<blocks).map { b in
+    /// Block relevance for one layer: per block, the sum over query heads of q_h . r_h (the code's
+    /// one inner product of the concatenated heads).
+    /// - queries: (heads, headDim); representatives: (blocks, heads, headDim).
+    static func relevance(queries: [Float], representatives: [Float], heads: Int, headDim hd: Int) -> [Float] {
+        let perBlock = heads * hd
+        return (0..<(representatives.count / max(1, perBlock))).map { b in
             var sum: Float = 0
-            for h in 0..<heads {
-                let base = b * perBlock + (h / group) * repr * hd
-                for r in 0..<repr {
-                    for d in 0..<hd { sum += queries[h * hd + d] * representatives[base + r * hd + d] }
-                }
-            }
+            for i in 0..<perBlock { sum += queries[i] * representatives[b * perBlock + i] }
             return sum
         }
+    }
+
+    /// The blocks a group reads: all of them while there are no more than `topK`, else the `topK`
+    /// most relevant (ascending block order).
+    static func selectBlocks(_ relevance: [Float], topK: Int) -> [Int] {
+        relevance.count <= topK ? Array(relevance.indices) : MemoryRules.topIndices(relevance, k: topK)
+    }
+
+    /// Per query head, the offsets (ascending) of the `repr` tokens of a block that scored highest.
+    /// - Parameter scores: (block, heads): what each head gave each token while it was local.
+    static func chooseRepresentatives(scores: [Float], heads: Int, repr: Int) -> [[Int]] {
+        let block = scores.count / max(1, heads)
+        return (0..<heads).map { h in MemoryRules.topIndices((0..<block).map { scores[$0 * heads + h] }, k: repr) }
+    }
+
+    /// Per query head, the mean of its chosen keys: (heads, headDim).
+    /// - Parameter keys: (kvHeads, block, headDim), unrotated.
+    static func representatives(keys: [Float], chosen: [[Int]], kvHeads: Int, block: Int, headDim hd: Int) -> [Float] {
+        let heads = chosen.count, group = heads / kvHeads
+        var result = [Float](repeating: 0, count: heads * hd)
+        for h in 0..<heads where !chosen[h].isEmpty {
+            let base = (h / group) * block * hd, weight = 1 / Float(chosen[h].count)
+            for r in chosen[h] { for d in 0..<hd { result[h * hd + d] += keys[base + r * hd + d] * weight } }
+        }
+        return result
     }
 
     /// The floats of block `b` of `layer` (hot cache or file, checksum verified).
@@ -124,53 +159,66 @@ public final class BlockMemory {
         hotOrder = []
     }
 
-    /// Moves every block that left the local window out of `cache` into memory and the file.
-    func absorb(_ cache: DenseKVCache) throws {
-        let ranges = policy.blocksToForm(formedUpTo: formedUpTo, nextPosition: cache.nextPosition)
+    /// Forms `layer`'s blocks that left the local window of the query before `nextPosition`: their
+    /// keys and values go to the file, their representatives to the layer's representative file.
+    /// - Parameter positions: the position of every dense slot of `cache` (pass rows included).
+    func form(layer: Int, nextPosition: Int, positions: [Int], cache: DenseKVCache) throws {
+        let ranges = policy.blocksToForm(formedUpTo: formed[layer], nextPosition: nextPosition)
         guard !ranges.isEmpty else { return }
-        let slots = SlotPositions(cache.positions)
         let hd = headDim, block = policy.block
         var record = [Float](repeating: 0, count: recordFloats)
         for range in ranges {
-            let covered = slots.slots(covering: range)
-            precondition(covered.count == block, "block \(range) is not fully cached")
-            for layer in 0..<layerCount {
-                for head in 0..<kvHeadCount {
-                    let keys = cache.keyBase(layer: layer, head: head, channel: .fixed) + covered.lowerBound * hd
-                    let values = cache.valueBase(layer: layer, head: head) + covered.lowerBound * hd
-                    for i in 0..<(block * hd) {
-                        record[head * block * hd + i] = keys[i]
-                        record[(kvHeadCount + head) * block * hd + i] = values[i]
-                    }
+            let first = Self.firstSlot(atOrAfter: range.lowerBound, in: positions)
+            precondition(first + block <= positions.count && positions[first] == range.lowerBound
+                         && positions[first + block - 1] == range.upperBound - 1, "block \(range) is not fully cached")
+            for head in 0..<kvHeadCount {
+                let keys = cache.keyBase(layer: layer, head: head, channel: .fixed) + first * hd
+                let values = cache.valueBase(layer: layer, head: head) + first * hd
+                for i in 0..<(block * hd) {
+                    record[head * block * hd + i] = keys[i]
+                    record[(kvHeadCount + head) * block * hd + i] = values[i]
                 }
-                let scores = range.map { received[layer][$0] ?? 0 }
-                let chosen = MemoryRules.topIndices(scores, k: policy.repr)
-                var representatives: [Float] = []
-                for head in 0..<kvHeadCount {
-                    for r in chosen { representatives += record[(head * block + r) * hd..<(head * block + r + 1) * hd] }
-                }
-                _ = try representatives.withUnsafeBytes { try representativeFiles[layer].append($0.baseAddress!) }
-                for p in range { received[layer][p] = nil }
-                records[layer].append(try record.withUnsafeBytes { try file.append($0.baseAddress!) })
             }
-            blockStarts.append(range.lowerBound)
-            formedUpTo = range.upperBound
+            var scores = [Float](repeating: 0, count: block * headCount)
+            for (offset, p) in range.enumerated() {
+                if let got = received[layer][p] { for h in 0..<headCount { scores[offset * headCount + h] = got[h] } }
+                received[layer][p] = nil
+            }
+            let chosen = Self.chooseRepresentatives(scores: scores, heads: headCount, repr: policy.repr)
+            let vectors = Self.representatives(keys: Array(record[0..<(kvHeadCount * block * hd)]), chosen: chosen,
+                                               kvHeads: kvHeadCount, block: block, headDim: hd)
+            _ = try vectors.withUnsafeBytes { try representativeFiles[layer].append($0.baseAddress!) }
+            records[layer].append(try record.withUnsafeBytes { try file.append($0.baseAddress!) })
+            if recordsTrace { representativeTrace[layer].append(chosen) }
+            if records[layer].count > blockStarts.count { blockStarts.append(range.lowerBound) }
+            formed[layer] = range.upperBound
         }
+    }
+
+    /// The first index of `positions` (ascending) holding `p` or more.
+    static func firstSlot(atOrAfter p: Int, in positions: [Int]) -> Int {
+        var low = 0, high = positions.count
+        while low < high {
+            let mid = (low + high) / 2
+            if positions[mid] < p { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// After a pass: drops the slots every layer moved into blocks from `cache`.
+    func absorb(_ cache: DenseKVCache) throws {
+        precondition(Set(formed).count == 1, "layers formed different blocks: \(formed)")
         cache.retain(positionsIn: [0..<policy.sinks, formedUpTo..<Int.max])
     }
 
     /// The recorded run as an explicit attention pattern.
     public var explicitAttention: ExplicitAttention {
-        let memory = memoryTrace, local = localTrace
-        let sinks = policy.sinks, distance = policy.local
+        let memory = memoryTrace, dense = denseTrace, policy = policy
         var pattern = ExplicitAttention(
-            isVisible: { i, j in j <= i && (j < sinks || local[i]?.contains(j) == true) },
-            positions: { i, j in
-                if j < sinks { return (j + min(i - j, distance), j) }
-                return local[i]?.contains(j) == true ? (i, j) : (j + distance, j)
-            })
+            isVisible: { i, j in j <= i && dense[i]?.contains(j) == true },
+            positions: { i, j in (policy.queryPosition(query: i, key: j), j) })
         pattern.headVisibility = { layer, _, i, j in
-            j <= i && (j < sinks || local[i]?.contains(j) == true || memory[layer][i]?.contains(j) == true)
+            j <= i && (dense[i]?.contains(j) == true || memory[layer][i]?.contains(j) == true)
         }
         return pattern
     }

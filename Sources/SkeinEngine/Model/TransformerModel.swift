@@ -209,7 +209,7 @@ public final class TransformerModel: @unchecked Sendable {
         cache.reserve(n)
         // Score-aware policies keep a per-head memory and read it through MemoryAttention.
         let memoryPolicy = policy as? KVMemoryPolicy
-        let blockMemory = try (policy as? InfLLMAttention).map { try cache.prepareBlockMemory($0) }
+        let blockMemory = try (policy as? InfLLMAttention).map { try cache.prepareBlockMemory($0, headCount: configuration.headCount) }
         let memory = memoryPolicy.map { _ in cache.prepareMemory(headCount: configuration.headCount) }
         let selection = policy is ReAttentionPolicy ? cache.prepareSelection(headCount: configuration.headCount) : nil
         let longHeads = (policy as? LongHeadsPolicy).map { cache.prepareLongHeads($0, headCount: configuration.headCount) }

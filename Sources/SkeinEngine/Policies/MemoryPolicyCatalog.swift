@@ -19,10 +19,12 @@ extension PolicyCatalog {
                   options: [("budget", budget), ("ratio", "-"), ("page", "16"), ("pages", "budget/page")]),
             Entry(name: "tokenselect", summary: "TokenSelect: soft-voted critical tokens + recent, selection cache; reads a budget, keeps all",
                   options: [("budget", budget), ("ratio", "-"), ("k", "budget/2"), ("reuse", "0.9")]),
-            Entry(name: "infllm", summary: "InfLLM: sinks + local window + top-k retrieved blocks; cold blocks in a temp file, LRU of hot blocks",
+            Entry(name: "infllm", summary: "InfLLM: sinks + sliding local window + top-k retrieved blocks at the window's edge; blocks in a temp file",
                   options: [("sinks", "4"), ("local", L.map { String(max(1, $0 / 2)) } ?? "L/2"),
                             ("block", L.map { String(infllmBlock($0)) } ?? "clamp(L/8, 4, 128)"), ("repr", "4"),
-                            ("topk", L.map { String(max(1, $0 / 2 / infllmBlock($0))) } ?? "L/2/block"), ("cached", "64"), ("chunk", "512")]),
+                            ("topk", L.map { String(max(1, $0 / 2 / infllmBlock($0))) } ?? "L/2/block"), ("cached", "64"),
+                            ("chunk", L.map { String(InfLLMAttention.defaultChunk(local: max(1, $0 / 2))) } ?? "local/4"),
+                            ("represent", "attention|dot"), ("query", "rotated|raw")]),
         ]
     }
 
@@ -44,9 +46,14 @@ extension PolicyCatalog {
             let block = try r.int("block", default: infllmBlock(L))
             let repr = try r.int("repr", default: 4)
             guard repr <= block else { throw EngineError.invalidOption(name: "attention infllm", reason: "repr (\(repr)) must not exceed block (\(block))") }
-            return InfLLMAttention(sinks: try r.int("sinks", default: 4, minimum: 0), local: try r.int("local", default: max(1, L / 2), maximum: max(1, L - 1)),
+            let local = try r.int("local", default: max(1, L / 2), maximum: max(1, L - 1))
+            // The code asserts exc_block_size <= n_local: a group never reaches past its own window.
+            let chunk = try r.int("chunk", default: InfLLMAttention.defaultChunk(local: local), maximum: local)
+            return InfLLMAttention(sinks: try r.int("sinks", default: 4, minimum: 0), local: local,
                                    block: block, repr: repr, topK: try r.int("topk", default: max(1, L / 2 / block), minimum: 0),
-                                   cached: try r.int("cached", default: 64, minimum: 0), chunk: try r.int("chunk", default: 512))
+                                   cached: try r.int("cached", default: 64, minimum: 0), chunk: chunk,
+                                   representativeScore: .init(rawValue: try r.choice("represent", ["attention", "dot"]))!,
+                                   retrievalQuery: .init(rawValue: try r.choice("query", ["rotated", "raw"]))!)
         }
         let b = try budget(r, trainingLength: L)
         func invalid(_ reason: String) -> EngineError { .invalidOption(name: "attention \(name)", reason: reason) }
