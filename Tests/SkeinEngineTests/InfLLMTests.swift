@@ -49,13 +49,19 @@ import Glibc
         // 3 blocks, 2 query heads, headDim 2: representatives are (blocks, heads, headDim).
         let reps: [Float] = [1, 0, 0, 0,    0, 1, 0, 1,    -1, 0, 2, 2]
         let queries: [Float] = [1, 1, 0, 1]
+        let terms = BlockMemory.headTerms(queries: queries, representatives: reps, heads: 2, headDim: 2)
+        #expect(terms == [1, 0,    1, 1,    -1, 2])  // (block, head): q_h . r(b, h)
         // Block b: q0 . r(b, 0) + q1 . r(b, 1); block 2: -1 + 2.
-        let relevance = BlockMemory.relevance(queries: queries, representatives: reps, heads: 2, headDim: 2)
+        let relevance = BlockMemory.relevance(terms: terms, heads: 2)
         #expect(relevance == [1, 2, 1])
         #expect(BlockMemory.selectBlocks(relevance, topK: 1) == [1])
         #expect(BlockMemory.selectBlocks(relevance, topK: 2) == [0, 1])  // ties: the earlier block
         #expect(BlockMemory.selectBlocks(relevance, topK: 3) == [0, 1, 2])
         #expect(BlockMemory.selectBlocks(relevance, topK: 8) == [0, 1, 2])  // fewer blocks than k: all
+        // All heads of a layer share the choice; with select=head each ranks by its own term.
+        #expect(BlockMemory.selectBlocks(terms: terms, heads: 2, topK: 1, selection: .layer) == [[1], [1]])
+        #expect(BlockMemory.selectBlocks(terms: terms, heads: 2, topK: 1, selection: .head) == [[0], [2]])
+        #expect(BlockMemory.selectBlocks(terms: terms, heads: 2, topK: 2, selection: .head) == [[0, 1], [1, 2]])
     }
 
     @Test func catalogDefaultsScaleWithTheTrainingLength() throws {
@@ -63,8 +69,9 @@ import Glibc
         #expect(p.local == 128 && p.chunk == 32 && p.farDistance == 127)
         #expect(p.representativeScore == .attention && p.retrievalQuery == .rotated)
         #expect(throws: EngineError.self) { try PolicyCatalog.attention("infllm:local=64,chunk=65", trainingLength: 256) }
-        let paper = try #require(try PolicyCatalog.attention("infllm:represent=dot,query=raw", trainingLength: 256) as? InfLLMAttention)
-        #expect(paper.representativeScore == .dot && paper.retrievalQuery == .raw)
+        let paper = try #require(try PolicyCatalog.attention("infllm:represent=dot,query=raw,select=head", trainingLength: 256)
+                                 as? InfLLMAttention)
+        #expect(paper.representativeScore == .dot && paper.retrievalQuery == .raw && paper.selection == .head)
     }
 
     /// Feeds `length` tokens in passes of `chunks` (cycled) and replays the recorded pattern.
@@ -87,7 +94,7 @@ import Glibc
         #expect(memory.blockCount == (length - policy.local - policy.sinks) / policy.block)
         #expect(memory.fileReads > 0, "no block was read back from the offload file")
         // Only the top-k blocks were read: 2 blocks of 4 tokens per query and layer.
-        #expect(memory.memoryTrace.allSatisfy { $0.values.allSatisfy { $0.count <= policy.topK * policy.block } })
+        #expect(memory.memoryTrace.allSatisfy { $0.values.allSatisfy { $0.allSatisfy { $0.count <= policy.topK * policy.block } } })
         // A query reads sinks, its window and fewer than a group plus a block awaiting formation.
         #expect(memory.denseTrace.values.allSatisfy { $0.count <= policy.sinks + policy.local + policy.block + policy.chunk })
         // Every layer formed every block, with `repr` representatives per query head.
@@ -105,10 +112,11 @@ import Glibc
 
     @Test func streamedDecodingMatchesReference() throws {
         try checkRecordedRun(model: "llama-f32", chunks: [12] + Array(repeating: 1, count: 68), policy: Self.policy)
-        // The paper's variants: representatives by logit, retrieval with the unrotated query.
+        // The variants: representatives by logit (the paper), the unrotated query, per-head blocks.
         let variant = InfLLMAttention(sinks: 2, local: 8, block: 4, repr: 2, topK: 2, cached: 1, chunk: 5,
-                                      representativeScore: .dot, retrievalQuery: .raw)
+                                      representativeScore: .dot, retrievalQuery: .raw, selection: .head)
         try checkRecordedRun(model: "qwen3", chunks: [12] + Array(repeating: 1, count: 68), policy: variant)
+        try checkRecordedRun(model: "llama-f32", chunks: [11, 1, 1, 6, 1], policy: variant)
     }
 
     @Test func decodingReadsAtMostSinksLocalAwaitingAndSelectedBlocks() throws {
@@ -126,7 +134,7 @@ import Glibc
             #expect(dense.count <= policy.sinks + policy.local + policy.block, "query \(i) read \(dense.count) dense tokens")
             #expect(dense.filter { !policy.isLocal(query: i, key: $0) && $0 >= policy.sinks }.count <= policy.block)
             for layer in 0..<model.configuration.layerCount {
-                #expect((memory.memoryTrace[layer][i]?.count ?? 0) <= policy.topK * policy.block)
+                #expect(memory.memoryTrace[layer][i]?.allSatisfy { $0.count <= policy.topK * policy.block } == true)
             }
         }
     }

@@ -36,8 +36,8 @@ public final class BlockMemory {
 
     /// Whether to record what each query read (tests; costs memory).
     public var recordsTrace = false
-    /// Per layer and query: the memory positions read (all heads of a layer read the same blocks).
-    public internal(set) var memoryTrace: [[Int: Set<Int>]]
+    /// Per layer and query: each query head's memory positions read.
+    public internal(set) var memoryTrace: [[Int: [Set<Int>]]]
     /// Per query: the dense positions read (sinks, the local window, tokens awaiting a block).
     public internal(set) var denseTrace: [Int: Set<Int>] = [:]
     /// Per layer and block: each query head's representative offsets inside the block.
@@ -74,21 +74,22 @@ public final class BlockMemory {
         (hot.count * recordFloats + Self.scoringBatch * headCount * headDim) * MemoryLayout<Float>.size
     }
 
-    /// Every block's relevance for `layer`, reading representatives from their file in batches.
+    /// Every block's per-head terms q_h . r_h for `layer`, reading representatives from their file
+    /// in batches: (blocks, heads).
     /// - Parameter queries: (heads, headDim), as the policy's `retrievalQuery` says.
-    func relevance(layer: Int, queries: [Float]) throws -> [Float] {
+    func headTerms(layer: Int, queries: [Float]) throws -> [Float] {
         let file = representativeFiles[layer], perBlock = headCount * headDim
         var batch = [Float](repeating: 0, count: Self.scoringBatch * perBlock)
         var result: [Float] = []
-        result.reserveCapacity(file.recordCount)
+        result.reserveCapacity(file.recordCount * headCount)
         var start = 0
         while start < file.recordCount {
             let end = min(file.recordCount, start + Self.scoringBatch)
             try batch.withUnsafeMutableBytes { try file.read(start..<end, into: $0.baseAddress!, layer: layer) }
             batch.withUnsafeBufferPointer { b in
                 queries.withUnsafeBufferPointer { q in
-                    for block in 0..<(end - start) {
-                        result.append(VectorMath.dot(q.baseAddress!, b.baseAddress! + block * perBlock, perBlock))
+                    for i in 0..<((end - start) * headCount) {
+                        result.append(VectorMath.dot(q.baseAddress! + (i % headCount) * headDim, b.baseAddress! + i * headDim, headDim))
                     }
                 }
             }
@@ -97,22 +98,39 @@ public final class BlockMemory {
         return result
     }
 
-    /// Block relevance for one layer: per block, the sum over query heads of q_h . r_h (the code's
-    /// one inner product of the concatenated heads).
+    /// Per block and query head, q_h . r_h: (blocks, heads).
     /// - queries: (heads, headDim); representatives: (blocks, heads, headDim).
-    static func relevance(queries: [Float], representatives: [Float], heads: Int, headDim hd: Int) -> [Float] {
-        let perBlock = heads * hd
-        return (0..<(representatives.count / max(1, perBlock))).map { b in
+    static func headTerms(queries: [Float], representatives: [Float], heads: Int, headDim hd: Int) -> [Float] {
+        (0..<(representatives.count / max(1, hd))).map { i in
             var sum: Float = 0
-            for i in 0..<perBlock { sum += queries[i] * representatives[b * perBlock + i] }
+            for d in 0..<hd { sum += queries[(i % heads) * hd + d] * representatives[i * hd + d] }
             return sum
         }
+    }
+
+    /// Block relevance for one layer: per block, the sum over query heads of q_h . r_h (the code's
+    /// one inner product of the concatenated heads).
+    /// - Parameter terms: (blocks, heads) from `headTerms`.
+    static func relevance(terms: [Float], heads: Int) -> [Float] {
+        (0..<(terms.count / max(1, heads))).map { b in (0..<heads).reduce(Float(0)) { $0 + terms[b * heads + $1] } }
     }
 
     /// The blocks a group reads: all of them while there are no more than `topK`, else the `topK`
     /// most relevant (ascending block order).
     static func selectBlocks(_ relevance: [Float], topK: Int) -> [Int] {
         relevance.count <= topK ? Array(relevance.indices) : MemoryRules.topIndices(relevance, k: topK)
+    }
+
+    /// Per query head, the blocks it reads: the layer's shared choice, or each head's own.
+    /// - Parameter terms: (blocks, heads) from `headTerms`.
+    static func selectBlocks(terms: [Float], heads: Int, topK: Int, selection: InfLLMAttention.Selection) -> [[Int]] {
+        switch selection {
+        case .layer:
+            return Array(repeating: selectBlocks(relevance(terms: terms, heads: heads), topK: topK), count: heads)
+        case .head:
+            let blocks = terms.count / max(1, heads)
+            return (0..<heads).map { h in selectBlocks((0..<blocks).map { terms[$0 * heads + h] }, topK: topK) }
+        }
     }
 
     /// Per query head, the offsets (ascending) of the `repr` tokens of a block that scored highest.
@@ -217,8 +235,8 @@ public final class BlockMemory {
         var pattern = ExplicitAttention(
             isVisible: { i, j in j <= i && dense[i]?.contains(j) == true },
             positions: { i, j in (policy.queryPosition(query: i, key: j), j) })
-        pattern.headVisibility = { layer, _, i, j in
-            j <= i && (dense[i]?.contains(j) == true || memory[layer][i]?.contains(j) == true)
+        pattern.headVisibility = { layer, head, i, j in
+            j <= i && (dense[i]?.contains(j) == true || memory[layer][i]?[head].contains(j) == true)
         }
         return pattern
     }

@@ -40,9 +40,11 @@ enum InfLLMRun {
         let firstDense = max(sinkSlots, BlockMemory.firstSlot(atOrAfter: memory.formed[layer], in: positions))
         let farTable = rope.table(position: policy.farDistance)
 
-        // Retrieval: the group's mean query per head (rotated at `local - 1` unless `query=raw`).
-        var chosen: [Int] = []
+        // Retrieval: the group's mean query per head (rotated at `local - 1` unless `query=raw`);
+        // `headBlocks[h]` lists the indices into `blocks` that head h reads.
+        var blockIDs: [Int] = []
         var blocks: [[Float]] = []
+        var headBlocks = [[Int]](repeating: [], count: heads)
         if !memory.records[layer].isEmpty && policy.topK > 0 {
             var mean = [Float](repeating: 0, count: qDim)
             for t in 0..<rows { for i in 0..<qDim { mean[i] += rawQueries[t * qDim + i] / Float(rows) } }
@@ -51,11 +53,15 @@ enum InfLLMRun {
                     rope.apply(m.baseAddress!, heads: heads, stride: hd, cos: farTable.cos, sin: farTable.sin)
                 }
             }
-            chosen = BlockMemory.selectBlocks(try memory.relevance(layer: layer, queries: mean), topK: policy.topK)
-            blocks = try chosen.map { try memory.load(layer: layer, block: $0) }
+            let perHead = BlockMemory.selectBlocks(terms: try memory.headTerms(layer: layer, queries: mean), heads: heads,
+                                                   topK: policy.topK, selection: policy.selection)
+            blockIDs = Array(Set(perHead.joined())).sorted()
+            let index = Dictionary(uniqueKeysWithValues: blockIDs.enumerated().map { ($1, $0) })
+            blocks = try blockIDs.map { try memory.load(layer: layer, block: $0) }
+            headBlocks = perHead.map { $0.map { index[$0]! } }
         }
         let block = policy.block
-        let maxRead = sinkSlots + (total - firstDense) + chosen.count * block
+        let maxRead = sinkSlots + (total - firstDense) + (headBlocks.map(\.count).max() ?? 0) * block
         let rowTables = (0..<rows).map { rope.table(position: firstPosition + $0) }
         let byLogit = policy.representativeScore == .dot
 
@@ -101,8 +107,8 @@ enum InfLLMRun {
                                 n += 1
                             }
                             // Memory blocks: unrotated keys, the query at distance `local - 1`.
-                            for floats in blocks {
-                                floats.withUnsafeBufferPointer { f in
+                            for b in headBlocks[head] {
+                                blocks[b].withUnsafeBufferPointer { f in
                                     let keys = f.baseAddress! + kvHead * block * hd
                                     for r in 0..<block { scores[n] = VectorMath.dot(far, keys + r * hd, hd) * scale; n += 1 }
                                 }
@@ -120,8 +126,8 @@ enum InfLLMRun {
                                 }
                                 index += 1
                             }
-                            for floats in blocks {
-                                floats.withUnsafeBufferPointer { f in
+                            for b in headBlocks[head] {
+                                blocks[b].withUnsafeBufferPointer { f in
                                     let vals = f.baseAddress! + (c.kvHeadCount + kvHead) * block * hd
                                     for r in 0..<block { VectorMath.axpy(scores[index], vals + r * hd, result, hd); index += 1 }
                                 }
@@ -139,7 +145,9 @@ enum InfLLMRun {
             memory.received[layer][p] = sums
         }
         if memory.recordsTrace {
-            let memoryPositions = Set(chosen.flatMap { b in memory.blockStarts[b]..<(memory.blockStarts[b] + block) })
+            let memoryPositions = headBlocks.map { list in
+                Set(list.flatMap { b in memory.blockStarts[blockIDs[b]]..<(memory.blockStarts[blockIDs[b]] + block) })
+            }
             for t in 0..<rows {
                 memory.memoryTrace[layer][firstPosition + t] = memoryPositions
                 let localEnd = oldCount + t + 1

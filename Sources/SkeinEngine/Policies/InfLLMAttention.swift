@@ -27,6 +27,15 @@ public struct InfLLMAttention: AttentionPolicy {
         case raw
     }
 
+    /// Who shares a retrieval.
+    public enum Selection: String, Sendable {
+        /// All heads of a layer read the same blocks (the paper; the code's default).
+        case layer
+        /// Each query head ranks blocks by its own term and reads its own top k (the code's
+        /// `perhead=True`, "for research use").
+        case head
+    }
+
     public let sinks: Int
     public let local: Int
     public let block: Int
@@ -38,9 +47,11 @@ public struct InfLLMAttention: AttentionPolicy {
     public let chunk: Int
     public let representativeScore: RepresentativeScore
     public let retrievalQuery: RetrievalQuery
+    public let selection: Selection
 
     public init(sinks: Int = 4, local: Int, block: Int, repr: Int = 4, topK: Int, cached: Int, chunk: Int? = nil,
-                representativeScore: RepresentativeScore = .attention, retrievalQuery: RetrievalQuery = .rotated) {
+                representativeScore: RepresentativeScore = .attention, retrievalQuery: RetrievalQuery = .rotated,
+                selection: Selection = .layer) {
         self.sinks = sinks
         self.local = max(1, local)
         self.block = block
@@ -50,6 +61,7 @@ public struct InfLLMAttention: AttentionPolicy {
         self.chunk = max(1, chunk ?? Self.defaultChunk(local: local))
         self.representativeScore = representativeScore
         self.retrievalQuery = retrievalQuery
+        self.selection = selection
     }
 
     /// The code's ratio: `exc_block_size` 512 against `n_local` 2048-4096 (and never above it).
@@ -59,6 +71,7 @@ public struct InfLLMAttention: AttentionPolicy {
         var text = "infllm:sinks=\(sinks),local=\(local),block=\(block),repr=\(repr),topk=\(topK),cached=\(cached),chunk=\(chunk)"
         if representativeScore != .attention { text += ",represent=\(representativeScore.rawValue)" }
         if retrievalQuery != .rotated { text += ",query=\(retrievalQuery.rawValue)" }
+        if selection != .layer { text += ",select=\(selection.rawValue)" }
         return text
     }
 
