@@ -7,7 +7,8 @@ import SkeinTensor
 ///
 /// A block record holds, for one layer, the unrotated keys then the values of every kv head:
 /// (2, kvHeads, block, headDim) floats. A representative record holds, for one layer and block,
-/// one unrotated key per query head: (heads, headDim) floats.
+/// unrotated keys per query head: (heads, vectors, headDim) floats, with `vectors` 1 (the mean of
+/// the head's representatives) or `repr` (each of them, for `score=max`).
 public final class BlockMemory {
     let layerCount: Int
     let headCount: Int
@@ -19,7 +20,7 @@ public final class BlockMemory {
     var formed: [Int]
     /// First position of each block (the same for every layer).
     public internal(set) var blockStarts: [Int] = []
-    /// Representative keys per layer, one record per block: (heads, headDim) floats.
+    /// Representative keys per layer, one record per block: (heads, vectors, headDim) floats.
     let representativeFiles: [OffloadFile]
     /// Blocks whose representatives are read and scored at a time.
     static let scoringBatch = 256
@@ -51,7 +52,7 @@ public final class BlockMemory {
         self.headDim = headDim
         formed = Array(repeating: policy.sinks, count: layerCount)
         representativeFiles = try (0..<layerCount).map { _ in
-            try OffloadFile(recordBytes: headCount * headDim * MemoryLayout<Float>.size)
+            try OffloadFile(recordBytes: headCount * policy.representativeVectors * headDim * MemoryLayout<Float>.size)
         }
         records = Array(repeating: [], count: layerCount)
         received = Array(repeating: [:], count: layerCount)
@@ -71,14 +72,14 @@ public final class BlockMemory {
     public var offloadPath: String { file.path }
     /// Bytes held in RAM: hot blocks and the scoring batch (bookkeeping aside: 20 bytes per block).
     public var residentBytes: Int {
-        (hot.count * recordFloats + Self.scoringBatch * headCount * headDim) * MemoryLayout<Float>.size
+        (hot.count * recordFloats + Self.scoringBatch * headCount * policy.representativeVectors * headDim) * MemoryLayout<Float>.size
     }
 
     /// Every block's per-head terms q_h . r_h for `layer`, reading representatives from their file
     /// in batches: (blocks, heads).
     /// - Parameter queries: (heads, headDim), as the policy's `retrievalQuery` says.
     func headTerms(layer: Int, queries: [Float]) throws -> [Float] {
-        let file = representativeFiles[layer], perBlock = headCount * headDim
+        let file = representativeFiles[layer], vectors = policy.representativeVectors, perBlock = headCount * vectors * headDim
         var batch = [Float](repeating: 0, count: Self.scoringBatch * perBlock)
         var result: [Float] = []
         result.reserveCapacity(file.recordCount * headCount)
@@ -86,25 +87,28 @@ public final class BlockMemory {
         while start < file.recordCount {
             let end = min(file.recordCount, start + Self.scoringBatch)
             try batch.withUnsafeMutableBytes { try file.read(start..<end, into: $0.baseAddress!, layer: layer) }
-            batch.withUnsafeBufferPointer { b in
-                queries.withUnsafeBufferPointer { q in
-                    for i in 0..<((end - start) * headCount) {
-                        result.append(VectorMath.dot(q.baseAddress! + (i % headCount) * headDim, b.baseAddress! + i * headDim, headDim))
-                    }
-                }
-            }
+            result += Self.headTerms(queries: queries, representatives: Array(batch[0..<((end - start) * perBlock)]),
+                                     heads: headCount, vectors: vectors, headDim: headDim)
             start = end
         }
         return result
     }
 
-    /// Per block and query head, q_h . r_h: (blocks, heads).
-    /// - queries: (heads, headDim); representatives: (blocks, heads, headDim).
-    static func headTerms(queries: [Float], representatives: [Float], heads: Int, headDim hd: Int) -> [Float] {
-        (0..<(representatives.count / max(1, hd))).map { i in
-            var sum: Float = 0
-            for d in 0..<hd { sum += queries[(i % heads) * hd + d] * representatives[i * hd + d] }
-            return sum
+    /// Per block and query head, q_h . r_h, or the largest q_h . r over the head's `vectors` keys:
+    /// (blocks, heads).
+    /// - queries: (heads, headDim); representatives: (blocks, heads, vectors, headDim).
+    static func headTerms(queries: [Float], representatives: [Float], heads: Int, vectors: Int = 1, headDim hd: Int) -> [Float] {
+        let count = representatives.count / max(1, vectors * hd)
+        return queries.withUnsafeBufferPointer { q in
+            representatives.withUnsafeBufferPointer { r in
+                (0..<count).map { i in
+                    var best = -Float.infinity
+                    for v in 0..<vectors {
+                        best = max(best, VectorMath.dot(q.baseAddress! + (i % heads) * hd, r.baseAddress! + (i * vectors + v) * hd, hd))
+                    }
+                    return best
+                }
+            }
         }
     }
 
@@ -138,6 +142,19 @@ public final class BlockMemory {
     static func chooseRepresentatives(scores: [Float], heads: Int, repr: Int) -> [[Int]] {
         let block = scores.count / max(1, heads)
         return (0..<heads).map { h in MemoryRules.topIndices((0..<block).map { scores[$0 * heads + h] }, k: repr) }
+    }
+
+    /// Per query head, each of its chosen keys: (heads, repr, headDim).
+    static func gatheredRepresentatives(keys: [Float], chosen: [[Int]], kvHeads: Int, block: Int, headDim hd: Int) -> [Float] {
+        let group = chosen.count / kvHeads
+        var result: [Float] = []
+        for (h, list) in chosen.enumerated() {
+            for r in list {
+                let start = ((h / group) * block + r) * hd
+                result += keys[start..<(start + hd)]
+            }
+        }
+        return result
     }
 
     /// Per query head, the mean of its chosen keys: (heads, headDim).
@@ -203,8 +220,10 @@ public final class BlockMemory {
                 received[layer][p] = nil
             }
             let chosen = Self.chooseRepresentatives(scores: scores, heads: headCount, repr: policy.repr)
-            let vectors = Self.representatives(keys: Array(record[0..<(kvHeadCount * block * hd)]), chosen: chosen,
-                                               kvHeads: kvHeadCount, block: block, headDim: hd)
+            let keys = Array(record[0..<(kvHeadCount * block * hd)])
+            let vectors = policy.blockScore == .mean
+                ? Self.representatives(keys: keys, chosen: chosen, kvHeads: kvHeadCount, block: block, headDim: hd)
+                : Self.gatheredRepresentatives(keys: keys, chosen: chosen, kvHeads: kvHeadCount, block: block, headDim: hd)
             _ = try vectors.withUnsafeBytes { try representativeFiles[layer].append($0.baseAddress!) }
             records[layer].append(try record.withUnsafeBytes { try file.append($0.baseAddress!) })
             if recordsTrace { representativeTrace[layer].append(chosen) }

@@ -27,6 +27,14 @@ public struct InfLLMAttention: AttentionPolicy {
         case raw
     }
 
+    /// How a head's representatives make its term of a block's relevance.
+    public enum BlockScore: String, Sendable {
+        /// q_h . mean(r_h): the representatives' mean key (the code; the paper's sum, up to a factor).
+        case mean
+        /// max over the representatives of q_h . r (a deviation: the best-matching token decides).
+        case max
+    }
+
     /// Who shares a retrieval.
     public enum Selection: String, Sendable {
         /// All heads of a layer read the same blocks (the paper; the code's default).
@@ -48,10 +56,11 @@ public struct InfLLMAttention: AttentionPolicy {
     public let representativeScore: RepresentativeScore
     public let retrievalQuery: RetrievalQuery
     public let selection: Selection
+    public let blockScore: BlockScore
 
     public init(sinks: Int = 4, local: Int, block: Int, repr: Int = 4, topK: Int, cached: Int, chunk: Int? = nil,
                 representativeScore: RepresentativeScore = .attention, retrievalQuery: RetrievalQuery = .rotated,
-                selection: Selection = .layer) {
+                selection: Selection = .layer, blockScore: BlockScore = .mean) {
         self.sinks = sinks
         self.local = max(1, local)
         self.block = block
@@ -62,7 +71,11 @@ public struct InfLLMAttention: AttentionPolicy {
         self.representativeScore = representativeScore
         self.retrievalQuery = retrievalQuery
         self.selection = selection
+        self.blockScore = blockScore
     }
+
+    /// Keys kept per query head and block in the representative file: their mean, or each of them.
+    public var representativeVectors: Int { blockScore == .mean ? 1 : repr }
 
     /// The code's ratio: `exc_block_size` 512 against `n_local` 2048-4096 (and never above it).
     public static func defaultChunk(local: Int) -> Int { max(1, local / 4) }
@@ -72,6 +85,7 @@ public struct InfLLMAttention: AttentionPolicy {
         if representativeScore != .attention { text += ",represent=\(representativeScore.rawValue)" }
         if retrievalQuery != .rotated { text += ",query=\(retrievalQuery.rawValue)" }
         if selection != .layer { text += ",select=\(selection.rawValue)" }
+        if blockScore != .mean { text += ",score=\(blockScore.rawValue)" }
         return text
     }
 

@@ -24,7 +24,7 @@ extension PolicyCatalog {
                             ("block", L.map { String(infllmBlock($0)) } ?? "clamp(L/8, 4, 128)"), ("repr", "4"),
                             ("topk", L.map { String(max(1, $0 / 2 / infllmBlock($0))) } ?? "L/2/block"), ("cached", "64"),
                             ("chunk", L.map { String(InfLLMAttention.defaultChunk(local: max(1, $0 / 2))) } ?? "local/4"),
-                            ("represent", "attention|dot"), ("query", "rotated|raw"), ("select", "layer|head")]),
+                            ("represent", "attention|dot"), ("query", "rotated|raw"), ("select", "layer|head"), ("score", "mean|max")]),
         ]
     }
 
@@ -54,7 +54,8 @@ extension PolicyCatalog {
                                    cached: try r.int("cached", default: 64, minimum: 0), chunk: chunk,
                                    representativeScore: .init(rawValue: try r.choice("represent", ["attention", "dot"]))!,
                                    retrievalQuery: .init(rawValue: try r.choice("query", ["rotated", "raw"]))!,
-                                   selection: .init(rawValue: try r.choice("select", ["layer", "head"]))!)
+                                   selection: .init(rawValue: try r.choice("select", ["layer", "head"]))!,
+                                   blockScore: .init(rawValue: try r.choice("score", ["mean", "max"]))!)
         }
         let b = try budget(r, trainingLength: L)
         func invalid(_ reason: String) -> EngineError { .invalidOption(name: "attention \(name)", reason: reason) }
