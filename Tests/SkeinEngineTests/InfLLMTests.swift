@@ -9,7 +9,11 @@ import Glibc
 /// they are read (on given numbers); the recorded run against the reference; the offload file's
 /// lifetime and checksums.
 @Suite(.serialized) struct InfLLMTests {
+    /// Skein's defaults: per-head blocks ranked by their best representative.
     static let policy = InfLLMAttention(sinks: 2, local: 8, block: 4, repr: 2, topK: 2, cached: 1, chunk: 5)
+    /// thunlp/InfLLM's defaults: one choice per layer, the representatives' mean key.
+    static let codeDefaults = InfLLMAttention(sinks: 2, local: 8, block: 4, repr: 2, topK: 2, cached: 1, chunk: 5,
+                                              selection: .layer, blockScore: .mean)
 
     @Test func blocksFormOnceTheyLeaveTheLocalWindow() {
         let p = Self.policy
@@ -64,14 +68,32 @@ import Glibc
         #expect(BlockMemory.selectBlocks(terms: terms, heads: 2, topK: 2, selection: .head) == [[0, 1], [1, 2]])
     }
 
+    @Test func scoreMaxLetsTheBestMatchingRepresentativeDecide() {
+        // 2 blocks, 1 head, 2 representatives each (headDim 2): the mean hides a single strong match.
+        let reps: [Float] = [3, 0, -3, 0,    1, 0, 1, 0]
+        let query: [Float] = [1, 0]
+        let best = BlockMemory.headTerms(queries: query, representatives: reps, heads: 1, vectors: 2, headDim: 2)
+        #expect(best == [3, 1])
+        let means = BlockMemory.representatives(keys: reps, chosen: [[0, 1]], kvHeads: 1, block: 2, headDim: 2)
+            + BlockMemory.representatives(keys: Array(reps[4...]), chosen: [[0, 1]], kvHeads: 1, block: 2, headDim: 2)
+        #expect(BlockMemory.headTerms(queries: query, representatives: means, heads: 1, headDim: 2) == [0, 1])
+        // Each head's chosen keys, gathered from its kv head: (heads, repr, headDim).
+        let gathered = BlockMemory.gatheredRepresentatives(keys: [1, 1, 3, 3,    10, 0, 0, 10], chosen: [[1], [0]], kvHeads: 2,
+                                                          block: 2, headDim: 2)
+        #expect(gathered == [3, 3,    10, 0])
+    }
+
     @Test func catalogDefaultsScaleWithTheTrainingLength() throws {
         let p = try #require(try PolicyCatalog.attention("infllm", trainingLength: 256) as? InfLLMAttention)
-        #expect(p.local == 128 && p.chunk == 32 && p.farDistance == 127)
+        #expect(p.local == 128 && p.chunk == 32 && p.farDistance == 127 && p.block == 8 && p.topK == 16 && p.repr == 4)
         #expect(p.representativeScore == .attention && p.retrievalQuery == .rotated)
+        #expect(p.selection == .head && p.blockScore == .max)
+        #expect(p.description == "infllm:sinks=4,local=128,block=8,repr=4,topk=16,cached=64,chunk=32,select=head,score=max")
         #expect(throws: EngineError.self) { try PolicyCatalog.attention("infllm:local=64,chunk=65", trainingLength: 256) }
-        let paper = try #require(try PolicyCatalog.attention("infllm:represent=dot,query=raw,select=head", trainingLength: 256)
+        let paper = try #require(try PolicyCatalog.attention("infllm:represent=dot,query=raw,select=layer,score=mean", trainingLength: 256)
                                  as? InfLLMAttention)
-        #expect(paper.representativeScore == .dot && paper.retrievalQuery == .raw && paper.selection == .head)
+        #expect(paper.representativeScore == .dot && paper.retrievalQuery == .raw && paper.selection == .layer)
+        #expect(paper.blockScore == .mean && paper.representativeVectors == 1)
     }
 
     /// Feeds `length` tokens in passes of `chunks` (cycled) and replays the recorded pattern.
@@ -104,17 +126,20 @@ import Glibc
 
     @Test func onePrefillMatchesReference() throws {
         for name in ["llama-f32", "qwen3"] { try checkRecordedRun(model: name, chunks: [80], policy: Self.policy) }
+        try checkRecordedRun(model: "llama-f32", chunks: [80], policy: Self.codeDefaults)
     }
 
     @Test func chunkedPrefillMatchesReference() throws {
         for name in ["llama-f32", "qwen3"] { try checkRecordedRun(model: name, chunks: [11, 1, 1, 6, 1], policy: Self.policy) }
+        try checkRecordedRun(model: "qwen3", chunks: [11, 1, 1, 6, 1], policy: Self.codeDefaults)
     }
 
     @Test func streamedDecodingMatchesReference() throws {
         try checkRecordedRun(model: "llama-f32", chunks: [12] + Array(repeating: 1, count: 68), policy: Self.policy)
-        // The variants: representatives by logit (the paper), the unrotated query, per-head blocks.
+        // The code's own choices (shared blocks, mean representatives) and the paper's logit scores,
+        // the unrotated query.
         let variant = InfLLMAttention(sinks: 2, local: 8, block: 4, repr: 2, topK: 2, cached: 1, chunk: 5,
-                                      representativeScore: .dot, retrievalQuery: .raw, selection: .head)
+                                      representativeScore: .dot, retrievalQuery: .raw, selection: .layer, blockScore: .mean)
         try checkRecordedRun(model: "qwen3", chunks: [12] + Array(repeating: 1, count: 68), policy: variant)
         try checkRecordedRun(model: "llama-f32", chunks: [11, 1, 1, 6, 1], policy: variant)
     }

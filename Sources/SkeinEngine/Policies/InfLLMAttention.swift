@@ -60,7 +60,7 @@ public struct InfLLMAttention: AttentionPolicy {
 
     public init(sinks: Int = 4, local: Int, block: Int, repr: Int = 4, topK: Int, cached: Int, chunk: Int? = nil,
                 representativeScore: RepresentativeScore = .attention, retrievalQuery: RetrievalQuery = .rotated,
-                selection: Selection = .layer, blockScore: BlockScore = .mean) {
+                selection: Selection = .head, blockScore: BlockScore = .max) {
         self.sinks = sinks
         self.local = max(1, local)
         self.block = block
@@ -83,9 +83,8 @@ public struct InfLLMAttention: AttentionPolicy {
     public var description: String {
         var text = "infllm:sinks=\(sinks),local=\(local),block=\(block),repr=\(repr),topk=\(topK),cached=\(cached),chunk=\(chunk)"
         if representativeScore != .attention { text += ",represent=\(representativeScore.rawValue)" }
+        text += ",select=\(selection.rawValue),score=\(blockScore.rawValue)"
         if retrievalQuery != .rotated { text += ",query=\(retrievalQuery.rawValue)" }
-        if selection != .layer { text += ",select=\(selection.rawValue)" }
-        if blockScore != .mean { text += ",score=\(blockScore.rawValue)" }
         return text
     }
 

@@ -21,10 +21,10 @@ extension PolicyCatalog {
                   options: [("budget", budget), ("ratio", "-"), ("k", "budget/2"), ("reuse", "0.9")]),
             Entry(name: "infllm", summary: "InfLLM: sinks + sliding local window + top-k retrieved blocks at the window's edge; blocks in a temp file",
                   options: [("sinks", "4"), ("local", L.map { String(max(1, $0 / 2)) } ?? "L/2"),
-                            ("block", L.map { String(infllmBlock($0)) } ?? "clamp(L/8, 4, 128)"), ("repr", "4"),
+                            ("block", L.map { String(infllmBlock($0)) } ?? "clamp(L/32, 4, 128)"), ("repr", "4"),
                             ("topk", L.map { String(max(1, $0 / 2 / infllmBlock($0))) } ?? "L/2/block"), ("cached", "64"),
                             ("chunk", L.map { String(InfLLMAttention.defaultChunk(local: max(1, $0 / 2))) } ?? "local/4"),
-                            ("represent", "attention|dot"), ("query", "rotated|raw"), ("select", "layer|head"), ("score", "mean|max")]),
+                            ("represent", "attention|dot"), ("query", "rotated|raw"), ("select", "head|layer"), ("score", "max|mean")]),
         ]
     }
 
@@ -39,7 +39,8 @@ extension PolicyCatalog {
         return .entries(try r.int("budget", default: L))
     }
 
-    static func infllmBlock(_ L: Int) -> Int { min(128, max(4, L / 8)) }
+    /// The code's proportions (vicuna: L 4096, n_local 2048, block 128, topk 16): block = local/16.
+    static func infllmBlock(_ L: Int) -> Int { min(128, max(4, L / 32)) }
 
     static func memoryPolicy(_ name: String, _ r: OptionReader, trainingLength L: Int) throws -> AttentionPolicy {
         if name == "infllm" {
@@ -54,8 +55,8 @@ extension PolicyCatalog {
                                    cached: try r.int("cached", default: 64, minimum: 0), chunk: chunk,
                                    representativeScore: .init(rawValue: try r.choice("represent", ["attention", "dot"]))!,
                                    retrievalQuery: .init(rawValue: try r.choice("query", ["rotated", "raw"]))!,
-                                   selection: .init(rawValue: try r.choice("select", ["layer", "head"]))!,
-                                   blockScore: .init(rawValue: try r.choice("score", ["mean", "max"]))!)
+                                   selection: .init(rawValue: try r.choice("select", ["head", "layer"]))!,
+                                   blockScore: .init(rawValue: try r.choice("score", ["max", "mean"]))!)
         }
         let b = try budget(r, trainingLength: L)
         func invalid(_ reason: String) -> EngineError { .invalidOption(name: "attention \(name)", reason: reason) }
