@@ -88,7 +88,7 @@ import Glibc
         #expect(p.local == 128 && p.chunk == 32 && p.farDistance == 127 && p.block == 8 && p.topK == 16 && p.repr == 4)
         #expect(p.representativeScore == .attention && p.retrievalQuery == .rotated)
         #expect(p.selection == .head && p.blockScore == .max)
-        #expect(p.description == "infllm:sinks=4,local=128,block=8,repr=4,topk=16,cached=64,chunk=32,select=head,score=max")
+        #expect(p.description == "infllm:sinks=4,local=128,block=8,repr=4,topk=16,cached=1024,chunk=32,select=head,score=max")
         #expect(throws: EngineError.self) { try PolicyCatalog.attention("infllm:local=64,chunk=65", trainingLength: 256) }
         let paper = try #require(try PolicyCatalog.attention("infllm:represent=dot,query=raw,select=layer,score=mean", trainingLength: 256)
                                  as? InfLLMAttention)
@@ -162,6 +162,18 @@ import Glibc
                 #expect(memory.memoryTrace[layer][i]?.allSatisfy { $0.count <= policy.topK * policy.block } == true)
             }
         }
+    }
+
+    @Test func checksumIsCRC32() {
+        let text = Array("123456789".utf8), long = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7 + 3) }
+        #expect(CRC32.checksum(text, count: text.count) == 0xCBF4_3926)
+        // Slicing-by-8 against the byte-wise definition, at every tail length.
+        func bytewise(_ b: [UInt8]) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for x in b { crc = CRC32.tables[Int((crc ^ UInt32(x)) & 0xFF)] ^ (crc >> 8) }
+            return crc ^ 0xFFFF_FFFF
+        }
+        for n in [0, 1, 7, 8, 9, 15, 16, 1000] { #expect(CRC32.checksum(long, count: n) == bytewise(Array(long.prefix(n)))) }
     }
 
     @Test func offloadFileHasNoNameAndCorruptionIsReported() throws {

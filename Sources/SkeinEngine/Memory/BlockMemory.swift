@@ -27,9 +27,9 @@ public final class BlockMemory {
     /// Record index of each (layer, block) in the offload file.
     var records: [[Int]]
     let file: OffloadFile
-    /// Hot blocks: (layer, block) -> record floats, most recently used last.
-    private var hot: [Int: [Float]] = [:]
-    private var hotOrder: [Int] = []
+    /// Hot blocks: (layer, block) -> record floats and the read count at its last use.
+    private var hot: [Int: (floats: [Float], used: Int)] = [:]
+    private var reads = 0
     /// Per layer: position -> what each query head gave the token while it was local (heads).
     var received: [[Int: [Float]]]
     /// Blocks read from the file (not from the hot cache) so far.
@@ -172,18 +172,18 @@ public final class BlockMemory {
     /// The floats of block `b` of `layer` (hot cache or file, checksum verified).
     func load(layer: Int, block b: Int) throws -> [Float] {
         let key = layer * 1_000_000_007 + b
-        if let floats = hot[key] {
-            if let i = hotOrder.firstIndex(of: key) { hotOrder.remove(at: i) }
-            hotOrder.append(key)
-            return floats
+        reads += 1
+        if let entry = hot[key] {
+            hot[key] = (entry.floats, reads)
+            return entry.floats
         }
         var floats = [Float](repeating: 0, count: recordFloats)
         try floats.withUnsafeMutableBytes { try file.read(records[layer][b], into: $0.baseAddress!, layer: layer) }
         fileReads += 1
         if policy.cached > 0 {
-            hot[key] = floats
-            hotOrder.append(key)
-            while hotOrder.count > policy.cached { hot[hotOrder.removeFirst()] = nil }
+            // Least recently used out (a scan, only on a miss with a full cache).
+            if hot.count >= policy.cached, let oldest = hot.min(by: { $0.value.used < $1.value.used })?.key { hot[oldest] = nil }
+            hot[key] = (floats, reads)
         }
         return floats
     }
@@ -191,7 +191,6 @@ public final class BlockMemory {
     /// Forgets the hot blocks (the next reads go to the file).
     public func dropHotBlocks() {
         hot = [:]
-        hotOrder = []
     }
 
     /// Forms `layer`'s blocks that left the local window of the query before `nextPosition`: their
