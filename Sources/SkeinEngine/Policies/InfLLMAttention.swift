@@ -4,10 +4,11 @@
 /// reads at one distance, `local - 1` (the farthest local distance): the sinks, the `topK` memory
 /// blocks retrieved for its group of `chunk` queries, and the few tokens that left its window but
 /// do not yet fill a block. Tokens leave the dense cache in blocks of `block` once a block is
-/// `local` tokens behind the next query. A block is represented, per query head, by the mean
-/// unrotated key of the `repr` tokens that received the most attention from that head while they
-/// were local; a group's blocks are ranked by the sum over heads of its mean query (rotated at
-/// `local - 1`) dotted with the block's representative. All heads of a layer read the same blocks.
+/// `local` tokens behind the next query. A block is represented, per query head, by the `repr`
+/// tokens that received the most attention from that head while they were local (unrotated keys).
+/// A group's blocks are ranked with its mean query rotated at `local - 1`: by default each head
+/// ranks by its best representative and reads its own top k (`select=head,score=max`); the code's
+/// choice, `select=layer,score=mean`, sums the heads' q_h . mean(r_h) and shares the blocks.
 /// Full blocks go to an offload file, with an LRU of `cached` hot blocks.
 public struct InfLLMAttention: AttentionPolicy {
     /// What ranks a block's tokens when its representatives are chosen.
