@@ -161,9 +161,10 @@ public final class DenseKVCache {
     public internal(set) var longHeads: LongHeadsState?
 
     /// Creates InfLLM's block memory on first use.
-    func prepareBlockMemory(_ policy: InfLLMAttention) throws -> BlockMemory {
+    func prepareBlockMemory(_ policy: InfLLMAttention, headCount: Int) throws -> BlockMemory {
         if let blockMemory { return blockMemory }
-        let created = try BlockMemory(policy: policy, layerCount: layerCount, kvHeadCount: kvHeadCount, headDim: headDim)
+        let created = try BlockMemory(policy: policy, layerCount: layerCount, headCount: headCount, kvHeadCount: kvHeadCount,
+                                      headDim: headDim)
         blockMemory = created
         return created
     }

@@ -2,14 +2,16 @@ import Foundation
 import SkeinFormats
 import SkeinTensor
 
-/// InfLLM attention for one layer: sinks, the retrieved memory blocks and the dense local tokens.
+/// InfLLM attention for one layer: the local window at true distances; the sinks, the retrieved
+/// memory blocks and the tokens awaiting a block at distance `local - 1`.
 enum InfLLMRun {
     /// - rawQueries: (rows, heads * headDim) before RoPE.
     /// - oldCount: dense slots before this pass; the pass's tokens sit at oldCount..<oldCount+rows.
     /// - out: (rows, heads * headDim).
     static func run(rawQueries: [Float], memory: BlockMemory, cache: DenseKVCache, layer: Int, firstPosition: Int,
                     oldCount: Int, configuration c: ModelConfiguration, rope: RotaryEmbedding, into out: inout [Float]) throws {
-        // Retrieval runs once per group of `chunk` queries; each group sees the pass's earlier keys.
+        // Retrieval runs once per group of `chunk` queries (the code's execution blocks); each group
+        // sees the pass's earlier keys, and the blocks they completed are formed after it.
         let qDim = c.headCount * c.headDim, rows = rawQueries.count / qDim
         var r0 = 0
         while r0 < rows {
@@ -34,40 +36,38 @@ enum InfLLMRun {
         let rows = rawQueries.count / qDim, total = oldCount + rows, scale = c.attentionScale
         let positions = positionsBefore + Array(firstPosition..<(firstPosition + rows))
         let sinkSlots = positions.prefix { $0 < policy.sinks }.count
+        // Slots between the sinks and `firstDense` went into blocks earlier in this pass.
+        let firstDense = max(sinkSlots, BlockMemory.firstSlot(atOrAfter: memory.formed[layer], in: positions))
+        let farTable = rope.table(position: policy.farDistance)
 
-        // Retrieval: the pass's mean query per head, rotated as memory tokens are read (distance `local`).
-        let memoryTable = rope.table(position: policy.local)
-        var chosen: [Int] = []
+        // Retrieval: the group's mean query per head (rotated at `local - 1` unless `query=raw`);
+        // `headBlocks[h]` lists the indices into `blocks` that head h reads.
+        var blockIDs: [Int] = []
         var blocks: [[Float]] = []
-        if memory.blockCount > 0 && policy.topK > 0 {
+        var headBlocks = [[Int]](repeating: [], count: heads)
+        if !memory.records[layer].isEmpty && policy.topK > 0 {
             var mean = [Float](repeating: 0, count: qDim)
             for t in 0..<rows { for i in 0..<qDim { mean[i] += rawQueries[t * qDim + i] / Float(rows) } }
-            mean.withUnsafeMutableBufferPointer { m in
-                rope.apply(m.baseAddress!, heads: heads, stride: hd, cos: memoryTable.cos, sin: memoryTable.sin)
+            if policy.retrievalQuery == .rotated {
+                mean.withUnsafeMutableBufferPointer { m in
+                    rope.apply(m.baseAddress!, heads: heads, stride: hd, cos: farTable.cos, sin: farTable.sin)
+                }
             }
-            let relevance = try memory.relevance(layer: layer, queries: mean, heads: heads)
-            chosen = MemoryRules.topIndices(relevance, k: policy.topK)
-            blocks = try chosen.map { try memory.load(layer: layer, block: $0) }
+            let perHead = BlockMemory.selectBlocks(terms: try memory.headTerms(layer: layer, queries: mean), heads: heads,
+                                                   topK: policy.topK, selection: policy.selection)
+            blockIDs = Array(Set(perHead.joined())).sorted()
+            let index = Dictionary(uniqueKeysWithValues: blockIDs.enumerated().map { ($1, $0) })
+            blocks = try blockIDs.map { try memory.load(layer: layer, block: $0) }
+            headBlocks = perHead.map { $0.map { index[$0]! } }
         }
-        let block = policy.block, memoryCount = chosen.count * block
-        let maxRead = sinkSlots + memoryCount + total
+        let block = policy.block
+        let maxRead = sinkSlots + (total - firstDense) + (headBlocks.map(\.count).max() ?? 0) * block
+        let rowTables = (0..<rows).map { rope.table(position: firstPosition + $0) }
+        let byLogit = policy.representativeScore == .dot
 
-        // Per row: cos/sin at the row's position and at each sink's read position.
-        var tables: [Int: (cos: [Float], sin: [Float])] = [:]
-        func table(_ p: Int) -> (cos: [Float], sin: [Float]) {
-            if let t = tables[p] { return t }
-            let t = rope.table(position: p)
-            tables[p] = t
-            return t
-        }
-        let rowTables = (0..<rows).map { table(firstPosition + $0) }
-        let sinkTables = (0..<rows).map { t in
-            (0..<min(sinkSlots, oldCount + t + 1)).map { table(policy.sinkQueryPosition(query: firstPosition + t, sink: positions[$0])) }
-        }
-
-        // Attention received per dense slot, summed over heads and rows: (dense slots). Threads sum
-        // privately and merge once.
-        var received = [Float](repeating: 0, count: total)
+        // What each query head gave each dense slot inside its window: (dense slots, heads).
+        // Threads sum privately and merge once.
+        var received = [Float](repeating: 0, count: total * heads)
         let merge = NSLock()
         rawQueries.withUnsafeBufferPointer { qp in
             out.withUnsafeMutableBufferPointer { op in
@@ -75,72 +75,88 @@ enum InfLLMRun {
                     let q = qp.baseAddress!, o = op.baseAddress!, rec = rp.baseAddress!
                     Parallel.forEachRange(heads * rows, minimumPerThread: max(1, 8192 / max(1, maxRead * hd))) { range in
                         let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(1, maxRead))
-                        let rotated = UnsafeMutablePointer<Float>.allocate(capacity: hd)
-                        let partial = UnsafeMutablePointer<Float>.allocate(capacity: total)
-                        partial.initialize(repeating: 0, count: total)
+                        let near = UnsafeMutablePointer<Float>.allocate(capacity: hd)
+                        let far = UnsafeMutablePointer<Float>.allocate(capacity: hd)
+                        let partial = UnsafeMutablePointer<Float>.allocate(capacity: total * heads)
+                        partial.initialize(repeating: 0, count: total * heads)
                         defer {
                             merge.lock()
-                            for i in 0..<total { rec[i] += partial[i] }
+                            for i in 0..<(total * heads) { rec[i] += partial[i] }
                             merge.unlock()
-                            scores.deallocate(); rotated.deallocate(); partial.deallocate()
+                            scores.deallocate(); near.deallocate(); far.deallocate(); partial.deallocate()
                         }
                         for item in range {
-                            let head = item / rows, t = item % rows, kvHead = head / group
+                            let head = item / rows, t = item % rows, kvHead = head / group, i = firstPosition + t
                             let query = q + t * qDim + head * hd
-                            let stored = cache.keyBase(layer: layer, head: kvHead)
-                            var n = 0
+                            near.update(from: query, count: hd)
+                            rope.apply(near, cos: rowTables[t].cos, sin: rowTables[t].sin)
+                            far.update(from: query, count: hd)
+                            rope.apply(far, cos: farTable.cos, sin: farTable.sin)
+                            let rotatedKeys = cache.keyBase(layer: layer, head: kvHead)
+                            let fixedKeys = cache.keyBase(layer: layer, head: kvHead, channel: .fixed)
                             let localEnd = oldCount + t + 1, sinkEnd = min(sinkSlots, localEnd)  // causal
-                            // Sinks, each at its capped distance.
-                            for s in 0..<sinkEnd {
-                                rotated.update(from: query, count: hd)
-                                rope.apply(rotated, cos: sinkTables[t][s].cos, sin: sinkTables[t][s].sin)
-                                scores[n] = VectorMath.dot(rotated, stored + s * hd, hd) * scale
+                            let dense = Array(0..<sinkEnd) + Array(min(firstDense, localEnd)..<localEnd)
+                            // Dense slots: inside the window at the true distance, outside at `local - 1`.
+                            var n = 0
+                            for slot in dense {
+                                let inside = policy.isLocal(query: i, key: positions[slot])
+                                let dot = inside ? VectorMath.dot(near, rotatedKeys + slot * hd, hd)
+                                                 : VectorMath.dot(far, fixedKeys + slot * hd, hd)
+                                scores[n] = dot * scale
+                                if byLogit && inside && slot >= sinkSlots { partial[slot * heads + head] += scores[n] }
                                 n += 1
                             }
-                            // Memory blocks: unrotated keys, query at distance `local`.
-                            rotated.update(from: query, count: hd)
-                            rope.apply(rotated, cos: memoryTable.cos, sin: memoryTable.sin)
-                            for floats in blocks {
-                                floats.withUnsafeBufferPointer { f in
+                            // Memory blocks: unrotated keys, the query at distance `local - 1`.
+                            for b in headBlocks[head] {
+                                blocks[b].withUnsafeBufferPointer { f in
                                     let keys = f.baseAddress! + kvHead * block * hd
-                                    for r in 0..<block { scores[n] = VectorMath.dot(rotated, keys + r * hd, hd) * scale; n += 1 }
+                                    for r in 0..<block { scores[n] = VectorMath.dot(far, keys + r * hd, hd) * scale; n += 1 }
                                 }
                             }
-                            // Local tokens at their true positions, causal within the pass.
-                            rotated.update(from: query, count: hd)
-                            rope.apply(rotated, cos: rowTables[t].cos, sin: rowTables[t].sin)
-                            for slot in sinkEnd..<localEnd { scores[n] = VectorMath.dot(rotated, stored + slot * hd, hd) * scale; n += 1 }
                             VectorMath.softmax(scores, n)
 
                             let result = o + t * qDim + head * hd
                             result.initialize(repeating: 0, count: hd)
                             let values = cache.valueBase(layer: layer, head: kvHead)
                             var index = 0
-                            for s in 0..<sinkEnd { VectorMath.axpy(scores[index], values + s * hd, result, hd); index += 1 }
-                            for floats in blocks {
-                                floats.withUnsafeBufferPointer { f in
+                            for slot in dense {
+                                VectorMath.axpy(scores[index], values + slot * hd, result, hd)
+                                if !byLogit && slot >= sinkSlots && policy.isLocal(query: i, key: positions[slot]) {
+                                    partial[slot * heads + head] += scores[index]
+                                }
+                                index += 1
+                            }
+                            for b in headBlocks[head] {
+                                blocks[b].withUnsafeBufferPointer { f in
                                     let vals = f.baseAddress! + (c.kvHeadCount + kvHead) * block * hd
                                     for r in 0..<block { VectorMath.axpy(scores[index], vals + r * hd, result, hd); index += 1 }
                                 }
-                            }
-                            for slot in sinkEnd..<localEnd {
-                                VectorMath.axpy(scores[index], values + slot * hd, result, hd)
-                                partial[slot] += scores[index]
-                                index += 1
                             }
                         }
                     }
                 }
             }
         }
-        // Attention received by local tokens, summed over heads and queries (chooses representatives).
-        for slot in sinkSlots..<total { memory.received[layer][positions[slot], default: 0] += received[slot] }
+        // Scores received inside the window choose each block's representatives when it forms.
+        for slot in firstDense..<total {
+            let p = positions[slot]
+            var sums = memory.received[layer][p] ?? [Float](repeating: 0, count: heads)
+            for h in 0..<heads { sums[h] += received[slot * heads + h] }
+            memory.received[layer][p] = sums
+        }
         if memory.recordsTrace {
-            let memoryPositions = Set(chosen.flatMap { b in memory.blockStarts[b]..<(memory.blockStarts[b] + block) })
+            let memoryPositions = headBlocks.map { list in
+                Set(list.flatMap { b in memory.blockStarts[blockIDs[b]]..<(memory.blockStarts[blockIDs[b]] + block) })
+            }
             for t in 0..<rows {
                 memory.memoryTrace[layer][firstPosition + t] = memoryPositions
-                if layer == 0 { memory.localTrace[firstPosition + t] = Set(positions[min(sinkSlots, oldCount + t + 1)..<(oldCount + t + 1)]) }
+                let localEnd = oldCount + t + 1
+                if layer == 0 {
+                    memory.denseTrace[firstPosition + t] = Set(positions[0..<min(sinkSlots, localEnd)])
+                        .union(positions[min(firstDense, localEnd)..<localEnd])
+                }
             }
         }
+        try memory.form(layer: layer, nextPosition: firstPosition + rows, positions: positions, cache: cache)
     }
 }

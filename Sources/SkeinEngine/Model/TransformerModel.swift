@@ -211,7 +211,7 @@ public final class TransformerModel: @unchecked Sendable {
         switch policy.executor {
         case .plans: prepared = .plans
         case .scoredMemory(let memoryPolicy): prepared = .scoredMemory(memoryPolicy, cache.prepareMemory(headCount: configuration.headCount))
-        case .blocks(let blocks): prepared = .blocks(try cache.prepareBlockMemory(blocks))
+        case .blocks(let blocks): prepared = .blocks(try cache.prepareBlockMemory(blocks, headCount: configuration.headCount))
         case .selection(let selection): prepared = .selection(selection, cache.prepareSelection(headCount: configuration.headCount))
         case .chunkHeads(let longHeads): prepared = .chunkHeads(longHeads, cache.prepareLongHeads(longHeads, headCount: configuration.headCount))
         }

@@ -1,38 +1,100 @@
-/// InfLLM (Xiao et al., 2024): attention sinks + a local window + a block memory.
+/// InfLLM (Xiao et al., 2024; thunlp/InfLLM): attention sinks + a sliding local window + a block memory.
 ///
-/// Tokens that fall out of the local window are grouped into blocks of `block` tokens. Each block
-/// keeps `repr` representative keys (the tokens that received the most attention while they were
-/// in the local window) in RAM; the full block goes to an offload file. Each forward pass (a
-/// prefill chunk or a decoding step) scores every block by its representative keys against the
-/// pass's mean query (per group of `chunk` queries), per layer summed over heads, and reads the `topk` best blocks through an
-/// LRU of `cached` hot blocks. Sinks and memory tokens are read at distance `local` (sinks closer
-/// than that at their true distance); local tokens at their true positions.
+/// Each query reads the `local` most recent tokens at their true distances and everything else it
+/// reads at one distance, `local - 1` (the farthest local distance): the sinks, the `topK` memory
+/// blocks retrieved for its group of `chunk` queries, and the few tokens that left its window but
+/// do not yet fill a block. Tokens leave the dense cache in blocks of `block` once a block is
+/// `local` tokens behind the next query. A block is represented, per query head, by the `repr`
+/// tokens that received the most attention from that head while they were local (unrotated keys).
+/// A group's blocks are ranked with its mean query rotated at `local - 1`: by default each head
+/// ranks by its best representative and reads its own top k (`select=head,score=max`); the code's
+/// choice, `select=layer,score=mean`, sums the heads' q_h . mean(r_h) and shares the blocks.
+/// Full blocks go to an offload file, with an LRU of `cached` hot blocks.
 public struct InfLLMAttention: AttentionPolicy {
     public var executor: AttentionExecutor { .blocks(self) }
+
+    /// What ranks a block's tokens when its representatives are chosen.
+    public enum RepresentativeScore: String, Sendable {
+        /// The attention probability each token received from the queries of its local window
+        /// (thunlp/InfLLM's code: the local stage's softmax, summed over queries, per head).
+        case attention
+        /// The mean attention logit q . k / sqrt(d) over those queries (the paper's r_m, eq. 2).
+        case dot
+    }
+
+    /// How the group's mean query meets the representatives when blocks are ranked.
+    public enum RetrievalQuery: String, Sendable {
+        /// Rotated at `local - 1` against unrotated keys, as memory is then read (paper and code).
+        case rotated
+        /// Unrotated query against unrotated keys (ReAttention's scoring; a deviation).
+        case raw
+    }
+
+    /// How a head's representatives make its term of a block's relevance.
+    public enum BlockScore: String, Sendable {
+        /// q_h . mean(r_h): the representatives' mean key (the code; the paper's sum, up to a factor).
+        case mean
+        /// max over the representatives of q_h . r (a deviation: the best-matching token decides).
+        case max
+    }
+
+    /// Who shares a retrieval.
+    public enum Selection: String, Sendable {
+        /// All heads of a layer read the same blocks (the paper; the code's default).
+        case layer
+        /// Each query head ranks blocks by its own term and reads its own top k (the code's
+        /// `perhead=True`, "for research use").
+        case head
+    }
+
     public let sinks: Int
     public let local: Int
     public let block: Int
     public let repr: Int
     public let topK: Int
     public let cached: Int
-    /// Queries per retrieval: a forward pass of more rows retrieves once per group of `chunk` rows.
+    /// Queries per retrieval (the code's `exc_block_size`): a forward pass of more rows retrieves,
+    /// and forms blocks, once per group of `chunk` rows.
     public let chunk: Int
+    public let representativeScore: RepresentativeScore
+    public let retrievalQuery: RetrievalQuery
+    public let selection: Selection
+    public let blockScore: BlockScore
 
-    public init(sinks: Int = 4, local: Int, block: Int, repr: Int = 4, topK: Int, cached: Int, chunk: Int = 512) {
-        self.chunk = chunk
+    public init(sinks: Int = 4, local: Int, block: Int, repr: Int = 4, topK: Int, cached: Int, chunk: Int? = nil,
+                representativeScore: RepresentativeScore = .attention, retrievalQuery: RetrievalQuery = .rotated,
+                selection: Selection = .head, blockScore: BlockScore = .max) {
         self.sinks = sinks
-        self.local = local
+        self.local = max(1, local)
         self.block = block
         self.repr = min(repr, block)
         self.topK = topK
         self.cached = cached
+        self.chunk = max(1, chunk ?? Self.defaultChunk(local: local))
+        self.representativeScore = representativeScore
+        self.retrievalQuery = retrievalQuery
+        self.selection = selection
+        self.blockScore = blockScore
     }
+
+    /// Keys kept per query head and block in the representative file: their mean, or each of them.
+    public var representativeVectors: Int { blockScore == .mean ? 1 : repr }
+
+    /// The code's ratio: `exc_block_size` 512 against `n_local` 2048-4096 (and never above it).
+    public static func defaultChunk(local: Int) -> Int { max(1, local / 4) }
 
     public var description: String {
-        "infllm:sinks=\(sinks),local=\(local),block=\(block),repr=\(repr),topk=\(topK),cached=\(cached),chunk=\(chunk)"
+        var text = "infllm:sinks=\(sinks),local=\(local),block=\(block),repr=\(repr),topk=\(topK),cached=\(cached),chunk=\(chunk)"
+        if representativeScore != .attention { text += ",represent=\(representativeScore.rawValue)" }
+        text += ",select=\(selection.rawValue),score=\(blockScore.rawValue)"
+        if retrievalQuery != .rotated { text += ",query=\(retrievalQuery.rawValue)" }
+        return text
     }
 
-    /// Unrotated keys: memory blocks are read at one fixed distance.
+    /// The distance at which everything outside the local window is read.
+    public var farDistance: Int { local - 1 }
+
+    /// Unrotated keys: memory blocks, and dense tokens outside the window, are read at one distance.
     public var keyChannels: [KeyChannel] { [.fixed] }
 
     /// Blocks (or tokens) are retrieved by score.
@@ -58,6 +120,10 @@ public struct InfLLMAttention: AttentionPolicy {
         return result
     }
 
-    /// The positions whose query reads sink `j` from query `i`: its true distance up to `local`.
-    public func sinkQueryPosition(query i: Int, sink j: Int) -> Int { j + min(i - j, local) }
+    /// Whether query `i` reads key `j` inside its local window (at the true distance).
+    public func isLocal(query i: Int, key j: Int) -> Bool { i - j < local }
+
+    /// The position query `i` takes when it reads key `j` (held at position `j`): its own inside
+    /// the window, `j + local - 1` outside it (sinks, memory blocks, tokens awaiting a block).
+    public func queryPosition(query i: Int, key j: Int) -> Int { isLocal(query: i, key: j) ? i : j + farDistance }
 }

@@ -19,10 +19,12 @@ extension PolicyCatalog {
                   options: [("budget", budget), ("ratio", "-"), ("page", "16"), ("pages", "budget/page")]),
             Entry(name: "tokenselect", summary: "TokenSelect: soft-voted critical tokens + recent, selection cache; reads a budget, keeps all",
                   options: [("budget", budget), ("ratio", "-"), ("k", "budget/2"), ("reuse", "0.9")]),
-            Entry(name: "infllm", summary: "InfLLM: sinks + local window + top-k retrieved blocks; cold blocks in a temp file, LRU of hot blocks",
+            Entry(name: "infllm", summary: "InfLLM: sinks + sliding local window + top-k retrieved blocks at the window's edge; blocks in a temp file",
                   options: [("sinks", "4"), ("local", L.map { String(max(1, $0 / 2)) } ?? "L/2"),
-                            ("block", L.map { String(infllmBlock($0)) } ?? "clamp(L/8, 4, 128)"), ("repr", "4"),
-                            ("topk", L.map { String(max(1, $0 / 2 / infllmBlock($0))) } ?? "L/2/block"), ("cached", "64"), ("chunk", "512")]),
+                            ("block", L.map { String(infllmBlock($0)) } ?? "clamp(L/32, 4, 128)"), ("repr", "4"),
+                            ("topk", L.map { String(max(1, $0 / 2 / infllmBlock($0))) } ?? "L/2/block"), ("cached", L.map { String(infllmCached(infllmBlock($0))) } ?? "8192/block"),
+                            ("chunk", L.map { String(InfLLMAttention.defaultChunk(local: max(1, $0 / 2))) } ?? "local/4"),
+                            ("represent", "attention|dot"), ("query", "rotated|raw"), ("select", "head|layer"), ("score", "max|mean")]),
         ]
     }
 
@@ -37,16 +39,28 @@ extension PolicyCatalog {
         return .entries(try r.int("budget", default: L))
     }
 
-    static func infllmBlock(_ L: Int) -> Int { min(128, max(4, L / 8)) }
+    /// The code's proportions (vicuna: L 4096, n_local 2048, block 128, topk 16): block = local/16.
+    static func infllmBlock(_ L: Int) -> Int { min(128, max(4, L / 32)) }
+
+    /// Hot blocks: 8,192 tokens' worth (64 blocks of 128, as before; 1,024 of 8 at L = 256, since
+    /// every head reads its own top-k).
+    static func infllmCached(_ block: Int) -> Int { max(64, 8192 / max(1, block)) }
 
     static func memoryPolicy(_ name: String, _ r: OptionReader, trainingLength L: Int) throws -> AttentionPolicy {
         if name == "infllm" {
             let block = try r.int("block", default: infllmBlock(L))
             let repr = try r.int("repr", default: 4)
             guard repr <= block else { throw EngineError.invalidOption(name: "attention infllm", reason: "repr (\(repr)) must not exceed block (\(block))") }
-            return InfLLMAttention(sinks: try r.int("sinks", default: 4, minimum: 0), local: try r.int("local", default: max(1, L / 2), maximum: max(1, L - 1)),
+            let local = try r.int("local", default: max(1, L / 2), maximum: max(1, L - 1))
+            // The code asserts exc_block_size <= n_local: a group never reaches past its own window.
+            let chunk = try r.int("chunk", default: InfLLMAttention.defaultChunk(local: local), maximum: local)
+            return InfLLMAttention(sinks: try r.int("sinks", default: 4, minimum: 0), local: local,
                                    block: block, repr: repr, topK: try r.int("topk", default: max(1, L / 2 / block), minimum: 0),
-                                   cached: try r.int("cached", default: 64, minimum: 0), chunk: try r.int("chunk", default: 512))
+                                   cached: try r.int("cached", default: infllmCached(block), minimum: 0), chunk: chunk,
+                                   representativeScore: .init(rawValue: try r.choice("represent", ["attention", "dot"]))!,
+                                   retrievalQuery: .init(rawValue: try r.choice("query", ["rotated", "raw"]))!,
+                                   selection: .init(rawValue: try r.choice("select", ["head", "layer"]))!,
+                                   blockScore: .init(rawValue: try r.choice("score", ["max", "mean"]))!)
         }
         let b = try budget(r, trainingLength: L)
         func invalid(_ reason: String) -> EngineError { .invalidOption(name: "attention \(name)", reason: reason) }
