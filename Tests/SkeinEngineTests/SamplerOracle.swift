@@ -73,7 +73,7 @@ struct OracleSampler {
     }
 
     /// The draws at which the oracle's choice changes: c_i / K for each kept i (the CDF's steps),
-    /// the units a fast sampler is most likely to get wrong.
+    /// the units a fast sampler is most likely to get wrong (the first 32, then 32 spread out).
     func boundaries(_ scores: [Float]) -> [Double] {
         let inverseTemperature = 1 / parameters.temperature
         var order = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
@@ -82,9 +82,10 @@ struct OracleSampler {
         let probabilities = order.map { Double(exp(scores[$0] * inverseTemperature - maxScore)) }
         let total = probabilities.reduce(0, +)
         var cumulative = 0.0, units: [Double] = []
-        for probability in probabilities.prefix(64) {
+        let stride = max(1, probabilities.count / 32)
+        for (i, probability) in probabilities.enumerated() {
             cumulative += probability / total
-            units.append(cumulative)
+            if i < 32 || i % stride == 0 { units.append(cumulative) }
         }
         return units
     }

@@ -8,7 +8,7 @@ import Testing
 @Suite struct SamplerOracleTests {
     /// Logits of one shape, from a seeded generator.
     enum Shape: CaseIterable {
-        case gaussian, languageModel, flat, coarse, negativeInfinity, signedZeros, huge, nan, allNegativeInfinity
+        case gaussian, languageModel, nearlyFlat, flat, coarse, negativeInfinity, signedZeros, huge, nan, allNegativeInfinity
 
         func logits(_ n: Int, _ random: inout RandomSource) -> [Float] {
             func normal() -> Float {
@@ -21,6 +21,7 @@ import Testing
                 var x = (0..<n).map { _ in 2.5 * normal() }
                 for _ in 0..<min(n, 4) { x[Int(random.next() % UInt64(n))] = 10 + 5 * Float(random.nextUnit()) }
                 return x
+            case .nearlyFlat: return (0..<n).map { _ in 0.05 * normal() }  // a random-weight model's logits
             case .flat: return [Float](repeating: 1.5, count: n)
             case .coarse: return (0..<n).map { _ in (2 * normal()).rounded() / 2 }  // many exact ties
             case .negativeInfinity: return (0..<n).map { _ in random.nextUnit() < 0.4 ? -.infinity : normal() }
@@ -60,7 +61,7 @@ import Testing
         var random = RandomSource(seed: 0x5EED)
         var mismatches: [String] = []
         for run in 0..<400 {
-            let n = [1, 2, 3, 7, 64, 500, 3001][run % 7]
+            let n = [1, 2, 3, 7, 64, 500, 3001, 9000][run % 8]
             let logits = shape.logits(n, &random)
             let parameters = Self.parameters(&random, vocabulary: n, seed: UInt64(run))
             let (fast, oracle) = Self.compare(logits, parameters, steps: 6)
@@ -78,7 +79,7 @@ import Testing
     func fullSizeVocabularyMatchesTheOracle(parameters: SamplingParameters) {
         var random = RandomSource(seed: 151_936)
         for seed in 0..<40 as Range<UInt64> {
-            let shape: Shape = seed % 2 == 0 ? .languageModel : .gaussian
+            let shape: Shape = [.languageModel, .gaussian, .nearlyFlat][Int(seed % 3)]
             var seeded = parameters
             seeded.seed = seed
             let (fast, oracle) = Self.compare(shape.logits(151_936, &random), seeded, steps: 2)
@@ -94,8 +95,8 @@ import Testing
     func drawsOnTheCDFsStepsAgreeWithTheOracle(parameters: SamplingParameters) {
         var random = RandomSource(seed: 7)
         var declined = 0, wrong: [String] = []
-        for shape in [Shape.gaussian, .languageModel, .coarse] {
-            let logits = shape.logits(2000, &random)
+        for (shape, n) in [(Shape.gaussian, 2000), (.languageModel, 2000), (.coarse, 2000), (.nearlyFlat, 20000), (.gaussian, 30000)] {
+            let logits = shape.logits(n, &random)
             let oracle = OracleSampler(parameters)
             let steps = oracle.boundaries(logits)
             let last = steps.last!

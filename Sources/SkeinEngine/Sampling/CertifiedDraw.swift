@@ -41,7 +41,10 @@ struct CertifiedDraw {
     }
 
     /// How one attempt with a candidate set ended.
-    enum Outcome { case chosen(Int), ambiguous, needsMoreCandidates }
+    enum Outcome { case chosen(Int), ambiguous, needsMoreCandidates, tooManyCandidates }
+
+    /// Candidate sets larger than this go to `FlatDraw` (without min-p) instead of the stream.
+    static let streamLimit = 4096
 
     /// The chosen id, or nil when the bounds do not agree (or an input is not finite).
     func pick() -> Int? {
@@ -59,6 +62,8 @@ struct CertifiedDraw {
             case .chosen(let id): return id
             case .ambiguous: return nil
             case .needsMoreCandidates: continue
+            case .tooManyCandidates:
+                return FlatDraw(scores: scores, xs: xs, topP: topP, unit: unit).pick()
             }
         }
         return nil
@@ -69,6 +74,7 @@ struct CertifiedDraw {
         let n = scores.count
         var stream = CandidateStream(scores: scores, xs: xs, tau: tau, totalLow: totalLow, totalHigh: totalHigh)
         let holdsEverything = stream.candidateCount == n
+        if stream.candidateCount > Self.streamLimit && minP == nil { return .tooManyCandidates }
         // Top-p: the first i with c_i >= P. The high running sum reaches P first; the low one must
         // reach it at the same i.
         var keep = n
