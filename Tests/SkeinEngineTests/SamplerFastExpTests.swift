@@ -33,12 +33,14 @@ import Testing
         let inverse: Float = 1 / 0.7
         let maxScaled = scores.max()! * inverse
         var xs = [Float](repeating: 0, count: scores.count)
-        let sum = scores.withUnsafeBufferPointer { s in
+        let summary = scores.withUnsafeBufferPointer { s in
             xs.withUnsafeMutableBufferPointer { ScaledScores.fill($0, from: s, inverseTemperature: inverse, maxScaled: maxScaled) }
         }
+        let sum = summary.sum
+        #expect(summary.counts == ScaledScores.ladder.map { tau in xs.filter { $0 >= tau }.count })
         #expect(xs == scores.map { $0 * inverse - maxScaled })
         let exact = xs.reduce(0.0) { $0 + Double(exp($1)) }
         #expect(abs(sum - exact) <= FastExp.relativeError * exact)
-        #expect(scores.withUnsafeBufferPointer { ScaledScores.maximum($0) } == (scores.max()!, false))
+        #expect(scores.withUnsafeBufferPointer { ScaledScores.extremes($0) } == (scores.max()!, scores.min()!, false))
     }
 }

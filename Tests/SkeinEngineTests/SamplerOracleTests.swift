@@ -109,11 +109,13 @@ import Testing
                 if chosen != expected { wrong.append("\(shape) unit \(unit): \(chosen) vs \(expected)") }
                 let certified: Int? = logits.withUnsafeBufferPointer { scores in
                     let inverse = 1 / parameters.temperature
-                    let maxScaled = ScaledScores.maximum(scores).max * inverse
+                    let extremes = ScaledScores.extremes(scores)
+                    let maxScaled = extremes.max * inverse
+                    let lowest = max(-40, min(0, extremes.min * inverse - maxScaled))
                     var xs = [Float](repeating: 0, count: scores.count)
                     return xs.withUnsafeMutableBufferPointer { buffer in
-                        let sum = ScaledScores.fill(buffer, from: scores, inverseTemperature: inverse, maxScaled: maxScaled)
-                        return CertifiedDraw(scores: scores, xs: UnsafeBufferPointer(buffer), approximateSum: sum,
+                        let summary = ScaledScores.fill(buffer, from: scores, inverseTemperature: inverse, maxScaled: maxScaled)
+                        return CertifiedDraw(scores: scores, xs: UnsafeBufferPointer(buffer), summary: summary, lowest: lowest,
                                              topP: parameters.topP, minP: parameters.minP, unit: unit).pick()
                     }
                 }

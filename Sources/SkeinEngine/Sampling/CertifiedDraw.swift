@@ -22,10 +22,17 @@ struct CertifiedDraw {
     let unit: Double
     /// Bounds on the rank-order sum T of every e_i.
     let totalLow: Double, totalHigh: Double
+    let summary: ScaledScores.Summary
+    let lowest: Float
 
-    /// - Parameter approximateSum: `ScaledScores.fill`'s sum of e^x over `xs`.
-    init(scores: UnsafeBufferPointer<Float>, xs: UnsafeBufferPointer<Float>, approximateSum: Double,
+    /// - Parameters:
+    ///   - summary: what `ScaledScores.fill` learnt while filling `xs`.
+    ///   - lowest: the lowest x, or -40 if lower (the range `FlatDraw` buckets).
+    init(scores: UnsafeBufferPointer<Float>, xs: UnsafeBufferPointer<Float>, summary: ScaledScores.Summary, lowest: Float,
          topP: Float?, minP: Float?, unit: Double) {
+        self.lowest = lowest
+        let approximateSum = summary.sum
+        self.summary = summary
         self.scores = scores
         self.xs = xs
         self.topP = topP.flatMap { $0 < 1 ? Double($0) : nil }
@@ -33,37 +40,41 @@ struct CertifiedDraw {
         self.unit = unit
         // T is within (1 ± u)^n of the exact sum of the e_i, which is within relativeError of the
         // exact sum of the approximations (plus 2^-125 per token flushed to 0), which is within
-        // (1 ± u)^n of approximateSum: 2.5 n u covers both (1 ± u)^n, 1e-15 the roundings here.
+        // blockError and (1 ± u)^n of approximateSum: 2.5 n u covers both (1 ± u)^n, 1e-15 the
+        // roundings here.
         let n = Double(scores.count)
-        let spread = FastExp.relativeError + 2.5 * n * 0x1p-53 + 1e-15
+        let spread = FastExp.relativeError * 1.01 + ScaledScores.blockError + 2.5 * n * 0x1p-53 + 1e-15
         totalLow = max(1, approximateSum * (1 - spread))  // e_0 = e^0 = 1 is one of the terms
         totalHigh = approximateSum * (1 + spread) + n * 0x1p-124
     }
 
     /// How one attempt with a candidate set ended.
-    enum Outcome { case chosen(Int), ambiguous, needsMoreCandidates, tooManyCandidates }
+    enum Outcome { case chosen(Int), ambiguous, needsMoreCandidates }
 
-    /// Candidate sets larger than this go to `FlatDraw` (without min-p) instead of the stream.
+    /// Candidate sets larger than this go to `FlatDraw` instead of the stream (with min-p, which
+    /// `FlatDraw` does not take, to the full sort).
     static let streamLimit = 4096
 
     /// The chosen id, or nil when the bounds do not agree (or an input is not finite).
     func pick() -> Int? {
         guard totalLow.isFinite, totalHigh.isFinite, totalLow <= totalHigh else { return nil }
         // Candidate sets grow until one holds every token the decision looks at; the last is all.
-        var ladder: [Float] = [-3, -8, -16, -.infinity]
+        var ladder: [(tau: Float, count: Int?)] = zip(ScaledScores.ladder, summary.counts).map { ($0, $1) } + [(-.infinity, scores.count)]
         if let minP, topP == nil {
             // Without top-p, min-p counts over the whole vocabulary: the set must hold every token
             // that can pass. Below log(minP) - 0.01, e_i < 0.99 minP, so p_i < threshold for sure.
             let floor = Float(log(minP) - 0.01)
-            ladder = ladder.map { min($0, floor) }
+            ladder = ladder.map { $0.tau <= floor ? $0 : (floor, nil) }
         }
-        for tau in ladder {
+        for (tau, count) in ladder {
+            // Too many candidates for the stream: without min-p, bucket them instead.
+            if minP == nil, let count, count > Self.streamLimit {
+                return FlatDraw(scores: scores, xs: xs, lowest: lowest, topP: topP, unit: unit).pick()
+            }
             switch attempt(tau) {
             case .chosen(let id): return id
             case .ambiguous: return nil
             case .needsMoreCandidates: continue
-            case .tooManyCandidates:
-                return FlatDraw(scores: scores, xs: xs, topP: topP, unit: unit).pick()
             }
         }
         return nil
@@ -74,7 +85,9 @@ struct CertifiedDraw {
         let n = scores.count
         var stream = CandidateStream(scores: scores, xs: xs, tau: tau, totalLow: totalLow, totalHigh: totalHigh)
         let holdsEverything = stream.candidateCount == n
-        if stream.candidateCount > Self.streamLimit && minP == nil { return .tooManyCandidates }
+        // Min-p over a flat distribution: the stream would take thousands of tokens one by one
+        // and its bounds on T are too loose for draws that fine; sorting everything is quicker.
+        if minP != nil, stream.candidateCount > Self.streamLimit { return .ambiguous }
         // Top-p: the first i with c_i >= P. The high running sum reaches P first; the low one must
         // reach it at the same i.
         var keep = n
@@ -143,17 +156,7 @@ struct CandidateStream {
 
     init(scores: UnsafeBufferPointer<Float>, xs: UnsafeBufferPointer<Float>, tau: Float, totalLow: Double, totalHigh: Double) {
         var keys: [UInt64] = []
-        let base = UnsafeRawPointer(xs.baseAddress!)
-        let n = xs.count
-        var i = 0
-        while i < n {
-            if i + 8 <= n, !any(base.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) .>= SIMD8(repeating: tau)) {
-                i += 8
-                continue
-            }
-            if xs[i] >= tau { keys.append(RankKey.make(scores[i], i)) }
-            i += 1
-        }
+        for i in 0..<xs.count where xs[i] >= tau { keys.append(RankKey.make(scores[i], i)) }
         candidateCount = keys.count
         heap = KeyHeap(keys: keys)
         self.xs = xs

@@ -24,21 +24,20 @@ struct FlatDraw {
     private let total: Double
     private let eps: Double
 
-    init(scores: UnsafeBufferPointer<Float>, xs: UnsafeBufferPointer<Float>, topP: Double?, unit: Double) {
+    /// - Parameter lowest: the lowest x, or -40 if lower (in [-40, 0]).
+    init(scores: UnsafeBufferPointer<Float>, xs: UnsafeBufferPointer<Float>, lowest: Float, topP: Double?, unit: Double) {
         self.scores = scores
         self.xs = xs
         self.topP = topP.flatMap { $0 < 1 ? $0 : nil }
         self.unit = unit
         let n = xs.count, b = Self.bucketCount
-        var lowest: Float = 0
-        for x in xs where x >= -40 { lowest = min(lowest, x) }
         let scale = lowest < 0 ? Float(b) / -lowest : 1
         var bucket = [UInt16](repeating: 0, count: n)
         var mass = [Double](repeating: 0, count: b + 1)
         bucket.withUnsafeMutableBufferPointer { bucket in
             mass.withUnsafeMutableBufferPointer { mass in
                 for i in 0..<n {
-                    let x = xs[i]
+                    let x = min(0, xs[i])
                     let k = x >= lowest ? min(b - 1, Int(-x * scale)) : b  // nondecreasing as x falls
                     bucket[i] = UInt16(k)
                     mass[k] += Double(exp(x))  // the softmax's own e_i

@@ -22,24 +22,15 @@ enum RankKey {
     }
 
     /// The `k` best-ranked ids, in rank order (`1 <= k < scores.count`, no NaN): one pass that
-    /// keeps the k best so far in a heap and skips, eight at a time, scores no better than the
-    /// worst kept (a later id never wins a tie, so only a strictly greater score gets in).
+    /// keeps the k best so far in a heap; a score gets in only if strictly greater than the worst
+    /// kept (a later id never wins a tie), a compare that is almost always false.
     static func top(_ k: Int, of scores: UnsafeBufferPointer<Float>) -> [Int] {
         let n = scores.count
         var heap = KeyHeap(keys: (0..<k).map { make(scores[$0], $0) }, largestFirst: true)
         var worst = scores[id(heap.first)]
-        var i = k
-        let base = UnsafeRawPointer(scores.baseAddress!)
-        while i < n {
-            if i + 8 <= n {
-                let block = base.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                if !any(block .> SIMD8(repeating: worst)) { i += 8; continue }
-            }
-            if scores[i] > worst {
-                heap.replaceFirst(with: make(scores[i], i))
-                worst = scores[id(heap.first)]
-            }
-            i += 1
+        for i in k..<n where scores[i] > worst {
+            heap.replaceFirst(with: make(scores[i], i))
+            worst = scores[id(heap.first)]
         }
         return heap.keys.sorted().map(id)
     }

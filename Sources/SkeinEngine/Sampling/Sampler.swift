@@ -52,7 +52,7 @@ public struct Sampler: Sendable {
     /// from the few tokens near the top, and only when it cannot tell is everything sorted.
     mutating func choose(_ scores: UnsafeBufferPointer<Float>, unit: Double) -> Int {
         let inverseTemperature = 1 / parameters.temperature, topP = parameters.topP, minP = parameters.minP
-        let (maxScore, hasNaN) = ScaledScores.maximum(scores)
+        let (maxScore, minScore, hasNaN) = ScaledScores.extremes(scores)
         if hasNaN {
             // NaN has no rank: keep the comparator sort, whose order is whatever it has always been.
             var order = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
@@ -68,8 +68,9 @@ public struct Sampler: Sendable {
         if maxScaled.isFinite {
             if scaled.count != scores.count { scaled = [Float](repeating: 0, count: scores.count) }
             let chosen: Int? = scaled.withUnsafeMutableBufferPointer { xs in
-                let sum = ScaledScores.fill(xs, from: scores, inverseTemperature: inverseTemperature, maxScaled: maxScaled)
-                return CertifiedDraw(scores: scores, xs: UnsafeBufferPointer(xs), approximateSum: sum,
+                let summary = ScaledScores.fill(xs, from: scores, inverseTemperature: inverseTemperature, maxScaled: maxScaled)
+                let lowest = max(-40, min(0, minScore * inverseTemperature - maxScaled))  // the lowest x, within -40
+                return CertifiedDraw(scores: scores, xs: UnsafeBufferPointer(xs), summary: summary, lowest: lowest,
                                      topP: topP, minP: minP, unit: unit).pick()
             }
             if let chosen { return chosen }
