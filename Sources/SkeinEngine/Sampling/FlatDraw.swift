@@ -37,8 +37,8 @@ struct FlatDraw {
         bucket.withUnsafeMutableBufferPointer { bucket in
             mass.withUnsafeMutableBufferPointer { mass in
                 for i in 0..<n {
-                    let x = min(0, xs[i])
-                    let k = x >= lowest ? min(b - 1, Int(-x * scale)) : b  // nondecreasing as x falls
+                    let x = xs[i]
+                    let k = x >= lowest ? min(b - 1, Int(-min(0, x) * scale)) : b  // nondecreasing as x falls
                     bucket[i] = UInt16(k)
                     mass[k] += Double(exp(x))  // the softmax's own e_i
                 }
