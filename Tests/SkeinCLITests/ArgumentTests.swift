@@ -35,6 +35,8 @@ import Testing
         (["generate", "--prompt", "x", "--max-tokens", "-3"], "--max-tokens must be >= 0"),
         (["chat", "--temperature", "-0.5"], "temperature: must be >= 0"),
         (["bench", "-p", "-5"], "-p and -n must be >= 0"),
+        (["bench", "--temperature", "-1"], "temperature: must be >= 0"),
+        (["bench", "--temperature", "1", "--top-k", "-2"], "top-k: must be >= 1"),
         (["generate", "--prompt", "x", "--threads", "-2"], "--threads must be >= 1"),
         (["serve", "--port", "-1"], "--port must be 0...65535"),
     ])
@@ -42,6 +44,17 @@ import Testing
         let message = try #require(parseError(arguments))
         #expect(message.contains(expected), "\(message)")
         #expect(!message.contains("Missing value"))
+    }
+
+    /// bench's sampling options: ranges named by option, filters only with a temperature.
+    @Test(arguments: [
+        (["bench", "--temperature", "0.8", "--top-p", "1.5"], "top-p: must be in (0, 1], got 1.5"),
+        (["bench", "--temperature", "0.8", "--min-p", "2"], "min-p: must be in [0, 1], got 2.0"),
+        (["bench", "--top-k", "40"], "--top-p, --top-k and --min-p need --temperature"),
+    ])
+    func benchSamplingOptionsAreChecked(arguments: [String], expected: String) throws {
+        let message = try #require(parseError(arguments))
+        #expect(message.contains(expected), "\(message)")
     }
 
     /// One shared --threads on every command that computes.

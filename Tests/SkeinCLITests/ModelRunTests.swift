@@ -95,6 +95,17 @@ import Testing
         #expect(chat.stderr.contains("warning: the conversation ("), "\(chat.stderr)")
     }
 
+    /// bench --temperature samples every generated token and reports the sampler's share.
+    @Test func benchTimesTheSampler() throws {
+        let run = try SkeinRun(["bench", "-p", "0", "-n", "8", "-r", "1", "--temperature", "0.8", "--top-k", "40", "--top-p", "0.95", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("\"sampling\" : \"t=0.8 top-k=40 top-p=0.95\""), "\(run.stdout)")
+        #expect(run.stdout.contains("\"sample_us_per_token\""), "\(run.stdout)")
+        let greedy = try SkeinRun(["bench", "-p", "0", "-n", "4", "-r", "1", "--temperature", "0"])
+        #expect(greedy.status == 0, "\(greedy.stderr)")
+        #expect(greedy.stdout.contains("sampling greedy:"), "\(greedy.stdout)")
+    }
+
     /// The shared --threads reaches the kernels: bench reports the count it ran with.
     @Test func threadsReachTheKernels() throws {
         let run = try SkeinRun(["bench", "-p", "8", "-n", "0", "-r", "1", "--threads", "1", "--json"])

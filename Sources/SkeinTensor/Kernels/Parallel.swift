@@ -4,14 +4,17 @@ import Synchronization
 
 /// Splits `0..<count` into contiguous ranges and runs them on the worker threads.
 public enum Parallel {
-    /// Threads used by kernels; defaults to the machine's active processor count.
-    nonisolated(unsafe) public static var threadCount: Int = max(1, ProcessInfo.activeProcessors)
+    /// The threads kernels use unless told otherwise: every processor the process may run on.
+    public static let defaultThreadCount = Processors.available
+
+    /// Threads used by kernels; defaults to `defaultThreadCount`.
+    nonisolated(unsafe) public static var threadCount: Int = defaultThreadCount
 
     #if os(Linux)
     /// Persistent workers for up to max(threadCount, processors) threads, made on first use.
     nonisolated(unsafe) private static var pool: WorkerPool?
     private static let poolOnce: Void = {
-        pool = WorkerPool(workerCount: max(threadCount, ProcessInfo.activeProcessors) - 1)
+        pool = WorkerPool(workerCount: max(threadCount, defaultThreadCount) - 1)
     }()
     #endif
 
@@ -68,17 +71,6 @@ public enum Parallel {
 /// The next unclaimed item of a `forEachClaimedRange` loop.
 private final class ClaimCounter: Sendable {
     let next = Atomic<Int>(0)
-}
-
-/// The number of processors the scheduler gives this process.
-enum ProcessInfo {
-    static var activeProcessors: Int {
-        #if os(Linux)
-        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        #else
-        return 1
-        #endif
-    }
 }
 
 #if canImport(Glibc)

@@ -35,10 +35,31 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
     @Option(help: "Instead of pp/tg tests, stream this many tokens through the model (in --fill-chunk pieces) and report resident memory along the way.")
     var stream: Int?
 
+    @Option(help: "Sample every generated token at this temperature (0 is greedy) and feed it back, timing the sampler. Without it, tg feeds random tokens and samples nothing (as llama-bench).")
+    var temperature: Float?
+
+    @Option(help: "With --temperature: keep the smallest set of tokens whose probability reaches P.")
+    var topP: Float?
+
+    @Option(help: "With --temperature: keep the K most likely tokens.")
+    var topK: Int?
+
+    @Option(help: "With --temperature: drop tokens less likely than P times the most likely one.")
+    var minP: Float?
+
+    /// The sampler tg runs, if --temperature was given.
+    var sampling: SamplingParameters? {
+        temperature.map { SamplingParameters(temperature: $0, topK: topK, topP: topP, minP: minP, seed: 1) }
+    }
+
     func validate() throws {
         guard promptTokens >= 0, generateTokens >= 0, repetitions >= 1, fillChunk >= 1 else {
             throw ValidationError("-p and -n must be >= 0, -r and --fill-chunk >= 1")
         }
+        if temperature == nil, topP != nil || topK != nil || minP != nil {
+            throw ValidationError("--top-p, --top-k and --min-p need --temperature")
+        }
+        do { try sampling?.validate() } catch { throw ValidationError(String(describing: error)) }
     }
 
     struct Row: Encodable {
@@ -49,6 +70,10 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
         var tokens_per_s: Double
         var stddev: Double
         var samples: [Double]
+        /// Generation rows with --temperature: the sampler, and its share of the time per token.
+        var sampling: String?
+        var sample_us_per_token: Double?
+        var sample_fraction: Double?
         var kv_bytes: Int
         /// Peak resident memory of the process so far, the bandwidth probe's buffer left out.
         var peak_rss_bytes: Int?
@@ -81,6 +106,7 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
                 var kvBytes = 0
                 var kvRead = 0  // KV bytes read per generated token, averaged over the test
                 var bandwidth = 0.0  // GB/s, the best streaming read next to the generation runs
+                var sampleSeconds = 0.0, stepSeconds = 0.0  // over every run, for the sampler's share
                 for _ in 0..<repetitions {
                     // Measured before every generation run, so a quiet moment of a noisy machine
                     // is seen by the roofline too and not only by the runs.
@@ -101,10 +127,21 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
                     let start = DispatchTime.now().uptimeNanoseconds
                     if test.hasPrefix("pp") {
                         _ = try model.forward(input, cache: cache, policy: policy, logits: .last)
+                    } else if let sampling {
+                        // Each token is sampled from the previous step's logits, as generate does.
+                        var sampler = Sampler(sampling)
+                        var token = input[0]
+                        for _ in 0..<count {
+                            let logits = try model.forward([token], cache: cache, policy: policy, logits: .last)[0]
+                            let sampleStart = DispatchTime.now().uptimeNanoseconds
+                            token = sampler.sample(logits)
+                            sampleSeconds += Double(DispatchTime.now().uptimeNanoseconds - sampleStart) / 1e9
+                        }
                     } else {
                         for token in input { _ = try model.forward([token], cache: cache, policy: policy, logits: .last) }
                     }
                     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    stepSeconds += seconds
                     samples.append(Double(count) / seconds)
                     kvBytes = cache.count * cache.bytesPerToken
                     kvRead = (countBefore + cache.count + 1) / 2 * cache.bytesPerToken
@@ -115,6 +152,11 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
                 var row = Row(test: test, depth: depth, threads: Parallel.threadCount, attention: policy.description,
                               tokens_per_s: sorted[sorted.count / 2], stddev: variance.squareRoot(), samples: samples,
                               kv_bytes: kvBytes, peak_rss_bytes: ProcessMemory.peakResidentBytes)
+                if test.hasPrefix("tg"), let sampling {
+                    row.sampling = Self.describe(sampling)
+                    row.sample_us_per_token = sampleSeconds / Double(count * repetitions) * 1e6
+                    row.sample_fraction = sampleSeconds / stepSeconds
+                }
                 if test.hasPrefix("tg") {
                     let weightBytes = model.weights.bytesReadPerToken, perToken = weightBytes + kvRead
                     bandwidth = max(bandwidth, MemoryBandwidth.measure())
@@ -129,6 +171,9 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
                     var line = String(format: "%-8@ depth %7d  %10.2f t/s ± %-8.2f  kv %8.2f MiB  peak rss %8.1f MiB  [%@]",
                                       row.test, depth, row.tokens_per_s, row.stddev, Double(kvBytes) / 1048576,
                                       Double(row.peak_rss_bytes ?? 0) / 1048576, row.attention)
+                    if let sampling = row.sampling, let us = row.sample_us_per_token, let fraction = row.sample_fraction {
+                        line += String(format: "  sampling %@: %.1f us/token (%.2f%% of a step)", sampling, us, fraction * 100)
+                    }
                     if let fraction = row.roofline_fraction, let bandwidth = row.bandwidth_gb_s, let perToken = row.bytes_per_token {
                         line += String(format: "  roofline %5.1f%% (%.3f GB/token at %.2f GB/s)", fraction * 100, Double(perToken) / 1e9, bandwidth)
                     }
@@ -141,6 +186,16 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(rows), as: UTF8.self))
         }
+    }
+
+    /// "t=0.8 top-k=40 top-p=0.95", or "greedy".
+    static func describe(_ sampling: SamplingParameters) -> String {
+        guard sampling.temperature > 0 else { return "greedy" }
+        var parts = ["t=\(sampling.temperature)"]
+        if let k = sampling.topK { parts.append("top-k=\(k)") }
+        if let p = sampling.topP { parts.append("top-p=\(p)") }
+        if let p = sampling.minP { parts.append("min-p=\(p)") }
+        return parts.joined(separator: " ")
     }
 
     /// Feeds `total` tokens and prints resident memory and cache size at ten checkpoints.
