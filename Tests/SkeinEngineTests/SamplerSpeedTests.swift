@@ -42,29 +42,4 @@ import Testing
         }
         #expect(declined <= 1, "\(shape): declined \(declined) of 60")
     }
-
-    /// Median time per sampled token, new against the full-sort oracle (printed; the new one must
-    /// be at least 5x faster, which it is by far more).
-    @Test func samplingIsFarFasterThanTheFullSort() {
-        var random = RandomSource(seed: 99)
-        func median(_ body: () -> Void) -> Double {
-            var times: [Double] = []
-            for _ in 0..<7 {
-                let start = DispatchTime.now().uptimeNanoseconds
-                body()
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3)
-            }
-            return times.sorted()[3]
-        }
-        for shape in [Shape.languageModel, .nearlyFlat] {
-            let logits = shape.logits(151_936, &random)
-            for parameters in [SamplingParameters(temperature: 1), SamplingParameters(temperature: 0.8, topK: 40, topP: 0.95)] {
-                var fast = Sampler(parameters), oracle = OracleSampler(parameters)
-                let new = median { _ = fast.sample(logits) }, old = median { _ = oracle.sample(logits) }
-                print(String(format: "sampler %@ t=%.1f top-k=%@: %.0f us (full sort %.0f us)", "\(shape)", parameters.temperature,
-                             "\(parameters.topK.map(String.init) ?? "-")", new, old))
-                #expect(new * 5 < old, "\(shape) \(parameters): \(new) us vs \(old) us")
-            }
-        }
-    }
 }

@@ -30,6 +30,12 @@ struct WeightAssembly {
             guard let value else { throw EngineError.invalidOption(name: "architecture", reason: "\(c.architecture.rawValue) table has no \(role) tensor\(layer.map { " in layer \($0)" } ?? "")") }
             return value
         }
+        // The two vocabulary-sized matrices first: a tensor is briefly held twice while it is copied
+        // out of its mapped file, and the peak stays lowest while little else is loaded yet.
+        let embedding = try required(readMatrix(modelSpecs[.embedding]), .embedding, layer: nil)
+        // Tied heads reuse the embedding, as transformers does even when a copy was saved.
+        let lmHead = c.tieWordEmbeddings ? nil : try required(readMatrix(modelSpecs[.lmHead]), .lmHead, layer: nil)
+        let finalNorm = try required(readVector(modelSpecs[.finalNorm]), .finalNorm, layer: nil)
         let qDim = c.headCount * c.headDim, kvDim = c.kvHeadCount * c.headDim, inter = c.intermediateSize
         var layers: [LayerWeights] = []
         layers.reserveCapacity(c.layerCount)
@@ -63,10 +69,6 @@ struct WeightAssembly {
                 down: try required(readMatrix(specs[.down]), .down, layer: i),
                 postFeedForwardNorm: try readVector(specs[.postFeedForwardNorm])))
         }
-        let embedding = try required(readMatrix(modelSpecs[.embedding]), .embedding, layer: nil)
-        let finalNorm = try required(readVector(modelSpecs[.finalNorm]), .finalNorm, layer: nil)
-        // Tied heads reuse the embedding, as transformers does even when a copy was saved.
-        let lmHead = c.tieWordEmbeddings ? nil : try required(readMatrix(modelSpecs[.lmHead]), .lmHead, layer: nil)
         return ModelWeights(embedding: embedding, layers: layers, finalNorm: finalNorm, lmHead: lmHead)
     }
 }
