@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 @testable import SkeinEngine
-import SkeinTesting
 import SkeinFormats
+import SkeinTesting
 
 /// Models that mix sliding-window and global layers: how their configs are read, what their
 /// caches keep, and which policies refuse them.
@@ -67,16 +67,46 @@ import SkeinFormats
         #expect(cache.count >= 8 && cache.count < 2 + 8 + 4 + 13, "kept \(cache.count)")
     }
 
+    /// ReAttention on the global layers of hybrid models (Gemma 3: a query scale, sliding layers
+    /// with their own RoPE; Qwen2 `layer_types`), the sliding layers keeping their window: one
+    /// prefill, chunked prefill and streamed decoding equal the reference run with the recorded
+    /// per-head placement on the global layers and the window on the others.
+    @Test(arguments: ["one prefill", "chunked prefill", "streamed decoding"])
+    func reattentionRunsOnTheGlobalLayers(mode: String) throws {
+        for name in ["gemma3", "qwen2-layers"] {
+            let model = try TransformerModel.load(directory: Fixtures.model(name))
+            let policy = ReAttentionPolicy(sinks: 2, local: 6, k: 5, refresh: 2, memory: 4, page: 4, pages: 2)
+            let tokens = PolicyConformanceTests.tokens(60, vocabulary: model.configuration.vocabSize)
+            let cache = model.makeCache(for: policy)
+            cache.prepareSelection(headCount: model.configuration.headCount).recordsTrace = true
+            let logits = try forwardInPieces(tokens, mode: mode, model: model, cache: cache, policy: policy)
+            let state = try #require(cache.selection)
+            let reference = try ReferenceForward(model: model).logits(tokens, attention: state.explicitAttention)
+            let (diff, scale) = maxDifference(logits, reference)
+            #expect(diff <= 1e-4 * scale, "\(name) \(mode): \(diff) vs \(scale)")
+            // Selection ran on the global layers only, and reached past the local window there.
+            let hybrid = try #require(model.configuration.hybridLayers)
+            for layer in 0..<model.configuration.layerCount {
+                #expect(state.trace[layer][0].isEmpty == hybrid.isSliding[layer], "\(name) layer \(layer)")
+            }
+            let global = try #require(hybrid.isSliding.firstIndex(of: false))
+            let last = try #require(state.trace[global][0][tokens.count - 1])
+            #expect(last.keys.keys.contains { $0 >= policy.sinks && $0 < tokens.count - 1 - policy.local })
+        }
+    }
+
     /// Executors that do not know soft-capping or sliding layers refuse, naming the option.
-    @Test func policiesWithTheirOwnExecutorRefuseGemma2() throws {
-        let model = try TransformerModel.load(directory: Fixtures.model("gemma2"))
-        for name in ["h2o", "snapkv", "reattention", "infllm", "longheads", "quest"] {
+    @Test(arguments: [("gemma2", ["h2o", "snapkv", "reattention", "infllm", "longheads", "quest"]),
+                      ("gemma3", ["h2o", "tova", "infllm", "longheads", "tokenselect"])])
+    func policiesWithTheirOwnExecutorRefuseHybridModels(model name: String, policies: [String]) throws {
+        let model = try TransformerModel.load(directory: Fixtures.model(name))
+        for name in policies {
             let policy = try model.attentionPolicy(name)
             #expect {
                 try model.forward([1, 2, 3], cache: model.makeCache(for: policy), policy: policy)
             } throws: { error in
                 guard case EngineError.invalidOption(let option, let reason) = error else { return false }
-                return option == "attention" && reason.contains("gemma2")
+                return option == "attention" && reason.contains(model.configuration.architecture.rawValue)
             }
         }
     }

@@ -56,6 +56,13 @@ struct BatchStep {
     /// - rawQueries: (rows, heads * headDim) before RoPE; out: the same shape.
     func attend(rawQueries q: [Float], layer: Int, configuration c: ModelConfiguration, into out: inout [Float]) throws {
         let start = cache.nextPosition
+        let sliding = c.isSlidingLayer(layer)
+        // A hybrid model's sliding layers read their window, whatever the policy's executor
+        // (only executors that keep every token in the dense cache are allowed there).
+        if sliding {
+            PolicyAttention.run(rawQueries: q, plans: localPlans, cache: cache, layer: layer, configuration: c, rope: localRope, into: &out)
+            return
+        }
         switch prepared {
         case .selection(let policy, let selection):
             ReAttentionRun.run(rawQueries: q, policy: policy, state: selection, cache: cache, layer: layer, firstPosition: start,
@@ -71,9 +78,7 @@ struct BatchStep {
                                 firstPosition: start, oldCount: firstSlot, tables: queryTables,
                                 configuration: c, rope: rope, into: &out)
         case .plans:
-            let sliding = c.isSlidingLayer(layer)
-            PolicyAttention.run(rawQueries: q, plans: sliding ? localPlans : plans, cache: cache, layer: layer,
-                                configuration: c, rope: sliding ? localRope : rope, into: &out)
+            PolicyAttention.run(rawQueries: q, plans: plans, cache: cache, layer: layer, configuration: c, rope: rope, into: &out)
         }
     }
 
