@@ -67,13 +67,13 @@ import SkeinTesting
         #expect(cache.count >= 8 && cache.count < 2 + 8 + 4 + 13, "kept \(cache.count)")
     }
 
-    /// ReAttention on the global layers of hybrid models (Gemma 3: a query scale, sliding layers
-    /// with their own RoPE; Qwen2 `layer_types`), the sliding layers keeping their window: one
+    /// ReAttention on the global layers of hybrid models (Gemma 2: soft-capped logits; Gemma 3: a
+    /// query scale, sliding layers with their own RoPE; Qwen2 `layer_types`), the sliding layers keeping their window: one
     /// prefill, chunked prefill and streamed decoding equal the reference run with the recorded
     /// per-head placement on the global layers and the window on the others.
     @Test(arguments: ["one prefill", "chunked prefill", "streamed decoding"])
     func reattentionRunsOnTheGlobalLayers(mode: String) throws {
-        for name in ["gemma3", "qwen2-layers"] {
+        for name in ["gemma2", "gemma3", "qwen2-layers"] {
             let model = try TransformerModel.load(directory: Fixtures.model(name))
             let policy = ReAttentionPolicy(sinks: 2, local: 6, k: 5, refresh: 2, memory: 4, page: 4, pages: 2)
             let tokens = PolicyConformanceTests.tokens(60, vocabulary: model.configuration.vocabSize)
@@ -96,7 +96,7 @@ import SkeinTesting
     }
 
     /// Executors that do not know soft-capping or sliding layers refuse, naming the option.
-    @Test(arguments: [("gemma2", ["h2o", "snapkv", "reattention", "infllm", "longheads", "quest"]),
+    @Test(arguments: [("gemma2", ["h2o", "snapkv", "infllm", "longheads", "quest"]),
                       ("gemma3", ["h2o", "tova", "infllm", "longheads", "tokenselect"])])
     func policiesWithTheirOwnExecutorRefuseHybridModels(model name: String, policies: [String]) throws {
         let model = try TransformerModel.load(directory: Fixtures.model(name))

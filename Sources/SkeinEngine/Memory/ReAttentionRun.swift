@@ -98,6 +98,7 @@ enum ReAttentionRun {
                                 VectorMath.attentionScores(rotated, keys: stored + row.localFirst * hd, count: localCount, headDim: hd,
                                                            scale: scale, into: scores + n)
                                 n += localCount
+                                if let cap = c.attentionLogitSoftcap { VectorMath.softcap(scores, n, cap: cap) }  // Gemma 2
                                 VectorMath.softmax(scores, n)
 
                                 let result = o + t * qDim + h * hd

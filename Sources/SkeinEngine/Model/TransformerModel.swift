@@ -231,24 +231,24 @@ public final class TransformerModel: @unchecked Sendable {
                          keyTables: keyTables, prepared: prepared, queryTables: queryTables)
     }
 
-    /// Refuses a policy this model's layers cannot run. Soft-capped attention (Gemma 2) is known
-    /// only to segment plans. A query scale other than 1/sqrt(headDim), or sliding layers beside
-    /// global ones, are known to plans and to ReAttention's selection, which keeps every token in
-    /// the dense cache (the sliding layers then read their window's plans); the per-head memory,
-    /// block and chunk-head executors do not know them yet.
+    /// Refuses a policy this model's layers cannot run. Soft-capped logits, a query scale other
+    /// than 1/sqrt(headDim) and sliding layers beside global ones are known to segment plans and to
+    /// ReAttention's selection, which keeps every token in the dense cache (the sliding layers then
+    /// read their window's plans); the per-head memory, block and chunk-head executors do not know
+    /// them yet.
     func checkSupported(_ policy: AttentionPolicy) throws {
         let c = configuration
         let scaled = c.queryPreAttentionScalar.map { $0 != Double(c.headDim) } ?? false
         let supported: Bool
         switch policy.executor {
         case .plans: supported = true
-        case .selection: supported = c.attentionLogitSoftcap == nil
+        case .selection: supported = true
         case .scoredMemory, .blocks, .chunkHeads: supported = c.attentionLogitSoftcap == nil && c.hybridLayers == nil && !scaled
         }
         guard !supported else { return }
         throw EngineError.invalidOption(
             name: "attention",
-            reason: "\(policy) cannot run on \(c.architecture.rawValue) yet: its soft-capped logits, query scale or sliding layers are known only to position-based policies (full, window, streaming, self-extend, dca, lm-infinite, string, logn)\(c.attentionLogitSoftcap == nil ? " and reattention" : "")")
+            reason: "\(policy) cannot run on \(c.architecture.rawValue) yet: its soft-capped logits, query scale or sliding layers are known only to position-based policies (full, window, streaming, self-extend, dca, lm-infinite, string, logn) and reattention")
     }
 
     /// Final norm and LM head for the given rows of the residual stream `x` (n, hidden).
