@@ -10,9 +10,7 @@ struct GemmaArchitecture: ArchitectureDefinition {
     var style: LayerStyle { LayerStyle(normWeightOffset: 1, scalesEmbedding: true) }
 
     func tensors(for c: ModelConfiguration) -> [TensorSpec] {
-        var t = TensorTableBuilder(c)
-        t.embedding()
-        for i in 0..<c.layerCount {
+        TensorTableBuilder.table(c) { t, i in
             t.norm(.attentionNorm, layer: i, hf: "input_layernorm.weight", gguf: "attn_norm.weight")
             t.attention(layer: i)
             t.norm(.postAttentionNorm, layer: i, hf: "post_attention_layernorm.weight", gguf: "post_attention_norm.weight")
@@ -20,7 +18,5 @@ struct GemmaArchitecture: ArchitectureDefinition {
             t.gatedMLP(layer: i)
             t.norm(.postFeedForwardNorm, layer: i, hf: "post_feedforward_layernorm.weight", gguf: "post_ffw_norm.weight")
         }
-        t.output()
-        return t.specs
     }
 }

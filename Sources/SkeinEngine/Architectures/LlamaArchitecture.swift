@@ -6,15 +6,6 @@ struct LlamaArchitecture: ArchitectureDefinition {
     var ggufRopeLayout: RopeLayout { .interleaved }
 
     func tensors(for c: ModelConfiguration) -> [TensorSpec] {
-        var t = TensorTableBuilder(c)
-        t.embedding()
-        for i in 0..<c.layerCount {
-            t.norm(.attentionNorm, layer: i, hf: "input_layernorm.weight", gguf: "attn_norm.weight")
-            t.attention(layer: i, permuteForGGUF: true)
-            t.norm(.mlpNorm, layer: i, hf: "post_attention_layernorm.weight", gguf: "ffn_norm.weight")
-            t.gatedMLP(layer: i)
-        }
-        t.output()
-        return t.specs
+        TensorTableBuilder.table(c) { t, i in t.preNormLayer(i, permuteForGGUF: true) }
     }
 }

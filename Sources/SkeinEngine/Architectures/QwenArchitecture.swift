@@ -4,15 +4,6 @@ import SkeinFormats
 /// in GGUF; the extras are read when present.
 struct QwenArchitecture: ArchitectureDefinition {
     func tensors(for c: ModelConfiguration) -> [TensorSpec] {
-        var t = TensorTableBuilder(c)
-        t.embedding()
-        for i in 0..<c.layerCount {
-            t.norm(.attentionNorm, layer: i, hf: "input_layernorm.weight", gguf: "attn_norm.weight")
-            t.attention(layer: i)
-            t.norm(.mlpNorm, layer: i, hf: "post_attention_layernorm.weight", gguf: "ffn_norm.weight")
-            t.gatedMLP(layer: i)
-        }
-        t.output()
-        return t.specs
+        TensorTableBuilder.table(c) { t, i in t.preNormLayer(i) }
     }
 }

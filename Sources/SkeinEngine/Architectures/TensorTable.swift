@@ -55,6 +55,23 @@ public struct TensorTableBuilder {
                                 quantRole: quant, ggufPermutedHeads: permutedHeads))
     }
 
+    /// A whole table: the embedding, `layer` for each layer, then the final norm and the LM head.
+    public static func table(_ c: ModelConfiguration, layer: (inout TensorTableBuilder, Int) -> Void) -> [TensorSpec] {
+        var t = TensorTableBuilder(c)
+        t.embedding()
+        for i in 0..<c.layerCount { layer(&t, i) }
+        t.output()
+        return t.specs
+    }
+
+    /// The Llama-family layer: input norm, attention, post-attention (MLP) norm, gated MLP.
+    public mutating func preNormLayer(_ i: Int, permuteForGGUF: Bool = false) {
+        norm(.attentionNorm, layer: i, hf: "input_layernorm.weight", gguf: "attn_norm.weight")
+        attention(layer: i, permuteForGGUF: permuteForGGUF)
+        norm(.mlpNorm, layer: i, hf: "post_attention_layernorm.weight", gguf: "ffn_norm.weight")
+        gatedMLP(layer: i)
+    }
+
     /// The token embedding (its GGUF type follows the output's when the head is tied).
     public mutating func embedding() {
         let c = configuration
