@@ -62,7 +62,8 @@ enum LongHeadsRun {
                                         rotated.update(from: query, count: hd)
                                         let own = tables.table(i)
                                         rope.apply(rotated, cos: own.cos, sin: own.sin)
-                                        attend(rotated, keys: stored, count: i + 1, values: values, headDim: hd, scores: scores, into: result)
+                                        attend(rotated, keys: stored, count: i + 1, values: values, headDim: hd,
+                                               scale: c.attentionScale, scores: scores, into: result)
                                         if traced { local[t] = (i, Dictionary(uniqueKeysWithValues: (0...i).map { ($0, $0) })) }
                                         continue
                                     }
@@ -84,7 +85,7 @@ enum LongHeadsRun {
                                     let n = prefix.count * w
                                     placedKeys.withUnsafeBufferPointer {
                                         VectorMath.attentionScores(rotated, keys: $0.baseAddress!, count: n, headDim: hd,
-                                                                   scale: 1 / Float(hd).squareRoot(), into: scores)
+                                                                   scale: c.attentionScale, into: scores)
                                     }
                                     // Previous and own chunks keep their distances: the query at its own position.
                                     rotated.update(from: query, count: hd)
@@ -92,7 +93,7 @@ enum LongHeadsRun {
                                     rope.apply(rotated, cos: own.cos, sin: own.sin)
                                     let localFirst = (current - 1) * w, localCount = i - localFirst + 1
                                     VectorMath.attentionScores(rotated, keys: stored + localFirst * hd, count: localCount, headDim: hd,
-                                                               scale: 1 / Float(hd).squareRoot(), into: scores + n)
+                                                               scale: c.attentionScale, into: scores + n)
                                     VectorMath.softmax(scores, n + localCount)
                                     for (r, x) in prefix.enumerated() {
                                         VectorMath.attentionValues(scores + r * w, values: values + x * w * hd, count: w, headDim: hd, into: result)
@@ -127,8 +128,8 @@ enum LongHeadsRun {
 
     /// Softmax attention of one rotated query over `count` keys and values from slot 0.
     private static func attend(_ query: UnsafePointer<Float>, keys: UnsafePointer<Float>, count: Int, values: UnsafePointer<Float>,
-                               headDim hd: Int, scores: UnsafeMutablePointer<Float>, into result: UnsafeMutablePointer<Float>) {
-        VectorMath.attentionScores(query, keys: keys, count: count, headDim: hd, scale: 1 / Float(hd).squareRoot(), into: scores)
+                               headDim hd: Int, scale: Float, scores: UnsafeMutablePointer<Float>, into result: UnsafeMutablePointer<Float>) {
+        VectorMath.attentionScores(query, keys: keys, count: count, headDim: hd, scale: scale, into: scores)
         VectorMath.softmax(scores, count)
         VectorMath.attentionValues(scores, values: values, count: count, headDim: hd, into: result)
     }

@@ -125,7 +125,7 @@ public final class TransformerModel: @unchecked Sendable {
             throw EngineError.invalidOption(name: "batch", reason: "each entry needs its own cache")
         }
         let c = configuration
-        let hidden = c.hiddenSize, hd = c.headDim
+        let hd = c.headDim
         let qDim = c.headCount * hd, kvDim = c.kvHeadCount * hd
         var n = 0
         let steps = try batch.map { entry in
