@@ -27,6 +27,9 @@ public struct ServerConfiguration: Sendable {
     /// Prompts kept in the prefix cache (0 turns it off), and the shortest prompt worth keeping.
     public var prefixCacheEntries = 4
     public var prefixCacheMinimumTokens = 32
+    /// Whether a chat that outgrows the context drops its oldest whole turns (keeping the system
+    /// messages and the latest turns) rather than running past it; requests may set `trim_turns`.
+    public var trimTurns = true
     /// Where sessions are saved; nil keeps them in memory only.
     public var sessionsDirectory: URL?
 

@@ -25,7 +25,8 @@ import Testing
         let request = try JSONDecoder().decode(ChatCompletionRequest.self, from: Data(json.utf8))
         let preparation = JobPreparation(host: host, configuration: ServerConfiguration(), sessions: try SessionStore(directory: nil, host: host))
         do {
-            _ = try preparation.prepare(prompt: preparation.chatPrompt(request.messages), common: request.common, topLogprobs: nil)
+            let (messages, prompt) = try preparation.chatPrompt(request.messages)
+            _ = try preparation.prepare(prompt: prompt, conversation: messages, common: request.common, topLogprobs: nil)
             return nil
         } catch let error as APIError {
             return error

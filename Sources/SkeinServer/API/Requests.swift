@@ -7,13 +7,17 @@ public struct SkeinExtension: Codable, Sendable {
     public var rope: String?
     /// KV storage (`--kv-type`): f32, f16, q8[:...], q4[:...].
     public var kvType: String?
+    /// Whether a chat that outgrows the context drops its oldest whole turns (`trim_turns`; the
+    /// server's `--trim-turns` when not given).
+    public var trimTurns: Bool?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case attention, rope, kvType = "kv_type" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case attention, rope, kvType = "kv_type", trimTurns = "trim_turns" }
 
-    public init(attention: String? = nil, rope: String? = nil, kvType: String? = nil) {
+    public init(attention: String? = nil, rope: String? = nil, kvType: String? = nil, trimTurns: Bool? = nil) {
         self.attention = attention
         self.rope = rope
         self.kvType = kvType
+        self.trimTurns = trimTurns
     }
 
     public init(from decoder: Decoder) throws {
@@ -22,6 +26,7 @@ public struct SkeinExtension: Codable, Sendable {
         attention = try c.decodeIfPresent(String.self, forKey: .attention)
         rope = try c.decodeIfPresent(String.self, forKey: .rope)
         kvType = try c.decodeIfPresent(String.self, forKey: .kvType)
+        trimTurns = try c.decodeIfPresent(Bool.self, forKey: .trimTurns)
     }
 }
 

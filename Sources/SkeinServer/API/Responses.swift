@@ -60,8 +60,14 @@ public struct SkeinInfo: Codable, Sendable {
     public var kvType: String
     public var session: String?
     public var cachedTokens: Int
+    /// Whole old turns (and their messages) dropped so the chat fits the context; absent when none were.
+    public var trimmedTurns: Int? = nil
+    public var trimmedMessages: Int? = nil
 
-    enum CodingKeys: String, CodingKey { case attention, rope, kvType = "kv_type", session, cachedTokens = "cached_tokens" }
+    enum CodingKeys: String, CodingKey {
+        case attention, rope, kvType = "kv_type", session, cachedTokens = "cached_tokens"
+        case trimmedTurns = "trimmed_turns", trimmedMessages = "trimmed_messages"
+    }
 }
 
 /// `chat.completion` and `chat.completion.chunk`.

@@ -16,6 +16,14 @@ public struct JobSpec: Sendable {
     public var rope: String
     public var kvType: String
     public var session: String?
+    /// Old turns dropped from a chat to fit the context (nil when none were).
+    public var trimmed: TrimmedTurns? = nil
+}
+
+/// What template-aware trimming dropped from a chat request (`ConversationTrimming`).
+public struct TrimmedTurns: Sendable, Equatable {
+    public var turns: Int
+    public var messages: Int
 }
 
 /// One generated token as the client sees it.

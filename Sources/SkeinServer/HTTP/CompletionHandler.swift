@@ -154,7 +154,8 @@ struct CompletionHandler: Sendable {
     /// checkpoint runs (and is echoed as) the checkpoint's window, so a client never mistakes it for full.
     private func skeinInfo(_ job: InferenceJob, _ summary: JobSummary) -> SkeinInfo {
         let attention = job.spec.attention == "full" && !(job.spec.policy.base is FullAttention) ? job.spec.policy.base.description : job.spec.attention
-        return SkeinInfo(attention: attention, rope: job.spec.rope, kvType: job.spec.kvType, session: job.spec.session, cachedTokens: summary.cachedTokens)
+        return SkeinInfo(attention: attention, rope: job.spec.rope, kvType: job.spec.kvType, session: job.spec.session,
+                         cachedTokens: summary.cachedTokens, trimmedTurns: job.spec.trimmed?.turns, trimmedMessages: job.spec.trimmed?.messages)
     }
 
     private func tokenText(_ id: Int) -> String { (try? host.tokenizer.decode([id])) ?? "" }

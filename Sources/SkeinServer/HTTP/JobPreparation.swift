@@ -10,7 +10,10 @@ struct JobPreparation {
     let sessions: SessionStore
 
     /// The spec, the stop strings, and the session taken for it (to be returned if the job never starts).
-    func prepare(prompt: [Int], common p: CommonParameters, topLogprobs: Int?) throws -> (JobSpec, [String], SessionStore.Session?) {
+    /// - Parameter conversation: a chat request's messages, whose oldest whole turns are dropped
+    ///   when `prompt` (their rendering) outgrows the context (`ConversationFit`).
+    func prepare(prompt: [Int], conversation: [TemplateValue]? = nil, common p: CommonParameters,
+                 topLogprobs: Int?) throws -> (JobSpec, [String], SessionStore.Session?) {
         if let n = p.n, n != 1 {
             throw n > 1 ? APIError.unsupported("n=\(n): one choice per request is supported (n=1)", param: "n")
                         : APIError.badRequest("n must be at least 1, got \(n)", param: "n")
@@ -36,12 +39,9 @@ struct JobPreparation {
         if let bad = prompt.first(where: { $0 < 0 || $0 >= vocabulary }) {
             throw APIError.badRequest("token id \(bad) is outside the vocabulary (0..<\(vocabulary))", param: "prompt")
         }
-        guard prompt.count + maxTokens <= configuration.maxContext else {
-            throw APIError.badRequest(
-                "this request needs \(prompt.count + maxTokens) tokens (\(prompt.count) in the prompt + \(maxTokens) to generate), "
-                + "more than the server's context limit of \(configuration.maxContext) (--max-context)",
-                param: "messages", code: "context_length_exceeded")
-        }
+        // With trimming on, a chat past the limit is fitted once the policy is known (below).
+        let trims = conversation != nil && (p.skein?.trimTurns ?? configuration.trimTurns)
+        if !trims { try checkContext(prompt: prompt.count, maxTokens: maxTokens) }
 
         var session: SessionStore.Session?
         var attention = p.skein?.attention ?? configuration.defaultAttention
@@ -63,11 +63,19 @@ struct JobPreparation {
         }
         do {
             let (model, policy) = try host.resolve(attention: attention, rope: rope, kvType: kvType)
+            var prompt = prompt
+            var trimmed: TrimmedTurns?
+            if trims, let conversation {
+                let fit = ConversationFit(context: ConversationFit.context(of: model, policy: policy, serverLimit: configuration.maxContext),
+                                          maxTokens: maxTokens)
+                (prompt, trimmed) = try fit.fit(prompt: prompt, conversation: conversation, encode: host.tokenizer.encodeChat)
+                try checkContext(prompt: prompt.count, maxTokens: maxTokens)
+            }
             let seed = p.seed.map { UInt64(bitPattern: Int64($0)) } ?? UInt64.random(in: 0...UInt64.max)
             let sampling = try Self.sampling(p, temperature: temperature, seed: seed)
             let spec = JobSpec(promptTokens: prompt, maxTokens: maxTokens, sampling: sampling, stopTokens: host.stopTokens,
                                topLogprobs: topLogprobs, model: model, policy: policy, attention: attention, rope: rope, kvType: kvType,
-                               session: session?.id)
+                               session: session?.id, trimmed: trimmed)
             return (spec, stops, session)
         } catch let error as APIError {
             if let id = session?.id { sessions.checkin(id, tokens: nil, cache: nil) }
@@ -98,12 +106,22 @@ struct JobPreparation {
         return sampling
     }
 
-    /// Prompt tokens of a chat request through the model's chat template.
-    func chatPrompt(_ messages: [ChatMessage]) throws -> [Int] {
+    /// - Throws: a 400 `context_length_exceeded` when the prompt and the tokens to generate pass `--max-context`.
+    private func checkContext(prompt: Int, maxTokens: Int) throws {
+        guard prompt + maxTokens <= configuration.maxContext else {
+            throw APIError.badRequest(
+                "this request needs \(prompt + maxTokens) tokens (\(prompt) in the prompt + \(maxTokens) to generate), "
+                + "more than the server's context limit of \(configuration.maxContext) (--max-context)",
+                param: "messages", code: "context_length_exceeded")
+        }
+    }
+
+    /// A chat request's messages as the template reads them, and their prompt tokens.
+    func chatPrompt(_ messages: [ChatMessage]) throws -> (messages: [TemplateValue], tokens: [Int]) {
         guard !messages.isEmpty else { throw APIError.badRequest("messages must not be empty", param: "messages") }
         let values: [TemplateValue] = messages.map { ["role": .string($0.role), "content": .string($0.content)] }
         do {
-            return try host.tokenizer.encodeChat(values)
+            return (values, try host.tokenizer.encodeChat(values))
         } catch {
             throw APIError.badRequest("the chat template rejected the messages: \(error)", param: "messages")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import SkeinTokenizers
 
 /// The endpoints: OpenAI's completions, chat completions and models, plus health, metrics and sessions.
 struct Routes: Sendable {
@@ -22,9 +23,9 @@ struct Routes: Sendable {
         }
         router.post("/v1/chat/completions") { request, _ in
             let body = try await decode(ChatCompletionRequest.self, from: request)
-            let prompt = try preparation.chatPrompt(body.messages)
+            let (messages, prompt) = try preparation.chatPrompt(body.messages)
             let wantsLogprobs = body.logprobs == true
-            return try await run(kind: .chat, prompt: prompt, common: body.common,
+            return try await run(kind: .chat, prompt: prompt, conversation: messages, common: body.common,
                                  topLogprobs: wantsLogprobs ? (body.topLogprobs ?? 0) : nil)
         }
         router.post("/v1/completions") { request, _ in
@@ -64,8 +65,10 @@ struct Routes: Sendable {
         }
     }
 
-    private func run(kind: CompletionHandler.Kind, prompt: [Int], common: CommonParameters, topLogprobs: Int?) async throws -> Response {
-        let (spec, stops, session) = try preparation.prepare(prompt: prompt, common: common, topLogprobs: topLogprobs)
+    private func run(kind: CompletionHandler.Kind, prompt: [Int], conversation: [TemplateValue]? = nil, common: CommonParameters,
+                     topLogprobs: Int?) async throws -> Response {
+        let (spec, stops, session) = try preparation.prepare(prompt: prompt, conversation: conversation, common: common,
+                                                             topLogprobs: topLogprobs)
         let job: InferenceJob, events: AsyncStream<JobEvent>
         do {
             (job, events) = try server.scheduler.submit(spec, session: session)

@@ -51,6 +51,12 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
     @Option(help: "Prompts kept in the prefix cache (0 turns it off).")
     var prefixCache = 4
 
+    @Flag(inversion: .prefixedNo, help: """
+        Fit a chat that outgrows the context (the model's, under full attention, or --max-context) by dropping its \
+        oldest whole turns, keeping the system messages; the response's skein.trimmed_turns says how many.
+        """)
+    var trimTurns = true
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
         for (name, value) in [("--max-queue", maxQueue), ("--max-batch", maxBatch), ("--max-context", maxContext),
@@ -76,6 +82,7 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
         configuration.maxBodyBytes = maxBody
         configuration.defaultMaxTokens = defaultMaxTokens
         configuration.prefixCacheEntries = prefixCache
+        configuration.trimTurns = trimTurns
         configuration.sessionsDirectory = sessions.map { URL(fileURLWithPath: $0) }
         let folder = try modelOptions.resolvedURL()
         // A bad --attention/--rope/--kv-type is a usage error (64); a model that fails to load, 1.
