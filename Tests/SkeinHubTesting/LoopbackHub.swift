@@ -42,8 +42,9 @@ public final class LoopbackHub: Sendable {
         for await value in port.stream { bound = value }
         guard bound > 0 else {
             task.cancel()
-            _ = await task.result
-            throw LoopbackHubError(description: "the loopback hub did not start: \((try? await task.value).map { "\($0)" } ?? "no port")")
+            let reason: String
+            do { try await task.value; reason = "it stopped" } catch { reason = "\(error)" }
+            throw LoopbackHubError(description: "the loopback hub did not start: \(reason)")
         }
         let endpoint = "http://127.0.0.1:\(bound)"
         state.endpoint = endpoint

@@ -169,9 +169,8 @@ import Testing
         #expect(result.downloaded.sorted() == json)
         #expect(try FileManager.default.contentsOfDirectory(atPath: result.snapshot.path).sorted() == json)
         #expect(!setup.hub.requests.contains { $0.contains("model.safetensors") })
-        let none = await #expect(throws: HubError.self) {
-            try await setup.downloader().pull(try #require(ModelName("org/name")), include: [GlobPattern("*.gguf")])
-        }
+        let name = try #require(ModelName("org/name"))
+        let none = await #expect(throws: HubError.self) { try await setup.downloader().pull(name, include: [GlobPattern("*.gguf")]) }
         #expect(none == .noMatchingFiles(repository: "org/name", patterns: ["*.gguf"]))
     }
 
@@ -188,14 +187,16 @@ import Testing
     @Test func unknownRepositoriesRevisionsAndEndpointsAreExplained() async throws {
         let setup = try await Setup()
         let endpoint = setup.hub.endpoint
-        let missing = await #expect(throws: HubError.self) { try await setup.downloader().pull(try #require(ModelName("org/missing"))) }
+        let unknown = try #require(ModelName("org/missing")), otherRevision = try #require(ModelName("org/name@v9"))
+        let known = try #require(ModelName("org/name"))
+        let missing = await #expect(throws: HubError.self) { try await setup.downloader().pull(unknown) }
         guard case .notFound(let what, let name, _) = missing else { Issue.record("\(String(describing: missing))"); return }
         #expect(what == "repository or revision" && name == "org/missing")
-        let revision = await #expect(throws: HubError.self) { try await setup.downloader().pull(try #require(ModelName("org/name@v9"))) }
+        let revision = await #expect(throws: HubError.self) { try await setup.downloader().pull(otherRevision) }
         guard case .notFound(let what, let name, _) = revision else { Issue.record("\(String(describing: revision))"); return }
         #expect(what == "revision" && name == "v9 of org/name")
         await setup.finish()
-        let down = await #expect(throws: HubError.self) { try await setup.downloader().pull(try #require(ModelName("org/name"))) }
+        let down = await #expect(throws: HubError.self) { try await setup.downloader().pull(known) }
         guard case .connectionFailed(let named, _) = down else { Issue.record("\(String(describing: down))"); return }
         #expect(named == endpoint)
     }

@@ -13,11 +13,14 @@ extension HubDownloader {
         let partial = layout.partial(etag)
         var lastError = ""
         for _ in 0..<max(1, attempts) {
-            let offset = try layout.existingSize(of: partial) ?? 0
+            var offset = try layout.existingSize(of: partial) ?? 0
             if let size, offset == size { break }  // complete from an earlier run: verify below
-            if let size, offset > size { try layout.remove(partial) }
-            let writer = try PartialWriter(partial, offset: min(offset, size ?? offset), report: report)
-            var request = request(url, method: "GET")
+            if let size, offset > size {
+                try layout.remove(partial)
+                offset = 0
+            }
+            let writer = try PartialWriter(partial, offset: offset, report: report)
+            var request = self.request(url, method: "GET")
             if writer.offset > 0 { request.setValue("bytes=\(writer.offset)-", forHTTPHeaderField: "Range") }
             let answer: HubTransfer.Answer
             do {

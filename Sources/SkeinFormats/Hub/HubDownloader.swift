@@ -41,7 +41,7 @@ public struct HubDownloader: Sendable {
     /// A downloader for `endpoint` (a trailing `/` is ignored) into `cache`.
     public init(endpoint: URL, token: String?, cache: HubCache) {
         let text = endpoint.absoluteString
-        self.endpoint = text.hasSuffix("/") ? URL(string: String(text.dropLast()))! : endpoint
+        self.endpoint = text.hasSuffix("/") ? URL(string: String(text.dropLast())) ?? endpoint : endpoint
         self.token = token
         self.cache = cache
     }

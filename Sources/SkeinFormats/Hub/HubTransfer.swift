@@ -22,12 +22,12 @@ struct HubTransfer {
     }
 
     /// Sends `request` and hands every chunk of a 200 or 206 body to `sink` as it arrives (other
-    /// statuses' bodies are collected). The chunk's first call says which status started it.
-    static func stream(_ request: URLRequest, sink: @escaping (_ status: Int, _ chunk: Data) throws -> Void) async throws -> Answer {
+    /// statuses' bodies are collected), with the response it belongs to.
+    static func stream(_ request: URLRequest, sink: @escaping (HTTPURLResponse, Data) throws -> Void) async throws -> Answer {
         try await run(request, followRedirects: true, sink: sink)
     }
 
-    private static func run(_ request: URLRequest, followRedirects: Bool, sink: ((Int, Data) throws -> Void)?) async throws -> Answer {
+    private static func run(_ request: URLRequest, followRedirects: Bool, sink: ((HTTPURLResponse, Data) throws -> Void)?) async throws -> Answer {
         let delegate = Delegate(original: request, followRedirects: followRedirects, sink: sink)
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1  // callbacks in order, one at a time
@@ -45,13 +45,13 @@ struct HubTransfer {
     private final class Delegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         let original: URLRequest
         let followRedirects: Bool
-        let sink: ((Int, Data) throws -> Void)?
+        let sink: ((HTTPURLResponse, Data) throws -> Void)?
         var continuation: CheckedContinuation<Answer, Error>?
         var response: HTTPURLResponse?
         var body = Data()
         var sinkError: Error?
 
-        init(original: URLRequest, followRedirects: Bool, sink: ((Int, Data) throws -> Void)?) {
+        init(original: URLRequest, followRedirects: Bool, sink: ((HTTPURLResponse, Data) throws -> Void)?) {
             self.original = original
             self.followRedirects = followRedirects
             self.sink = sink
@@ -80,8 +80,8 @@ struct HubTransfer {
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
             guard sinkError == nil else { return }
-            guard streams, let sink, let status = response?.statusCode else { return body.append(data) }
-            do { try sink(status, data) } catch {
+            guard streams, let sink, let response else { return body.append(data) }
+            do { try sink(response, data) } catch {
                 sinkError = error
                 dataTask.cancel()
             }
