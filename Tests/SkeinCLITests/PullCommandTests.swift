@@ -5,6 +5,16 @@ import Testing
 /// `skein pull` end to end: the built executable against the loopback Hub, then `skein inspect`
 /// finding the pulled model by name.
 @Suite struct PullCommandTests {
+    /// Runs skein off Swift's cooperative threads: the loopback hub answers on them, and
+    /// `SkeinRun` blocks its thread until the process ends.
+    func skein(_ arguments: [String], environment: [String: String]) async throws -> SkeinRun {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try SkeinRun(arguments, environment: environment) })
+            }
+        }
+    }
+
     @Test func pullThenInspectByName() async throws {
         let hub = try await LoopbackHub.start()
         defer { Task { await hub.stop() } }
@@ -13,16 +23,16 @@ import Testing
         let home = try temporaryFolder("pull")
         defer { try? FileManager.default.removeItem(at: home) }
         let environment = ["HF_ENDPOINT": hub.endpoint, "HF_HOME": home.path, "HF_HUB_CACHE": "", "SKEIN_MODELS": ""]
-        let pull = try SkeinRun(["pull", "org/chat"], environment: environment)
+        let pull = try await skein(["pull", "org/chat"], environment: environment)
         #expect(pull.status == 0, "\(pull.stderr)")
         let snapshot = home.appendingPathComponent("hub/models--org--chat/snapshots/\(repository.commit)").path
         #expect(pull.stdout == snapshot + "\n", "\(pull.stdout)")
         #expect(pull.stderr.contains("pulled 5 file(s)"), "\(pull.stderr)")
-        let inspect = try SkeinRun(["inspect", "org/chat"], environment: environment)
+        let inspect = try await skein(["inspect", "org/chat"], environment: environment)
         #expect(inspect.status == 0, "\(inspect.stderr)")
         #expect(inspect.stdout.contains("check               ok"), "\(inspect.stdout)")
         // A rerun transfers nothing and prints the same folder.
-        let again = try SkeinRun(["pull", "org/chat", "--include", "*.json"], environment: environment)
+        let again = try await skein(["pull", "org/chat", "--include", "*.json"], environment: environment)
         #expect(again.status == 0 && again.stdout == snapshot + "\n" && again.stderr.contains("pulled 0 file(s), 4 already in the cache"), "\(again.stderr)")
     }
 
@@ -38,7 +48,7 @@ import Testing
         hub.serve(try LoopbackHubRepository(name: "org/gated", folder: HubFixtures.model, gated: true))
         let home = try temporaryFolder("pull-fail")
         defer { try? FileManager.default.removeItem(at: home) }
-        let run = try SkeinRun(arguments, environment: ["HF_ENDPOINT": hub.endpoint, "HF_HOME": home.path, "HF_HUB_CACHE": "", "HF_TOKEN": ""])
+        let run = try await skein(arguments, environment: ["HF_ENDPOINT": hub.endpoint, "HF_HOME": home.path, "HF_HUB_CACHE": "", "HF_TOKEN": ""])
         #expect(run.status == status, "\(run.stderr)")
         #expect(run.stderr.hasPrefix("Error: ") && run.stderr.contains(message), "\(run.stderr)")
         if status != 64 { #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)") }

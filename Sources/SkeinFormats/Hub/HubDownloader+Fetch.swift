@@ -30,9 +30,9 @@ extension HubDownloader {
             } catch {
                 // Connection refused before anything came: the endpoint is down, retrying will not help.
                 if writer.received == 0, writer.offset == 0, (error as? URLError)?.code == .cannotConnectToHost {
-                    throw HubError.connectionFailed(endpoint: endpoint.absoluteString, reason: error.localizedDescription)
+                    throw HubError.connectionFailed(endpoint: endpoint.absoluteString, reason: HubTransfer.describe(error))
                 }
-                lastError = error.localizedDescription
+                lastError = HubTransfer.describe(error)
                 continue
             }
             let status = answer.response.statusCode

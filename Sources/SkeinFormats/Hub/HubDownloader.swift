@@ -120,7 +120,7 @@ public struct HubDownloader: Sendable {
     }
 
     func request(_ url: URL, method: String) -> URLRequest {
-        var request = URLRequest(url: url, timeoutInterval: 60)
+        var request = URLRequest(url: url, timeoutInterval: HubTransfer.requestTimeout)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         request.setValue("skein", forHTTPHeaderField: "User-Agent")
@@ -130,7 +130,7 @@ public struct HubDownloader: Sendable {
     /// Sends a metadata request; a transport failure names the endpoint.
     func send(_ request: URLRequest, follow: Bool) async throws -> HubTransfer.Answer {
         do { return try await HubTransfer.fetch(request, followRedirects: follow) } catch {
-            throw HubError.connectionFailed(endpoint: endpoint.absoluteString, reason: error.localizedDescription)
+            throw HubError.connectionFailed(endpoint: endpoint.absoluteString, reason: HubTransfer.describe(error))
         }
     }
 

@@ -27,6 +27,23 @@ struct HubTransfer {
         try await run(request, followRedirects: true, sink: sink)
     }
 
+    /// A transport error in words (Foundation on Linux describes URL errors by number only).
+    static func describe(_ error: Error) -> String {
+        guard let error = error as? URLError else { return error.localizedDescription }
+        switch error.code {
+        case .timedOut: return "timed out after \(Int(requestTimeout)) s without data"
+        case .cannotConnectToHost: return "connection refused"
+        case .cannotFindHost, .dnsLookupFailed: return "unknown host"
+        case .networkConnectionLost: return "the connection was lost"
+        case .notConnectedToInternet: return "no network"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate: return "TLS failed"
+        default: return "URL error \(error.code.rawValue)"
+        }
+    }
+
+    /// Seconds a request may wait without data before it fails.
+    static let requestTimeout: TimeInterval = 60
+
     private static func run(_ request: URLRequest, followRedirects: Bool, sink: ((HTTPURLResponse, Data) throws -> Void)?) async throws -> Answer {
         let delegate = Delegate(original: request, followRedirects: followRedirects, sink: sink)
         let queue = OperationQueue()
