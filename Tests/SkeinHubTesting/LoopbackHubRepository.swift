@@ -37,6 +37,9 @@ public struct LoopbackHubRepository: Sendable {
     public var corrupt: Set<String> = []
     /// Whether LFS files are redirected (302) to a `/cdn/...` URL, as the Hub sends them to its CDN.
     public var redirectsLFS = true
+    /// The host LFS redirects name, nil for the hub's own `127.0.0.1`; `"localhost"` reaches the
+    /// same server under another host name, as the Hub's CDN is another host (tokens must not go there).
+    public var cdnHost: String?
 
     /// Serves every file under `folder`.
     /// - Parameter commit: default: 40 hex digits derived from `name`.

@@ -61,7 +61,8 @@ struct LoopbackHubResponder: HTTPResponder {
         guard file.isLFS, repository.redirectsLFS else { return body(repository, file, request: request, headers: headers) }
         headers[HTTPField.Name("X-Linked-Etag")!] = "\"\(file.etag)\""
         headers[HTTPField.Name("X-Linked-Size")!] = "\(file.content.count)"
-        headers[.location] = "\(state.endpoint)/cdn/\(repository.name)/\(file.path)"
+        let base = repository.cdnHost.map { state.endpoint.replacingOccurrences(of: "//127.0.0.1:", with: "//\($0):") } ?? state.endpoint
+        headers[.location] = "\(base)/cdn/\(repository.name)/\(file.path)"
         headers[.contentLength] = "0"
         return Response(status: .found, headers: headers)
     }

@@ -161,6 +161,22 @@ import Testing
         #expect(setup.hub.log.last?.authorization == "Bearer \(setup.repository.token)")
     }
 
+    /// The token goes to the Hub, not to the other host it redirects LFS files to.
+    @Test func theTokenStaysWithTheHubsHost() async throws {
+        let setup = try await Setup {
+            $0.gated = true
+            $0.cdnHost = "localhost"
+        }
+        defer { Task { await setup.finish() } }
+        let result = try await setup.downloader(token: setup.repository.token).pull(try #require(ModelName("org/name")))
+        #expect(try Data(contentsOf: result.snapshot.appendingPathComponent("model.safetensors"))
+                == Data(contentsOf: HubFixtures.model.appendingPathComponent("model.safetensors")))
+        let cdn = setup.hub.log.filter { $0.target.hasPrefix("/cdn/") }
+        let hub = setup.hub.log.filter { !$0.target.hasPrefix("/cdn/") }
+        #expect(cdn.count == 3 && cdn.allSatisfy { $0.authorization == nil }, "\(cdn)")
+        #expect(!hub.isEmpty && hub.allSatisfy { $0.authorization == "Bearer \(setup.repository.token)" }, "\(hub)")
+    }
+
     @Test func includeDownloadsOnlyMatchingFiles() async throws {
         let setup = try await Setup()
         defer { Task { await setup.finish() } }

@@ -12,6 +12,7 @@ extension HubDownloader {
                report: @escaping @Sendable (Int) -> Void) async throws {
         let partial = layout.partial(etag)
         var lastError = ""
+        var digest: String?  // of the whole file, when the last transfer hashed it as it wrote
         for _ in 0..<max(1, attempts) {
             var offset = try layout.existingSize(of: partial) ?? 0
             if let size, offset == size { break }  // complete from an earlier run: verify below
@@ -19,7 +20,7 @@ extension HubDownloader {
                 try layout.remove(partial)
                 offset = 0
             }
-            let writer = try PartialWriter(partial, offset: offset, report: report)
+            let writer = try PartialWriter(partial, offset: offset, hashing: file.sha256 != nil, report: report)
             var request = self.request(url, method: "GET")
             if writer.offset > 0 { request.setValue("bytes=\(writer.offset)-", forHTTPHeaderField: "Range") }
             let answer: HubTransfer.Answer
@@ -38,6 +39,7 @@ extension HubDownloader {
             let status = answer.response.statusCode
             if status == 416 {  // the partial file is not a prefix the server can continue: start over
                 try layout.remove(partial)
+                lastError = "the server refused to resume (416)"
                 continue
             }
             guard status == 200 || status == 206 else {
@@ -48,25 +50,27 @@ extension HubDownloader {
                 lastError = "the body ended early"
                 continue
             }
+            digest = writer.hexDigest
             break
         }
         let received = try layout.existingSize(of: partial) ?? 0
         if let size, received < size, !lastError.isEmpty {
             throw HubError.interrupted(file: file.path, received: received, expected: size, partial: partial.path, reason: lastError)
         }
-        try verify(file, partial: partial, size: size, layout: layout)
+        try verify(file, partial: partial, size: size, layout: layout, digest: digest)
         try layout.complete(partial, as: layout.blob(etag))
     }
 
-    /// Checks the size, and the SHA-256 of an LFS file; a file that fails is deleted.
-    func verify(_ file: HubListing.File, partial: URL, size: Int?, layout: HubLayout) throws {
+    /// Checks the size, and the SHA-256 of an LFS file (`digest` when the transfer computed it,
+    /// else read back from disk); a file that fails is deleted.
+    func verify(_ file: HubListing.File, partial: URL, size: Int?, layout: HubLayout, digest: String?) throws {
         let actual = try layout.existingSize(of: partial) ?? 0
         if let size, actual != size {
             try layout.remove(partial)
             throw HubError.sizeMismatch(file: file.path, expected: size, actual: actual)
         }
         guard let expected = file.sha256 else { return }
-        let digest = try Self.sha256(of: partial)
+        let digest = try digest ?? Self.sha256(of: partial)
         if digest != expected {
             try layout.remove(partial)
             throw HubError.digestMismatch(file: file.path, expected: expected, actual: digest)
@@ -86,7 +90,9 @@ extension HubDownloader {
 }
 
 /// Appends a transfer's body to the `.incomplete` file: after what is there for a 206 answer
-/// that continues it, from the start for a 200 (the server ignored the `Range`).
+/// that continues it, from the start for a 200 (the server ignored the `Range`). When hashing,
+/// the SHA-256 follows the file (the kept prefix is read back once), so verifying needs no
+/// second pass over a large file.
 // @unchecked: written only from the transfer's serial delegate queue, read after it finished.
 final class PartialWriter: @unchecked Sendable {
     let url: URL
@@ -97,8 +103,9 @@ final class PartialWriter: @unchecked Sendable {
     private let handle: FileHandle
     private let report: @Sendable (Int) -> Void
     private var started = false
+    private var hasher: SHA256?
 
-    init(_ url: URL, offset: Int, report: @escaping @Sendable (Int) -> Void) throws {
+    init(_ url: URL, offset: Int, hashing: Bool, report: @escaping @Sendable (Int) -> Void) throws {
         if !FileManager.default.fileExists(atPath: url.path) {
             guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
                 throw HubError.unwritable(path: url.path, reason: "cannot create it")
@@ -111,9 +118,24 @@ final class PartialWriter: @unchecked Sendable {
         self.offset = offset
         self.received = offset
         self.report = report
+        hasher = hashing ? SHA256() : nil
     }
 
+    /// The SHA-256 of the file as written, nil when not hashing or nothing arrived.
+    var hexDigest: String? { started ? hasher?.hexDigest : nil }
+
     deinit { try? handle.close() }
+
+    /// Hashes the `offset` bytes kept from an earlier transfer.
+    private func hashPrefix() throws {
+        let reader = try FileHandle(forReadingFrom: url)
+        defer { try? reader.close() }
+        var left = offset
+        while left > 0, let data = try reader.read(upToCount: min(left, 4 << 20)), !data.isEmpty {
+            hasher?.update(data)
+            left -= data.count
+        }
+    }
 
     func write(_ chunk: Data, response: HTTPURLResponse) throws {
         do {
@@ -123,6 +145,7 @@ final class PartialWriter: @unchecked Sendable {
                     && (response.value(forHTTPHeaderField: "Content-Range") ?? "").hasPrefix("bytes \(offset)-")
                 if continues && offset > 0 {
                     try handle.truncate(atOffset: UInt64(offset))
+                    if hasher != nil { try hashPrefix() }
                     try handle.seekToEnd()
                 } else {
                     try handle.truncate(atOffset: 0)
@@ -133,6 +156,7 @@ final class PartialWriter: @unchecked Sendable {
                 }
             }
             try handle.write(contentsOf: chunk)
+            hasher?.update(chunk)
         } catch let error as HubError {
             throw error
         } catch {

@@ -1,8 +1,8 @@
 /// A streaming SHA-256 (FIPS 180-4), for checking downloaded LFS files against the Hub's digest.
 ///
 /// Foundation on Linux has no CryptoKit, so this is a plain implementation: feed bytes with
-/// `update` in any chunks, then read `hexDigest` (or `finalize()`). Speed is a few hundred MB/s,
-/// well below a network link's share of a pull.
+/// `update` in any chunks, then read `hexDigest` (or `finalize()`). About 140 MB/s on one core
+/// (a 64 MB buffer in 0.46 s on the build machine), checked after each LFS file arrives.
 public struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
@@ -32,9 +32,10 @@ public struct SHA256: Sendable {
             block.withUnsafeBytes { compress($0) }
             pending.removeAll(keepingCapacity: true)
         }
-        while bytes.count - offset >= 64 {
-            compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 64]))
-            offset += 64
+        let whole = (bytes.count - offset) / 64 * 64
+        if whole > 0 {
+            compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + whole]))
+            offset += whole
         }
         pending.append(contentsOf: bytes[offset...])
     }
@@ -47,9 +48,7 @@ public struct SHA256: Sendable {
         while copy.pending.count % 64 != 56 { copy.pending.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { copy.pending.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
         let tail = copy.pending
-        tail.withUnsafeBytes { bytes in
-            for start in stride(from: 0, to: bytes.count, by: 64) { copy.compress(UnsafeRawBufferPointer(rebasing: bytes[start..<start + 64])) }
-        }
+        tail.withUnsafeBytes { copy.compress($0) }
         let s = copy.state
         return [s.0, s.1, s.2, s.3, s.4, s.5, s.6, s.7].flatMap { word in
             [UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
@@ -82,28 +81,34 @@ public struct SHA256: Sendable {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    /// One round of the compression function over a 64-byte block.
-    private mutating func compress(_ block: UnsafeRawBufferPointer) {
-        func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
-        // The message schedule lives on the stack: no allocation per block.
-        let sum = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            for i in 0..<16 {
-                w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+    /// The compression function over whole 64-byte blocks (`blocks.count` is a multiple of 64).
+    private mutating func compress(_ blocks: UnsafeRawBufferPointer) {
+        @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
+        var state = self.state
+        Self.k.withUnsafeBufferPointer { kBuffer in
+            // The message schedule lives on the stack: no allocation per block.
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { buffer in
+                let w = buffer.baseAddress!, k = kBuffer.baseAddress!
+                for start in stride(from: 0, to: blocks.count, by: 64) {
+                    for i in 0..<16 {
+                        let p = start + 4 * i
+                        w[i] = UInt32(blocks[p]) << 24 | UInt32(blocks[p + 1]) << 16 | UInt32(blocks[p + 2]) << 8 | UInt32(blocks[p + 3])
+                    }
+                    for i in 16..<64 {
+                        let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                        let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                        w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+                    }
+                    var (a, b, c, d, e, f, g, h) = state
+                    for i in 0..<64 {
+                        let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
+                        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+                        h = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+                    }
+                    state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h)
+                }
             }
-            for i in 16..<64 {
-                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-            }
-            var (a, b, c, d, e, f, g, h) = state
-            for i in 0..<64 {
-                let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ Self.k[i] &+ w[i]
-                let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
-                (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-            }
-            return (a, b, c, d, e, f, g, h)
         }
-        state = (state.0 &+ sum.0, state.1 &+ sum.1, state.2 &+ sum.2, state.3 &+ sum.3,
-                 state.4 &+ sum.4, state.5 &+ sum.5, state.6 &+ sum.6, state.7 &+ sum.7)
+        self.state = state
     }
 }
