@@ -47,6 +47,7 @@ import Testing
         let ref = try String(contentsOf: setup.folder.appendingPathComponent("refs/main"), encoding: .utf8)
         #expect(ref == setup.repository.commit)
         #expect(result.snapshot.path == setup.folder.appendingPathComponent("snapshots/\(setup.repository.commit)").path)
+        #expect(result.model == result.snapshot)
         #expect(try fm.contentsOfDirectory(atPath: result.snapshot.path).sorted() == Self.fixtureFiles)
         for name in Self.fixtureFiles {
             let entry = result.snapshot.appendingPathComponent(name)
@@ -120,6 +121,28 @@ import Testing
         #expect(setup.hub.log.last { $0.target == "/cdn/org/name/model.safetensors" }?.range == "bytes=\(received)-")
         #expect(try Data(contentsOf: blob) == Data(contentsOf: HubFixtures.model.appendingPathComponent("model.safetensors")))
         #expect(!FileManager.default.fileExists(atPath: partial))
+    }
+
+    /// A blob locked by another pull (here, this test holding huggingface_hub's lock file) is
+    /// not fetched until the lock is released.
+    @Test func aPullWaitsForTheBlobsLock() async throws {
+        let setup = try await Setup()
+        defer { Task { await setup.finish() } }
+        let sha = try #require(setup.repository.files["model.safetensors"]).etag
+        let lockFile = setup.cache.folder.appendingPathComponent(".locks/models--org--name/\(sha).lock")
+        try FileManager.default.createDirectory(at: lockFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let fd = open(lockFile.path, O_RDWR | O_CREAT, 0o644)
+        try #require(fd >= 0 && flock(fd, LOCK_EX) == 0)
+        let name = try #require(ModelName("org/name"))
+        let downloader = setup.downloader()
+        let pull = Task { try await downloader.pull(name) }
+        try await Task.sleep(nanoseconds: 700_000_000)
+        #expect(!setup.hub.requests.contains("GET /cdn/org/name/model.safetensors"))
+        flock(fd, LOCK_UN)
+        close(fd)
+        let result = try await pull.value
+        #expect(result.downloaded.sorted() == Self.fixtureFiles)
+        #expect(setup.hub.requests.contains("GET /cdn/org/name/model.safetensors"))
     }
 
     @Test func aCorruptedFileIsDetectedAndNotKept() async throws {

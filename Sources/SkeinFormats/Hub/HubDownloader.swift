@@ -15,7 +15,8 @@ import FoundationNetworking
 /// A file is written to `blobs/<etag>.incomplete` and renamed only after its size (and, for LFS
 /// files, its SHA-256) verified; a broken transfer is resumed from that file with a `Range`
 /// request, within the run (up to `attempts` times) or by the next. Files whose blob is already
-/// there with the right size are not downloaded again.
+/// there with the right size are not downloaded again. While a file downloads, its blob is
+/// locked as huggingface_hub locks it (`<cache>/.locks/models--ORG--NAME/<etag>.lock`).
 public struct HubDownloader: Sendable {
     /// The Hub: `$HF_ENDPOINT`, default https://huggingface.co.
     public let endpoint: URL
@@ -63,16 +64,28 @@ public struct HubDownloader: Sendable {
             let report = { @Sendable (received: Int) in
                 progress(HubProgress(file: file.path, index: index, count: files.count, received: received, total: place.size))
             }
-            if let size = try layout.existingSize(of: blob), place.size.map({ $0 == size }) ?? true {
+            func complete() throws -> Bool {
+                guard let size = try layout.existingSize(of: blob) else { return false }
+                return place.size.map { $0 == size } ?? true
+            }
+            if try complete() {
                 skipped.append(file.path)
             } else {
-                try await fetch(file, from: place.url, into: layout, etag: place.etag, size: place.size, report: report)
-                downloaded.append(file.path)
+                // Another pull of this blob (Skein or hf) may finish it while this one waits.
+                let lock = try await HubLock(layout.lock(place.etag))
+                if try complete() {
+                    skipped.append(file.path)
+                } else {
+                    try await fetch(file, from: place.url, into: layout, etag: place.etag, size: place.size, report: report)
+                    downloaded.append(file.path)
+                }
+                withExtendedLifetime(lock) {}
             }
             try layout.link(file.path, to: place.etag)
         }
         if !name.revisionIsCommit { try layout.writeRef(name.effectiveRevision) }
-        return HubPull(snapshot: layout.snapshot, commit: listing.commit, downloaded: downloaded, skipped: skipped)
+        return HubPull(snapshot: layout.snapshot, model: HubCache.modelInSnapshot(layout.snapshot), commit: listing.commit,
+                       downloaded: downloaded, skipped: skipped)
     }
 
     /// The commit and files of the revision (`/api/models/ORG/NAME/revision/REV?blobs=true`).
@@ -165,6 +178,9 @@ public struct HubProgress: Sendable, Equatable {
 public struct HubPull: Sendable, Equatable {
     /// `<cache>/models--ORG--NAME/snapshots/<commit>`: the model folder.
     public let snapshot: URL
+    /// What `--model ORG/NAME` loads from it: the snapshot, or its one `.gguf` file when it has
+    /// no config.json (`HubCache.resolve`).
+    public let model: URL
     public let commit: String
     /// Files transferred in this run, and files already in the cache.
     public let downloaded: [String]

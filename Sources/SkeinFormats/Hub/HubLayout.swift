@@ -13,10 +13,15 @@ struct HubLayout {
         self.name = name
         repository = cache.folder.appendingPathComponent("models--\(name.organization)--\(name.name)", isDirectory: true)
         snapshot = repository.appendingPathComponent("snapshots/\(commit)", isDirectory: true)
+        locks = cache.folder.appendingPathComponent(".locks/\(repository.lastPathComponent)", isDirectory: true)
     }
 
-    func blob(_ etag: String) -> URL { repository.appendingPathComponent("blobs/\(etag)") }
+    /// `<cache>/.locks/models--ORG--NAME/<etag>.lock`, where huggingface_hub locks the same blob.
+    let locks: URL
+
+        func blob(_ etag: String) -> URL { repository.appendingPathComponent("blobs/\(etag)") }
     func partial(_ etag: String) -> URL { repository.appendingPathComponent("blobs/\(etag).incomplete") }
+    func lock(_ etag: String) -> URL { locks.appendingPathComponent("\(etag).lock") }
 
     /// The size of a regular file, nil when there is none.
     func existingSize(of url: URL) throws -> Int? {

@@ -10,13 +10,15 @@ struct PullCommand: AsyncParsableCommand {
         abstract: "Download a model from the Hugging Face Hub into the Hugging Face cache.",
         discussion: """
             Files go to the huggingface_hub cache layout ($HF_HUB_CACHE, else $HF_HOME/hub, else \
-            ~/.cache/huggingface/hub): blobs/, snapshots/COMMIT/ (symlinks into blobs/) and \
+            $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub): blobs/, snapshots/COMMIT/ (symlinks into blobs/) and \
             refs/REVISION, so `--model ORG/NAME`, `hf` and transformers find them. The Hub is \
             $HF_ENDPOINT (default https://huggingface.co); $HF_TOKEN is sent for gated or private \
             models. A file is written to blobs/ETAG.incomplete and renamed only once its size (and \
             for LFS files its SHA-256) checks; a broken download resumes from what arrived, files \
             already in the cache are not downloaded again. Progress is shown on standard error \
-            when it is a terminal; the snapshot folder is printed on standard output. \
+            when it is a terminal, then a summary line; standard output gets the path \
+            `--model ORG/NAME` loads (the snapshot folder, or its one .gguf file when it has no \
+            config.json). \
             Exit status: 66 repository, revision or file not found; 65 a download that does not \
             verify (deleted; run again); 70 network failure or no access.
             """)
@@ -57,7 +59,7 @@ struct PullCommand: AsyncParsableCommand {
         bars.finish()
         let skipped = result.skipped.isEmpty ? "" : ", \(result.skipped.count) already in the cache"
         FileHandle.standardError.write(Data("pulled \(result.downloaded.count) file(s)\(skipped)\n".utf8))
-        print(result.snapshot.path)
+        print(result.model.path)
     }
 }
 
