@@ -88,6 +88,21 @@ import Testing
         #expect(try String(contentsOf: entry, encoding: .utf8) == "nested")
     }
 
+    /// A snapshot of one GGUF file and no config.json: the pull's model is that file, as for `HubCache`.
+    @Test func aGGUFOnlySnapshotsModelIsTheFile() async throws {
+        let source = try HubFixtures.temporaryFolder("gguf")
+        try Data("GGUF not really".utf8).write(to: source.appendingPathComponent("m-Q4_K_M.gguf"))
+        try Data("# card".utf8).write(to: source.appendingPathComponent("README.md"))
+        let hub = try await LoopbackHub.start()
+        hub.serve(try LoopbackHubRepository(name: "org/gguf", folder: source))
+        let root = try HubFixtures.temporaryFolder("gguf-cache")
+        defer { Task { await hub.stop(); try? FileManager.default.removeItem(at: root); try? FileManager.default.removeItem(at: source) } }
+        let cache = HubCache(folder: root)
+        let result = try await HubDownloader(endpoint: URL(string: hub.endpoint)!, token: nil, cache: cache).pull(try #require(ModelName("org/gguf")))
+        #expect(result.model == result.snapshot.appendingPathComponent("m-Q4_K_M.gguf"))
+        #expect(try cache.resolve(try #require(ModelName("org/gguf"))).path == result.model.path)
+    }
+
     @Test func anInterruptedDownloadResumesWithARangeRequest() async throws {
         let setup = try await Setup { $0.truncateAfterBytes["model.safetensors"] = 100_000 }
         defer { Task { await setup.finish() } }
