@@ -11,8 +11,11 @@ import SkeinFormats
 public struct LoopbackHubRepository: Sendable {
     /// One served file.
     public struct File: Sendable {
+        /// The path in the repository (`sub/file.txt`).
         public let path: String
+        /// The bytes, before any `corrupt` fault.
         public let content: Data
+        /// Over 1 KB or `*.safetensors`/`*.gguf`.
         public let isLFS: Bool
         /// The ETag without quotes: the SHA-256 for LFS files, a 40-hex id for others.
         public let etag: String

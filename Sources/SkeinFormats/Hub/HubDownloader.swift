@@ -167,10 +167,14 @@ public struct HubDownloader: Sendable {
 
 /// Where a download is: file `index` of `count`, `received` of `total` bytes (nil when unknown).
 public struct HubProgress: Sendable, Equatable {
+    /// The file's path in the repository.
     public let file: String
+    /// Its place among the files of the pull (from 0), and how many there are.
     public let index: Int
     public let count: Int
+    /// Bytes of the file on disk so far (a resumed file starts at what an earlier transfer left).
     public let received: Int
+    /// The file's size, nil when the Hub did not say.
     public let total: Int?
 }
 
@@ -181,6 +185,7 @@ public struct HubPull: Sendable, Equatable {
     /// What `--model ORG/NAME` loads from it: the snapshot, or its one `.gguf` file when it has
     /// no config.json (`HubCache.resolve`).
     public let model: URL
+    /// The 40-hex commit the revision pointed at.
     public let commit: String
     /// Files transferred in this run, and files already in the cache.
     public let downloaded: [String]

@@ -13,8 +13,9 @@ public struct HubListing: Sendable, Equatable {
         public let sha256: String?
     }
 
-    /// The 40-hex commit.
+    /// The 40-hex commit (lowercase).
     public let commit: String
+    /// The files, in the listing's order.
     public let files: [File]
 
     /// Parses the listing; `url` names it in errors.
