@@ -154,25 +154,44 @@ enum Methods {
     /// Python's `text.replace(old, new, limit)` on UTF-8 bytes (a match of valid UTF-8 starts and
     /// ends on code points), refused once the result passes `Renderer.maxStringBytes`. An empty
     /// `old` leaves `text` as it is.
+    /// The most occurrences one `replace` call may replace (a template doubling a string by
+    /// `replace('x', 'xx')` in a loop would otherwise run for seconds before reaching the size limit).
+    static let maxReplacements = 1_000_000
+
     static func replaced(_ old: String, with new: String, in text: String, limit: Int) throws -> String {
         let needle = Array(old.utf8), bytes = Array(text.utf8), replacement = Array(new.utf8)
-        guard let first = needle.first, needle.count <= bytes.count, limit > 0 else { return text }
+        guard !needle.isEmpty, needle.count <= bytes.count, limit > 0 else { return text }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
-        var done = 0, i = 0
-        while i < bytes.count {
-            if done < limit, bytes[i] == first, i + needle.count <= bytes.count,
-               bytes[i..<(i + needle.count)].elementsEqual(needle) {
-                out.append(contentsOf: replacement)
-                i += needle.count
-                done += 1
-                if out.count > Renderer.maxStringBytes {
-                    throw ChatTemplateError.limitExceeded("replace output larger than \(Renderer.maxStringBytes) bytes")
+        var done = 0, start = 0, search = 0
+        try bytes.withUnsafeBytes { haystack in
+            try needle.withUnsafeBytes { pattern in
+                let base = haystack.baseAddress!
+                // memchr finds each candidate first byte; the bytes between matches are copied in one piece.
+                while done < limit, search + needle.count <= bytes.count,
+                      let hit = memchr(base + search, Int32(needle[0]), bytes.count - needle.count + 1 - search) {
+                    let offset = base.distance(to: UnsafeRawPointer(hit))
+                    guard memcmp(base + offset, pattern.baseAddress!, needle.count) == 0 else {
+                        search = offset + 1
+                        continue
+                    }
+                    out.append(contentsOf: bytes[start..<offset])
+                    out.append(contentsOf: replacement)
+                    start = offset + needle.count
+                    search = start
+                    done += 1
+                    if done > Self.maxReplacements {
+                        throw ChatTemplateError.limitExceeded("replace of more than \(Self.maxReplacements) occurrences")
+                    }
+                    if out.count > Renderer.maxStringBytes {
+                        throw ChatTemplateError.limitExceeded("replace output larger than \(Renderer.maxStringBytes) bytes")
+                    }
                 }
-            } else {
-                out.append(bytes[i])
-                i += 1
             }
+        }
+        out.append(contentsOf: bytes[start...])
+        if out.count > Renderer.maxStringBytes {
+            throw ChatTemplateError.limitExceeded("replace output larger than \(Renderer.maxStringBytes) bytes")
         }
         return String(decoding: out, as: UTF8.self)
     }
