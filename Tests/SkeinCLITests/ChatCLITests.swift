@@ -1,66 +1,88 @@
 import Foundation
 import Testing
+@testable import skein
 
-/// `skein chat` end to end with piped standard input.
+/// `skein chat` end to end with piped standard input, on the demo model; the expected replies
+/// come from `ChatSession` in-process (greedy, so the same tokens).
 @Suite(.serialized) struct ChatCLITests {
     static let qwen = repositoryRoot.appendingPathComponent("Tests/Fixtures/own-model/qwen2-chat").path
-    static let base = ["--model", qwen, "--max-tokens", "8"]
+    static let maxTokens = 12
+
+    /// The demo model's folder and the options every run here takes.
+    static func base() throws -> (folder: URL, arguments: [String]) {
+        let folder = try #require(SkeinDemoModelFolder.url)
+        return (folder, ["--model", folder.path, "--max-tokens", "\(maxTokens)"])
+    }
+
+    /// What `skein chat` should print for `lines`: each greedy reply and its newline.
+    static func expectedOutput(_ lines: [String], folder: URL, attention: String = "full") throws -> [String] {
+        let session = try ChatSessionTests.session(folder, attention: attention, maxTokens: maxTokens, system: nil)
+        return try lines.map { try session.send($0).reply + "\n" }
+    }
 
     @Test func eachReplyEndsWithItsNewlineBeforeTheNextLineIsRead() throws {
-        let chat = try ChatProcess(Self.base)
+        let (folder, arguments) = try Self.base()
+        let expected = try Self.expectedOutput(["Hello there", "Tell me more"], folder: folder)
+        let chat = try ChatProcess(arguments)
         chat.send("Hello there")
-        try chat.wait("the first reply's newline") { out, _ in out.hasSuffix("\n") }
-        let first = chat.stdout
-        #expect(first.filter { $0 == "\n" }.count == 1)
-        #expect(!first.contains("\u{1B}"), "no escape codes from a pipe")
+        // The second line is not sent yet: the first reply and its newline must already be out.
+        try chat.wait("the first reply's newline") { out, _ in out == expected[0] }
         chat.send("")  // an empty line is skipped, not the end
         chat.send("Tell me more")
-        try chat.wait("the second reply") { out, _ in out.filter { $0 == "\n" }.count == 2 }
-        #expect(chat.stdout.hasPrefix(first))
+        try chat.wait("the second reply") { out, _ in out == expected.joined() }
         #expect(try chat.finish() == 0)
+        #expect(chat.stdout == expected.joined())
+        #expect(!chat.stdout.contains("\u{1B}") && !chat.stderr.contains("\u{1B}"), "no escape codes from a pipe")
         #expect(!chat.stderr.contains("> "), "no prompt from a pipe")
     }
 
     @Test func helpResetAndPolicy() throws {
-        let run = try SkeinRun(["chat"] + Self.base, input: "/help\nHello\n/policy window:size=32\nAgain\n/policy nonsense\n/policy full\n/reset\nHello\n/frobnicate\n")
+        let (folder, arguments) = try Self.base()
+        let input = "/help\nHello\n/policy window:size=32\nAgain\n/policy nonsense\n/policy full\n/reset\nHello\n/frobnicate\n"
+        let run = try SkeinRun(["chat"] + arguments, input: input)
         #expect(run.status == 0, "\(run.stderr)")
         for command in ["/help", "/exit", "/reset", "/policy", "/save", "/load"] { #expect(run.stderr.contains(command)) }
         #expect(run.stderr.contains("[attention policy: window"))
         #expect(run.stderr.contains("error: /policy nonsense"))
         #expect(run.stderr.contains("[conversation reset]"))
         #expect(run.stderr.contains("unknown command /frobnicate"))
-        let replies = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        #expect(replies.count == 3)
         // After /reset, "Hello" is the first turn again: the same reply as the first "Hello".
-        #expect(replies.first == replies.last)
+        let first = try Self.expectedOutput(["Hello"], folder: folder)[0]
+        #expect(run.stdout.hasPrefix(first))
+        #expect(run.stdout.hasSuffix(first))
+        #expect(run.stdout.count > 2 * first.count, "three replies")
     }
 
     @Test func saveThenLoadInANewProcessContinuesTheConversation() throws {
+        let arguments = try Self.base().arguments
         let folder = try temporaryFolder("chat-save")
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("talk.chat").path
-        let straight = try SkeinRun(["chat"] + Self.base, input: "Hello\nWhat next?\nAnd then?\n")
+        let straight = try SkeinRun(["chat"] + arguments, input: "Hello\nWhat next?\nAnd then?\n")
         #expect(straight.status == 0, "\(straight.stderr)")
-        let saving = try SkeinRun(["chat"] + Self.base, input: "Hello\nWhat next?\n/save \(file)\n")
+        let saving = try SkeinRun(["chat"] + arguments, input: "Hello\nWhat next?\n/save \(file)\n")
         #expect(saving.status == 0)
         #expect(saving.stderr.contains("[saved 4 messages and the KV cache to \(file)]"), "\(saving.stderr)")
-        let loading = try SkeinRun(["chat"] + Self.base, input: "/load \(file)\nAnd then?\n")
+        let loading = try SkeinRun(["chat"] + arguments, input: "/load \(file)\nAnd then?\n")
         #expect(loading.stderr.contains("[loaded 4 messages from \(file)]"), "\(loading.stderr)")
         #expect(!loading.stderr.contains("rebuilt"))
-        let expected = straight.stdout.split(separator: "\n").last
-        #expect(loading.stdout.split(separator: "\n").last == expected, "the reply after /load is the uninterrupted one")
+        let lastReply = String(straight.stdout.dropFirst(saving.stdout.count))
+        #expect(straight.stdout.hasPrefix(saving.stdout) && !lastReply.isEmpty)
+        #expect(loading.stdout == lastReply, "the reply after /load is the uninterrupted one")
         // Loaded under another policy: the cache is rebuilt, with a notice, and the chat goes on.
-        let other = try SkeinRun(["chat"] + Self.base + ["--attention", "window:size=40"], input: "/load \(file)\nAnd then?\n")
+        let other = try SkeinRun(["chat"] + arguments + ["--attention", "window:size=40"], input: "/load \(file)\nAnd then?\n")
         #expect(other.stderr.contains("cache rebuilt for --attention window:size=40"), "\(other.stderr)")
-        #expect(other.stdout.split(separator: "\n").count == 1)
+        #expect(other.status == 0)
+        #expect(other.stdout.hasSuffix("\n"))
     }
 
     @Test func saveNeverOverwritesAndLoadNamesABadFile() throws {
+        let arguments = try Self.base().arguments
         let folder = try temporaryFolder("chat-nooverwrite")
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("mine.txt")
         try Data("the user's own file\n".utf8).write(to: file)
-        let run = try SkeinRun(["chat"] + Self.base, input: "Hello\n/save \(file.path)\n/load \(file.path)\n/load \(folder.path)/absent\n")
+        let run = try SkeinRun(["chat"] + arguments, input: "Hello\n/save \(file.path)\n/load \(file.path)\n/load \(folder.path)/absent\n")
         #expect(run.status == 0)
         #expect(run.stderr.contains("error: /save: \(file.path): already exists; not overwritten"), "\(run.stderr)")
         #expect(try String(contentsOf: file, encoding: .utf8) == "the user's own file\n")
@@ -69,10 +91,10 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["mine.txt"], "no temporary file left")
         // A torn save file is named and refused.
         let saved = folder.appendingPathComponent("ok.chat").path
-        _ = try SkeinRun(["chat"] + Self.base, input: "Hello\n/save \(saved)\n")
+        _ = try SkeinRun(["chat"] + arguments, input: "Hello\n/save \(saved)\n")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: saved))
         try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: folder.appendingPathComponent("torn.chat").path))
-        let torn = try SkeinRun(["chat"] + Self.base, input: "/load \(folder.path)/torn.chat\n")
+        let torn = try SkeinRun(["chat"] + arguments, input: "/load \(folder.path)/torn.chat\n")
         #expect(torn.stderr.contains("torn.chat: checksum mismatch"), "\(torn.stderr)")
     }
 

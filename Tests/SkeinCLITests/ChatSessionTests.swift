@@ -9,12 +9,13 @@ import Testing
     static let qwen = repositoryRoot.appendingPathComponent("Tests/Fixtures/own-model/qwen2-chat")
     static let lines = ["Hello there, who are you?", "Tell me about the sea.", "And the mountains?", "Thanks, one more word."]
 
-    static func session(_ folder: URL = qwen, attention: String = "full", maxTokens: Int = 12) throws -> ChatSession {
+    static func session(_ folder: URL = qwen, attention: String = "full", maxTokens: Int = 12,
+                        system: String? = "You are terse.") throws -> ChatSession {
         let tokenizer = try ModelTokenizer(path: folder)
         let model = try TransformerModel.load(path: folder)
         return try ChatSession(model: model, tokenizer: tokenizer, attention: attention,
                                stopTokens: Set(model.configuration.eosTokenIds + tokenizer.eosTokenIds),
-                               system: "You are terse.", maxTokens: maxTokens)
+                               system: system, maxTokens: maxTokens)
     }
 
     /// The reply a fresh cache gives after prefilling the whole conversation (the old `skein chat`).
