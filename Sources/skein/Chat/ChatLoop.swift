@@ -43,7 +43,7 @@ struct ChatLoop {
                                                   hasCache: session.cache != nil),
                                     cache: session.cache)
                 try ChatFile.writeNew(try file.encoded(), to: path)
-                note("[saved \(session.messages.count) messages\(session.cache?.supportsSnapshots == true ? " and the KV cache" : "") to \(path)]")
+                note("[saved \(session.messages.count) messages\(session.cache?.supportsSnapshots == true ? " and the KV cache" : " (this policy's cache state is not saved: /load prefills the conversation again)") to \(path)]")
             } catch {
                 note("error: /save: \(error)")
             }

@@ -82,9 +82,10 @@ final class ChatSession {
         do {
             prompt = try render(messages)
             if let budget = promptBudget, prompt.count > budget {
-                // Trim to three quarters of the budget, so the next turns extend the rebuilt
-                // cache instead of each dropping one turn and rebuilding it again.
-                let trimmed = try ConversationTrimming.trim(messages.map(\.templateValue), budget: budget - budget / 4) {
+                // Trim to half the budget (as llama.cpp's context shift discards half), so the
+                // next turns extend the rebuilt cache instead of each dropping one turn and
+                // prefilling the rest again.
+                let trimmed = try ConversationTrimming.trim(messages.map(\.templateValue), budget: budget / 2) {
                     try tokenizer.encodeChat($0)
                 }
                 if trimmed.droppedTurns > 0 {

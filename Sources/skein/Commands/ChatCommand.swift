@@ -16,8 +16,9 @@ struct ChatCommand: ParsableCommand, ComputingCommand {
             stops a reply (what was generated stays in the conversation) or clears the line; Ctrl-D \
             on an empty line, /exit or the end of piped input leaves. From a pipe each reply is \
             written with its newline as soon as it ends; empty lines are skipped. Under full \
-            attention a conversation that outgrows max_position_embeddings drops its oldest whole \
-            turns (a notice on standard error says how many). Commands:
+            attention a conversation that outgrows max_position_embeddings (less room for the \
+            reply) drops its oldest whole turns until it fills half of that, and the cache is \
+            rebuilt for the turns kept (a notice on standard error says how many were dropped). Commands:
 
             \(ChatCommandLine.helpText)
             """)
