@@ -23,8 +23,10 @@ final class RawTerminal {
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler { [weak self] in
                 self?.restore()
+                // Process-directed (dispatch's threads block signals, so raise() would wait forever):
+                // the default action ends the process with the signal's status.
                 Glibc.signal(signal, SIG_DFL)
-                raise(signal)
+                kill(getpid(), signal)
             }
             source.resume()
             sources.append(source)
@@ -43,13 +45,13 @@ final class RawTerminal {
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
-        if tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0 { isRaw = true }
+        if tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0 { isRaw = true }
     }
 
     /// The mode the terminal had before (cooked: Ctrl-C is SIGINT again while a reply runs).
     func restore() {
         guard isRaw else { return }
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &saved)
         isRaw = false
     }
 }
