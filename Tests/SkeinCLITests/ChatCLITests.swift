@@ -74,6 +74,11 @@ import Testing
         #expect(other.stderr.contains("cache rebuilt for --attention window:size=40"), "\(other.stderr)")
         #expect(other.status == 0)
         #expect(other.stdout.hasSuffix("\n"))
+        // Loaded into another model: its cache is not used; the messages are prefilled again.
+        let otherModel = try SkeinRun(["chat", "--model", Self.qwen, "--max-tokens", "4"], input: "/load \(file)\nAnd then?\n")
+        #expect(otherModel.status == 0)
+        #expect(otherModel.stderr.contains("[loaded 4 messages from \(file); cache rebuilt for --attention full because it was saved with another model]"),
+                "\(otherModel.stderr)")
     }
 
     @Test func saveNeverOverwritesAndLoadNamesABadFile() throws {

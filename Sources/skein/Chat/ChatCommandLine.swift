@@ -16,14 +16,14 @@ enum ChatCommandLine: Equatable {
 
     /// The commands and what they do, for `/help` and `skein chat --help`.
     static let helpText = """
-        /help                 list these commands
-        /exit                 leave (as Ctrl-D on an empty line, or the end of piped input)
-        /reset                start over: a new cache, the system message kept
-        /policy NAME[:k=v,...]  switch the attention policy (see `skein policies`) and rebuild the cache
-        /save FILE            write the conversation and its KV cache to FILE (never over an existing file)
-        /load FILE            continue a conversation saved with /save
-        //text                send "/text" as a message
-        Ctrl-C stops a reply (what was generated is kept) or clears the line being typed.
+        /help               list these commands
+        /exit               leave (also Ctrl-D on an empty line, or the end of input)
+        /reset              start over: a new cache, the system message kept
+        /policy NAME[:k=v]  switch the attention policy and rebuild the cache
+        /save FILE          save the conversation and its KV cache (never overwrites)
+        /load FILE          continue a conversation saved with /save
+        //text              send "/text" as a message
+        Ctrl-C stops a reply (what was generated is kept) or clears the line.
         """
 
     init(_ line: String) {
