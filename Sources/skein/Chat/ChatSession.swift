@@ -111,7 +111,8 @@ final class ChatSession {
         var reply = ""
         var firstToken: Double?
         var stopped = false
-        let request = GenerationRequest(promptTokens: fresh, maxTokens: maxTokens, sampling: sampling, stopTokens: stopTokens)
+        let request = GenerationRequest(promptTokens: fresh, maxTokens: maxTokens, sampling: sampling, stopTokens: stopTokens,
+                                        precedingTokens: held)
         let result: GenerationResult
         do {
             result = try Generator(model: model, policy: policy).generate(request, cache: cache) { token in
