@@ -57,12 +57,16 @@ let package = Package(
         .testTarget(name: "SkeinTokenizersTests", dependencies: ["SkeinTokenizers"]),
         // Fixture loading and comparisons shared by the test targets.
         .target(name: "SkeinTesting", dependencies: ["SkeinEngine"], path: "Tests/SkeinTesting"),
+        // A Hugging Face Hub on 127.0.0.1 (the Hub's URLs, headers and faults) for the pull tests.
+        .target(name: "SkeinHubTesting", dependencies: ["SkeinFormats", .product(name: "Hummingbird", package: "hummingbird")],
+                path: "Tests/SkeinHubTesting"),
+        .testTarget(name: "SkeinHubTests", dependencies: ["SkeinFormats", "SkeinHubTesting"]),
         .testTarget(name: "SkeinEngineTests", dependencies: ["SkeinEngine", "SkeinFormats", "SkeinTesting"]),
         .testTarget(name: "SkeinEvalTests", dependencies: ["SkeinEval", "SkeinDemoModel", "SkeinServer", "SkeinEngine"]),
         .testTarget(name: "SkeinServerTests", dependencies: ["SkeinServer", "SkeinDemoModel"]),
         .testTarget(name: "SkeinAnalysisTests", dependencies: ["SkeinAnalysis", "SkeinEngine", "SkeinFormats", "SkeinTesting"]),
         // The command line: argument parsing in-process (@testable import skein) and the built executable end to end.
-        .testTarget(name: "SkeinCLITests", dependencies: ["skein", "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinDemoModel", "SkeinEval", "SkeinServer"]),
+        .testTarget(name: "SkeinCLITests", dependencies: ["skein", "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinDemoModel", "SkeinEval", "SkeinServer", "SkeinHubTesting"]),
     ],
     // Kernels share raw buffers across worker threads; Swift 5 mode keeps that readable.
     swiftLanguageModes: [.v5]

@@ -32,7 +32,7 @@ public enum FormatError: Error, Equatable, Sendable, CustomStringConvertible {
             "tensor '\(tensor)': expected shape \(expected), found \(actual)"
         case .notAModel(let path): "\(path): not a model folder or GGUF file"
         case .modelNotFound(let name, let searched, let missing, let download):
-            "\(name): not found in \(searched) (no \(missing)); download it with `hf download \(download)` or `huggingface-cli download \(download)`"
+            "\(name): not found in \(searched) (no \(missing)); download it with `skein pull \(name)`, `hf download \(download)` or `huggingface-cli download \(download)`"
         }
     }
 }

@@ -4,8 +4,14 @@ import Foundation
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
-    /// When set, every request must carry `Authorization: Bearer <apiKey>`.
-    public var apiKey: String?
+    /// When set, every route but `/health` needs `Authorization: Bearer KEY` with one of these
+    /// keys; each key sees only its own namespace of sessions.
+    public var apiKeys: APIKeys?
+    /// One key, with the root session namespace (`apiKeys` of that key).
+    public var apiKey: String? {
+        get { apiKeys?.entries.count == 1 && apiKeys?.entries[0].namespace == "" ? apiKeys?.entries[0].key : nil }
+        set { apiKeys = newValue.map(APIKeys.init(key:)) }
+    }
     /// The model id `/v1/models` lists (requests may name it or anything else; one model is served).
     public var modelID = "skein"
     /// Default `--attention` and `--rope` for requests that do not set `"skein": {...}`.

@@ -32,7 +32,7 @@ public final class SkeinServer: Sendable {
         defer { scheduler.stop() }
         let router = Router(context: BasicRequestContext.self)
         Routes(server: self).register(on: router)
-        let responder = GuardedResponder(inner: router.buildResponder(), apiKey: configuration.apiKey, metrics: metrics)
+        let responder = GuardedResponder(inner: router.buildResponder(), apiKeys: configuration.apiKeys, metrics: metrics)
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "skein"),

@@ -8,7 +8,7 @@ struct Skein: AsyncParsableCommand {
         abstract: "A long-context inference engine for the CPU.",
         discussion: "Exit status: 0 success, 64 usage error (a bad option or value; usage is shown), 65 bad input data (config, tensors, tokenizer, text), 66 a missing file, 70 any other failure.",
         version: SkeinBuild.description,
-        subcommands: [GenerateCommand.self, TokenizeCommand.self, DetokenizeCommand.self, PerplexityCommand.self, ChatCommand.self, DemoCommand.self, EvalCommand.self, LogitsCommand.self, InspectCommand.self, PoliciesCommand.self, BenchCommand.self, QuantizeCommand.self, KernelBenchCommand.self, ServeCommand.self, AnalyzeCommand.self])
+        subcommands: [GenerateCommand.self, TokenizeCommand.self, DetokenizeCommand.self, PerplexityCommand.self, ChatCommand.self, DemoCommand.self, EvalCommand.self, LogitsCommand.self, InspectCommand.self, PoliciesCommand.self, BenchCommand.self, QuantizeCommand.self, KernelBenchCommand.self, ServeCommand.self, AnalyzeCommand.self, PullCommand.self])
 
     /// Parses (after joining `--option -5` into `--option=-5`), applies `--threads`, runs, and
     /// reports errors with one rule for every command (see `CommandFailure`).

@@ -19,6 +19,14 @@ import Testing
         (TokenizerError.unreadable(file: "/nonexistent/tokenizer.json", reason: "no such file"), 66),
         (CocoaError(.fileReadNoSuchFile), 66),
         (EngineError.offloadFailed(reason: "disk full"), 70),
+        // skein pull: not found 66, a download that does not verify 65, network and access 70.
+        (HubError.notFound(what: "repository or revision", name: "org/x", url: "http://h/api/models/org/x/revision/main"), 66),
+        (HubError.noMatchingFiles(repository: "org/x", patterns: ["*.gguf"]), 66),
+        (HubError.digestMismatch(file: "model.safetensors", expected: "aa", actual: "bb"), 65),
+        (HubError.sizeMismatch(file: "config.json", expected: 10, actual: 9), 65),
+        (HubError.unauthorized(repository: "org/x", tokenSent: false), 70),
+        (HubError.connectionFailed(endpoint: "http://h", reason: "connection refused"), 70),
+        (HubError.interrupted(file: "m", received: 1, expected: 2, partial: "/c/m.incomplete", reason: "lost"), 70),
     ]
 
     @Test(arguments: 0..<cases.count)

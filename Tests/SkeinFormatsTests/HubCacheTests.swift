@@ -120,6 +120,7 @@ import Testing
         let text = error?.description ?? ""
         #expect(text.hasPrefix("\(name): not found in the Hugging Face cache \(hub.path) (no \(hub.path)/"), "\(text)")
         #expect(text.contains(missing + ")") && text.contains(download), "\(text)")
+        #expect(text.contains("`skein pull \(name)`"), "\(text)")
         #expect(!text.contains("\n"))
     }
 

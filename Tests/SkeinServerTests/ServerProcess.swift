@@ -8,13 +8,17 @@ import Testing
 final class ServerProcess {
     let process = Process()
     private(set) var port = 0
-    let apiKey: String
+    /// The key requests send; tests of several keys change it between requests.
+    var apiKey: String
 
-    /// Starts the built `skein` executable with `arguments` after `serve --port 0 --api-key KEY`.
-    init(arguments: [String], apiKey: String = "test-key") throws {
+    /// Starts the built `skein` executable with `arguments` after `serve --port 0 --api-key KEY`
+    /// (after `serve --port 0` alone when `keyOnCommandLine` is false: the key comes from
+    /// `--api-key-file` in `arguments` or from `SKEIN_API_KEY` in `environment`).
+    init(arguments: [String], apiKey: String = "test-key", keyOnCommandLine: Bool = true, environment: [String: String] = [:]) throws {
         self.apiKey = apiKey
         process.executableURL = try Self.executable()
-        process.arguments = ["serve", "--port", "0", "--api-key", apiKey] + arguments
+        process.arguments = ["serve", "--port", "0"] + (keyOnCommandLine ? ["--api-key", apiKey] : []) + arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

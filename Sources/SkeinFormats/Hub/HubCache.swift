@@ -2,14 +2,14 @@ import Foundation
 
 /// Finds models named `ORG/NAME[@REVISION]` on disk: first in a Skein models folder
 /// (`$SKEIN_MODELS/ORG/NAME/`), then in the local Hugging Face cache, where
-/// `huggingface-cli download` / `hf download` put them:
+/// `skein pull`, `huggingface-cli download` and `hf download` put them:
 ///
 /// ```
 /// <cache>/models--ORG--NAME/refs/<revision>          the commit hash of the revision
 /// <cache>/models--ORG--NAME/snapshots/<commit>/      the model folder (symlinks into blobs/)
 /// ```
 ///
-/// Nothing is downloaded. The environment is a parameter, so tests need not change the process's.
+/// Nothing is downloaded here (`HubDownloader` does, for `skein pull`). The environment is a parameter, so tests need not change the process's.
 public struct HubCache: Sendable {
     /// The Hugging Face hub cache: `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else
     /// `$XDG_CACHE_HOME/huggingface/hub`, else `~/.cache/huggingface/hub` (huggingface_hub's order).

@@ -6,6 +6,10 @@ import SkeinEngine
 /// A session is checked out by one request at a time. With a directory, each check-in writes the
 /// session to `<dir>/<id>.session` atomically (temporary file, fsync, rename, fsync of the folder),
 /// so a crash mid-save leaves the previous save intact.
+///
+/// Sessions live in namespaces, one per API key (`APIKeys`): the store's ids are scoped,
+/// `NAMESPACE/ID` (`scoped(_:in:)`), saved as `<dir>/NAMESPACE/ID.session`; the root namespace's
+/// are plain `ID`. A request can only name ids of its own namespace.
 public final class SessionStore: @unchecked Sendable {
     /// One session's state.
     public struct Session: @unchecked Sendable {
@@ -31,8 +35,12 @@ public final class SessionStore: @unchecked Sendable {
         if let directory {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             // Leftovers of saves interrupted by a crash; the previous complete save is untouched.
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasSuffix(".partial") {
-                try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+            let fm = FileManager.default
+            let namespaces = ((try? fm.contentsOfDirectory(atPath: directory.path)) ?? []).filter(Self.isValidID)
+            for folder in [directory] + namespaces.map({ directory.appendingPathComponent($0, isDirectory: true) }) {
+                for name in (try? fm.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasSuffix(".partial") {
+                    try? fm.removeItem(at: folder.appendingPathComponent(name))
+                }
             }
         }
     }
@@ -42,17 +50,31 @@ public final class SessionStore: @unchecked Sendable {
         (1...64).contains(id.count) && id.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || $0 == "-" || $0 == "_" }
     }
 
-    /// Creates an empty session; a random id when `id` is nil.
+    /// The store's id of session `id` in `namespace` ("" is the root namespace); "" (which names
+    /// no session) when `id` is not a valid id, so `a/b` or `../x` can never reach another namespace.
+    public static func scoped(_ id: String, in namespace: String) -> String {
+        guard isValidID(id) else { return "" }
+        return namespace.isEmpty ? id : namespace + "/" + id
+    }
+
+    /// A valid id, or `NAMESPACE/ID` of two valid ids.
+    static func isValidScopedID(_ id: String) -> Bool {
+        let parts = id.split(separator: "/", omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count) && parts.allSatisfy { isValidID(String($0)) }
+    }
+
+    /// Creates an empty session in `namespace`; a random id when `id` is nil.
     /// - Throws: `APIError` 400 for a bad id, 409 when it exists.
-    public func create(id: String?, attention: String, rope: String, kvType: String = "f32") throws -> Session {
-        let id = id ?? "sess-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        guard Self.isValidID(id) else {
+    public func create(id name: String?, namespace: String = "", attention: String, rope: String, kvType: String = "f32") throws -> Session {
+        let name = name ?? "sess-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        guard Self.isValidID(name) else {
             throw APIError.badRequest("session id must be 1-64 letters, digits, '-' or '_'", param: "id", code: "invalid_session_id")
         }
+        let id = Self.scoped(name, in: namespace)
         lock.lock()
         defer { lock.unlock() }
         guard sessions[id] == nil, !fileExists(id) else {
-            throw APIError(.conflict, "session '\(id)' already exists", param: "id", code: "session_exists")
+            throw APIError(.conflict, "session '\(name)' already exists", param: "id", code: "session_exists")
         }
         let session = Session(id: id, attention: attention, rope: rope, kvType: kvType)
         sessions[id] = session
@@ -65,7 +87,7 @@ public final class SessionStore: @unchecked Sendable {
     public func checkout(_ id: String) throws -> Session {
         lock.lock()
         defer { lock.unlock() }
-        guard Self.isValidID(id) else { throw notFound(id) }
+        guard Self.isValidScopedID(id) else { throw notFound(id) }
         if sessions[id] == nil { sessions[id] = try load(id) }
         guard let session = sessions[id] else { throw notFound(id) }
         guard !busy.contains(id) else {
@@ -109,18 +131,20 @@ public final class SessionStore: @unchecked Sendable {
     public func delete(_ id: String) throws {
         lock.lock()
         defer { lock.unlock() }
-        guard Self.isValidID(id), sessions[id] != nil || fileExists(id) else { throw notFound(id) }
+        guard Self.isValidScopedID(id), sessions[id] != nil || fileExists(id) else { throw notFound(id) }
         guard !busy.contains(id) else { throw APIError(.conflict, "session '\(id)' is in use", code: "session_busy") }
         sessions[id] = nil
         if let url = fileURL(id) { try? FileManager.default.removeItem(at: url) }
     }
 
-    /// Session ids in memory or on disk.
-    public func list() -> [String] {
+    /// Ids of `namespace`'s sessions in memory or on disk, without the namespace.
+    public func list(namespace: String = "") -> [String] {
         lock.lock()
         defer { lock.unlock() }
-        var ids = Set(sessions.keys)
-        if let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
+        let prefix = namespace.isEmpty ? "" : namespace + "/"
+        var ids = Set(sessions.keys.filter { $0.hasPrefix(prefix) && !$0.dropFirst(prefix.count).contains("/") }
+            .map { String($0.dropFirst(prefix.count)) })
+        if let folder = folder(of: namespace), let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) {
             ids.formUnion(names.filter { $0.hasSuffix(".session") }.map { String($0.dropLast(".session".count)) })
         }
         return ids.sorted()
@@ -136,16 +160,28 @@ public final class SessionStore: @unchecked Sendable {
     // MARK: - Files
 
     private func notFound(_ id: String) -> APIError {
-        APIError(.notFound, "no session '\(id)'; create it with POST /v1/sessions", param: "session", code: "session_not_found")
+        let name = id.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? id
+        return APIError(.notFound, "no session '\(name)'; create it with POST /v1/sessions", param: "session", code: "session_not_found")
     }
 
-    private func fileURL(_ id: String) -> URL? { directory?.appendingPathComponent("\(id).session") }
+    /// The folder of a namespace's files: the directory itself for the root namespace.
+    private func folder(of namespace: String) -> URL? {
+        namespace.isEmpty ? directory : directory?.appendingPathComponent(namespace, isDirectory: true)
+    }
+
+    /// `<dir>/ID.session`, or `<dir>/NAMESPACE/ID.session` for a scoped id.
+    private func fileURL(_ id: String) -> URL? {
+        let parts = id.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let folder = folder(of: parts.count == 2 ? parts[0] : "") else { return nil }
+        return folder.appendingPathComponent("\(parts.last ?? id).session")
+    }
 
     private func fileExists(_ id: String) -> Bool { fileURL(id).map { FileManager.default.fileExists(atPath: $0.path) } ?? false }
 
     private func save(_ session: Session) throws {
         guard let url = fileURL(session.id) else { return }
         let data = SessionArchive.encode(session)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try AtomicFile.write(data, to: url)
     }
 

@@ -5,7 +5,7 @@ import Hummingbird
 /// routes and oversized bodies included), and counts requests by route and status.
 struct GuardedResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == BasicRequestContext {
     let inner: Inner
-    let apiKey: String?
+    let apiKeys: APIKeys?
     let metrics: ServerMetrics
     static var knownRoutes: Set<String> { ["/health", "/metrics", "/v1/models", "/v1/chat/completions", "/v1/completions", "/v1/sessions"] }
 
@@ -31,9 +31,9 @@ struct GuardedResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context
     }
 
     private func authorize(_ request: Request) throws {
-        guard let apiKey, request.uri.path != "/health" else { return }
+        guard let apiKeys, request.uri.path != "/health" else { return }
         let given = request.headers[.authorization]
-        guard given == "Bearer \(apiKey)" else {
+        guard apiKeys.namespace(authorization: given) != nil else {
             var error = APIError(.unauthorized, given == nil ? "missing API key: send 'Authorization: Bearer <key>'" : "incorrect API key",
                                  type: "invalid_request_error", code: "invalid_api_key")
             error.headers[.wwwAuthenticate] = "Bearer"

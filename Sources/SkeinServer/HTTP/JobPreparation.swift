@@ -12,7 +12,8 @@ struct JobPreparation {
     /// The spec, the stop strings, and the session taken for it (to be returned if the job never starts).
     /// - Parameter conversation: a chat request's messages, whose oldest whole turns are dropped
     ///   when `prompt` (their rendering) outgrows the context (`ConversationFit`).
-    func prepare(prompt: [Int], conversation: [TemplateValue]? = nil, common p: CommonParameters,
+    /// - Parameter namespace: the session namespace of the request's API key.
+    func prepare(prompt: [Int], conversation: [TemplateValue]? = nil, common p: CommonParameters, namespace: String = "",
                  topLogprobs: Int?) throws -> (JobSpec, [String], SessionStore.Session?) {
         if let n = p.n, n != 1 {
             throw n > 1 ? APIError.unsupported("n=\(n): one choice per request is supported (n=1)", param: "n")
@@ -47,7 +48,8 @@ struct JobPreparation {
         var attention = p.skein?.attention ?? configuration.defaultAttention
         var rope = p.skein?.rope ?? configuration.defaultRope
         var kvType = p.skein?.kvType ?? configuration.defaultKVType
-        if let id = p.session {
+        if let name = p.session {
+            let id = SessionStore.scoped(name, in: namespace)
             let taken = try sessions.checkout(id)
             let conflict = (p.skein?.attention).map { $0 != taken.attention } == true || (p.skein?.rope).map { $0 != taken.rope } == true
                 || (p.skein?.kvType).map { $0 != taken.kvType } == true

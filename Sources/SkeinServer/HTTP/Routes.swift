@@ -25,12 +25,12 @@ struct Routes: Sendable {
             let body = try await decode(ChatCompletionRequest.self, from: request)
             let (messages, prompt) = try preparation.chatPrompt(body.messages)
             let wantsLogprobs = body.logprobs == true
-            return try await run(kind: .chat, prompt: prompt, conversation: messages, common: body.common,
+            return try await run(kind: .chat, prompt: prompt, conversation: messages, common: body.common, namespace: namespace(of: request),
                                  topLogprobs: wantsLogprobs ? (body.topLogprobs ?? 0) : nil)
         }
         router.post("/v1/completions") { request, _ in
             let body = try await decode(CompletionRequest.self, from: request)
-            return try await run(kind: .text, prompt: preparation.completionPrompt(body.prompt), common: body.common,
+            return try await run(kind: .text, prompt: preparation.completionPrompt(body.prompt), common: body.common, namespace: namespace(of: request),
                                  topLogprobs: body.logprobs)
         }
         registerSessions(on: router)
@@ -48,26 +48,34 @@ struct Routes: Sendable {
             } catch {
                 throw APIError.badRequest("\(error)", param: "skein", code: "invalid_policy")
             }
-            let session = try server.sessions.create(id: body.id, attention: attention, rope: rope, kvType: kvType)
+            let session = try server.sessions.create(id: body.id, namespace: namespace(of: request), attention: attention, rope: rope, kvType: kvType)
             return try json(SessionInfo(session), status: .created)
         }
-        router.get("/v1/sessions") { _, _ in try json(["object": AnyEncodable("list"), "data": AnyEncodable(server.sessions.list())]) }
-        router.get("/v1/sessions/:id") { _, context in
-            let id = context.parameters.get("id") ?? ""
+        router.get("/v1/sessions") { request, _ in
+            try json(["object": AnyEncodable("list"), "data": AnyEncodable(server.sessions.list(namespace: namespace(of: request)))])
+        }
+        router.get("/v1/sessions/:id") { request, context in
+            let id = SessionStore.scoped(context.parameters.get("id") ?? "", in: namespace(of: request))
             let session = try server.sessions.checkout(id)
             server.sessions.checkin(id, tokens: nil, cache: nil)
             return try json(SessionInfo(session))
         }
-        router.delete("/v1/sessions/:id") { _, context in
-            let id = context.parameters.get("id") ?? ""
+        router.delete("/v1/sessions/:id") { request, context in
+            let name = context.parameters.get("id") ?? ""
+            let id = SessionStore.scoped(name, in: namespace(of: request))
             try server.sessions.delete(id)
-            return try json(["id": AnyEncodable(id), "object": AnyEncodable("session.deleted"), "deleted": AnyEncodable(true)])
+            return try json(["id": AnyEncodable(name), "object": AnyEncodable("session.deleted"), "deleted": AnyEncodable(true)])
         }
     }
 
+    /// The session namespace of the request's API key ("" without keys; the responder has checked the key).
+    private func namespace(of request: Request) -> String {
+        server.configuration.apiKeys?.namespace(authorization: request.headers[.authorization]) ?? ""
+    }
+
     private func run(kind: CompletionHandler.Kind, prompt: [Int], conversation: [TemplateValue]? = nil, common: CommonParameters,
-                     topLogprobs: Int?) async throws -> Response {
-        let (spec, stops, session) = try preparation.prepare(prompt: prompt, conversation: conversation, common: common,
+                     namespace: String, topLogprobs: Int?) async throws -> Response {
+        let (spec, stops, session) = try preparation.prepare(prompt: prompt, conversation: conversation, common: common, namespace: namespace,
                                                              topLogprobs: topLogprobs)
         let job: InferenceJob, events: AsyncStream<JobEvent>
         do {
@@ -107,7 +115,7 @@ struct SessionInfo: Encodable {
     var tokens: Int
 
     init(_ session: SessionStore.Session) {
-        id = session.id
+        id = String(session.id.split(separator: "/").last ?? "")  // without the key's namespace
         attention = session.attention
         rope = session.rope
         tokens = session.tokens.count

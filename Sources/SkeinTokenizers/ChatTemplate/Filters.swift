@@ -25,7 +25,10 @@ extension Renderer {
             let separator = args.value(0, "d").map(PythonFormat.str) ?? ""
             var items = try iterate(value)
             if let attribute = args.value(1, "attribute") { items = try items.map { try self.attribute(of: $0, PythonFormat.str(attribute)) } }
-            return .string(items.map(PythonFormat.str).joined(separator: separator))
+            let strings = items.map(PythonFormat.str)
+            let bytes = strings.reduce(separator.utf8.count * strings.count) { $0 + $1.utf8.count }
+            guard bytes <= outputLimit else { throw ChatTemplateError.limitExceeded("join output larger than \(outputLimit) bytes") }
+            return .string(strings.joined(separator: separator))
         case "default", "d":
             let fallback = args.value(0, "default_value") ?? .string("")
             let boolean = args.value(1, "boolean")?.isTruthy ?? false
@@ -118,7 +121,7 @@ extension Renderer {
     private func jsonOptions(_ args: Arguments) throws -> PythonFormat.JSONOptions {
         var options = PythonFormat.JSONOptions()
         switch args.value(1, "indent") {
-        case let .int(n)?: options.indent = String(repeating: " ", count: max(n, 0))
+        case let .int(n)?: options.indent = String(repeating: " ", count: try Self.indentWidth(n))
         case let .string(s)?: options.indent = s
         case .none?, nil: break
         default: throw ChatTemplateError.typeMismatch("tojson indent must be an int or a string")
@@ -132,16 +135,28 @@ extension Renderer {
         return options
     }
 
+    /// The widest indent (in spaces) `indent` and `tojson` take; published templates use 2 or 4.
+    static let maxIndentWidth = 1000
+
+    static func indentWidth(_ n: Int) throws -> Int {
+        guard n <= maxIndentWidth else { throw ChatTemplateError.limitExceeded("indent of \(n) spaces (at most \(maxIndentWidth))") }
+        return max(n, 0)
+    }
+
     private func indent(_ value: Value, _ args: Arguments) throws -> Value {
         let width: String
         switch args.value(0, "width") {
-        case let .int(n)?: width = String(repeating: " ", count: max(n, 0))
+        case let .int(n)?: width = String(repeating: " ", count: try Self.indentWidth(n))
         case let .string(s)?: width = s
         default: width = "    "
         }
         let first = args.value(1, "first")?.isTruthy ?? false
         let blank = args.value(2, "blank")?.isTruthy ?? false
         let lines = PythonFormat.str(value).components(separatedBy: "\n")
+        let added = width.utf8.count.multipliedReportingOverflow(by: lines.count)
+        guard !added.overflow, added.partialValue <= outputLimit else {
+            throw ChatTemplateError.limitExceeded("indent output larger than \(outputLimit) bytes")
+        }
         var out: [String] = []
         for (i, line) in lines.enumerated() {
             if (i == 0 && !first) || (line.isEmpty && !blank) { out.append(line) } else { out.append(width + line) }

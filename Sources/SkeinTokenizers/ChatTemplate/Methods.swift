@@ -63,18 +63,9 @@ enum Methods {
             guard let old = try string(args, 0, "old"), let new = try string(args, 1, "new") else {
                 throw ChatTemplateError.typeMismatch("replace needs two strings")
             }
-            if case let .int(limit)? = args.value(2, "count"), limit >= 0 {
-                var result = s
-                var done = 0
-                var searchStart = result.startIndex
-                while done < limit, let range = result.range(of: old, range: searchStart..<result.endIndex), !old.isEmpty {
-                    result.replaceSubrange(range, with: new)
-                    searchStart = result.index(range.lowerBound, offsetBy: new.count)
-                    done += 1
-                }
-                return .string(result)
-            }
-            return .string(old.isEmpty ? s : s.replacingOccurrences(of: old, with: new))
+            var limit = Int.max
+            if case let .int(count)? = args.value(2, "count"), count >= 0 { limit = count }
+            return .string(try Self.replaced(old, with: new, in: s, limit: limit))
         case "split":
             let separator = try string(args, 0, "sep")
             var maxSplit = -1
@@ -93,10 +84,13 @@ enum Methods {
             return .int(s.components(separatedBy: needle).count - 1)
         case "join":
             guard let items = args.value(0, "iterable")?.sequenceItems else { throw ChatTemplateError.typeMismatch("join needs a list") }
-            return .string(try items.map { item -> String in
+            let strings = try items.map { item -> String in
                 guard case let .string(t) = item else { throw ChatTemplateError.typeMismatch("sequence item: expected str instance, \(item.typeName) found") }
                 return t
-            }.joined(separator: s))
+            }
+            let bytes = strings.reduce(s.utf8.count * strings.count) { $0 + $1.utf8.count }
+            guard bytes <= Renderer.maxStringBytes else { throw ChatTemplateError.limitExceeded("join output larger than \(Renderer.maxStringBytes) bytes") }
+            return .string(strings.joined(separator: s))
         default:
             throw ChatTemplateError.unsupported("method '\(name)' on str")
         }
@@ -155,5 +149,31 @@ enum Methods {
             previousIsLetter = isLetter
         }
         return out
+    }
+
+    /// Python's `text.replace(old, new, limit)` on UTF-8 bytes (a match of valid UTF-8 starts and
+    /// ends on code points), refused once the result passes `Renderer.maxStringBytes`. An empty
+    /// `old` leaves `text` as it is.
+    static func replaced(_ old: String, with new: String, in text: String, limit: Int) throws -> String {
+        let needle = Array(old.utf8), bytes = Array(text.utf8), replacement = Array(new.utf8)
+        guard let first = needle.first, needle.count <= bytes.count, limit > 0 else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var done = 0, i = 0
+        while i < bytes.count {
+            if done < limit, bytes[i] == first, i + needle.count <= bytes.count,
+               bytes[i..<(i + needle.count)].elementsEqual(needle) {
+                out.append(contentsOf: replacement)
+                i += needle.count
+                done += 1
+                if out.count > Renderer.maxStringBytes {
+                    throw ChatTemplateError.limitExceeded("replace output larger than \(Renderer.maxStringBytes) bytes")
+                }
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

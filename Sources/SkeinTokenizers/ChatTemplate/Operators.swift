@@ -16,9 +16,20 @@ extension Renderer {
             }
         case "in": return .bool(try Operators.contains(right, left))
         case "not in": return .bool(!(try Operators.contains(right, left)))
-        case "~": return .string(PythonFormat.str(left) + PythonFormat.str(right))
+        case "~": return try concatenated(PythonFormat.str(left), PythonFormat.str(right))
         default: return try arithmetic(op, left, right)
         }
+    }
+
+    /// The most items a list built by `+` or `*` may hold.
+    static let maxListCount = 1_000_000
+
+    /// `a + b`, refused past `outputLimit` bytes (a template doubling a string in a loop).
+    private func concatenated(_ a: String, _ b: String) throws -> Value {
+        guard a.utf8.count + b.utf8.count <= outputLimit else {
+            throw ChatTemplateError.limitExceeded("string concatenation larger than \(outputLimit) bytes")
+        }
+        return .string(a + b)
     }
 
     private func arithmetic(_ op: String, _ left: Value, _ right: Value) throws -> Value {
@@ -26,16 +37,22 @@ extension Renderer {
         if right.isUndefined { throw undefinedOrType(right, "") }
         let typeError = ChatTemplateError.typeMismatch("unsupported operand type(s) for \(op): '\(left.typeName)' and '\(right.typeName)'")
         switch (op, left, right) {
-        case let ("+", .string(a), .string(b)): return .string(a + b)
-        case let ("+", .array(a), .array(b)): return .array(a + b)
-        case let ("+", .tuple(a), .tuple(b)): return .tuple(a + b)
+        case let ("+", .string(a), .string(b)): return try concatenated(a, b)
+        case let ("+", .array(a), .array(b)):
+            guard a.count + b.count <= Self.maxListCount else { throw ChatTemplateError.limitExceeded("list concatenation too large") }
+            return .array(a + b)
+        case let ("+", .tuple(a), .tuple(b)):
+            guard a.count + b.count <= Self.maxListCount else { throw ChatTemplateError.limitExceeded("tuple concatenation too large") }
+            return .tuple(a + b)
         case ("+", .string, _):
             throw ChatTemplateError.typeMismatch("can only concatenate str (not \"\(right.typeName)\") to str")
         case let ("*", .string(s), .int(n)), let ("*", .int(n), .string(s)):
-            guard s.utf8.count * max(n, 0) <= outputLimit else { throw ChatTemplateError.limitExceeded("string repetition too large") }
+            let bytes = s.utf8.count.multipliedReportingOverflow(by: max(n, 0))
+            guard !bytes.overflow, bytes.partialValue <= outputLimit else { throw ChatTemplateError.limitExceeded("string repetition too large") }
             return .string(String(repeating: s, count: max(n, 0)))
         case let ("*", .array(a), .int(n)), let ("*", .int(n), .array(a)):
-            guard a.count * max(n, 0) <= 1_000_000 else { throw ChatTemplateError.limitExceeded("list repetition too large") }
+            let count = a.count.multipliedReportingOverflow(by: max(n, 0))
+            guard !count.overflow, count.partialValue <= Self.maxListCount else { throw ChatTemplateError.limitExceeded("list repetition too large") }
             return .array(Array(repeating: a, count: max(n, 0)).flatMap { $0 })
         case ("%", .string, _):
             throw ChatTemplateError.unsupported("printf-style string formatting with '%'")

@@ -85,7 +85,13 @@ enum PythonFormat {
         return out
     }
 
+    /// The deepest nesting and the most bytes `tojson` writes.
+    static let maxJSONDepth = 512
+    static let maxJSONBytes = 64 << 20
+
     private static func writeJSON(_ value: Value, _ options: JSONOptions, level: Int, into out: inout String) throws {
+        guard level <= maxJSONDepth else { throw ChatTemplateError.limitExceeded("tojson of a value nested deeper than \(maxJSONDepth)") }
+        guard out.utf8.count <= maxJSONBytes else { throw ChatTemplateError.limitExceeded("tojson output larger than \(maxJSONBytes) bytes") }
         let itemSeparator = options.itemSeparator ?? (options.indent == nil ? ", " : ",")
         func newline(_ level: Int) {
             if let indent = options.indent { out += "\n" + String(repeating: indent, count: level) }

@@ -6,8 +6,20 @@ final class Renderer {
     /// inside them does not leak out (jinja2's scoping; `namespace()` is the way out).
     var scopes: [[String: Value]]
     var callDepth = 0
-    var outputLimit = 64 << 20
+    /// The most bytes a render's output, or any string it builds, may hold.
+    static let maxStringBytes = 64 << 20
+    var outputLimit = Renderer.maxStringBytes
     static let maxCallDepth = 100
+    /// Statements run plus loop iterations so far, and the most a render may take: real chat
+    /// templates take thousands; a template looping for ever (nested `range(1000000)`) stops here.
+    var steps = 0
+    var stepLimit = 1_000_000
+
+    /// Counts one step, throwing once the render has taken more than `stepLimit`.
+    func step() throws {
+        steps += 1
+        if steps > stepLimit { throw ChatTemplateError.limitExceeded("more than \(stepLimit) steps (a loop that does not end?)") }
+    }
 
     init(variables: [String: Value]) { scopes = [variables] }
 
@@ -54,6 +66,7 @@ final class Renderer {
     }
 
     private func execute(_ node: Node, into out: inout String) throws -> Flow {
+        try step()
         switch node {
         case let .text(text):
             out += text
@@ -128,6 +141,7 @@ final class Renderer {
         }
         let count = items.count
         for (i, item) in items.enumerated() {
+            try step()
             scopes[scopes.count - 1] = [:]
             try bind(targets, item)
             assign("loop", .object([

@@ -24,8 +24,12 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
     @Option(help: "Port to listen on (0 picks a free one and prints it).")
     var port = 8080
 
-    @Option(help: "Require 'Authorization: Bearer KEY' on every route but /health.")
+    @Option(help: "Require 'Authorization: Bearer KEY' on every route but /health (visible in the process list: prefer --api-key-file or SKEIN_API_KEY).")
     var apiKey: String?
+
+    @Option(help: ArgumentHelp("A file with the key, or with lines 'NAME KEY': several keys, each with its own sessions (NAME's).",
+                               valueName: "file"))
+    var apiKeyFile: String?
 
     @Option(help: "The model id /v1/models reports.")
     var modelId = "skein"
@@ -34,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
     var sessions: String?
 
     @Option(help: "Requests queued or running at once; more are answered 429.")
-    var maxQueue = 16
+    var maxQueue = 256
 
     @Option(help: "Requests decoded together in one forward pass.")
     var maxBatch = 8
@@ -65,13 +69,14 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
         }
         guard prefixCache >= 0 else { throw ValidationError("--prefix-cache must be >= 0") }
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty") }
+        if apiKey != nil, apiKeyFile != nil { throw ValidationError("give --api-key or --api-key-file, not both") }
     }
 
     func run() async throws {
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port
-        configuration.apiKey = apiKey
+        configuration.apiKeys = try apiKeys()
         configuration.modelID = modelId
         configuration.defaultAttention = policyOptions.attention
         configuration.defaultRope = policyOptions.rope
@@ -92,5 +97,17 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
             print("skein serve: listening on http://\(host):\(port) (model \(modelDisplayName(folder)))")
             fflush(stdout)
         }
+    }
+
+    /// The keys from --api-key, else --api-key-file, else `$SKEIN_API_KEY`; nil leaves the server open.
+    func apiKeys() throws -> APIKeys? {
+        if let apiKey { return APIKeys(key: apiKey) }
+        if let apiKeyFile {
+            let url = URL(fileURLWithPath: apiKeyFile)
+            guard FileManager.default.fileExists(atPath: url.path) else { throw RuntimeError(.missingFile, "\(apiKeyFile): no such file (--api-key-file)") }
+            do { return try APIKeys.load(file: url) } catch let error as APIKeysError { throw RuntimeError(.badData, "\(error.description) (--api-key-file)") }
+        }
+        if let key = ProcessInfo.processInfo.environment["SKEIN_API_KEY"], !key.isEmpty { return APIKeys(key: key) }
+        return nil
     }
 }

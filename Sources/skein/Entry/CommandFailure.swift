@@ -11,10 +11,12 @@ import SkeinTokenizers
 /// - exit 64 (EX_USAGE, ArgumentParser's code for validation errors): the command line is wrong,
 ///   a `ValidationError` or an option error (`EngineError.invalidOption`, `EvalError.invalidOption`);
 ///   the message is followed by the usage of the subcommand that ran, as for errors found while parsing;
-/// - exit 66 (EX_NOINPUT): a file or folder that is not there (`--model`, `--text`, tokenizer.json);
+/// - exit 66 (EX_NOINPUT): a file or folder that is not there (`--model`, `--text`, tokenizer.json;
+///   for `skein pull`, a repository, revision or file the Hub does not have);
 /// - exit 65 (EX_DATAERR): a file that is there but cannot be used (malformed config.json, a
-///   missing or mis-shaped tensor, a bad tokenizer, a text too short);
-/// - exit 70 (EX_SOFTWARE): anything else (an engine or system failure, a port in use);
+///   missing or mis-shaped tensor, a bad tokenizer, a text too short, a download that does not verify);
+/// - exit 70 (EX_SOFTWARE): anything else (an engine or system failure, a port in use, a network
+///   failure or a gated model in `skein pull`);
 /// - `CleanExit`, `ExitCode` and ArgumentParser's own errors (help, `skein help generate`) keep
 ///   ArgumentParser's meaning and output.
 ///
@@ -67,6 +69,12 @@ struct CommandFailure {
             case .fileNotFound, .modelNotFound: return .missingFile
             case .unreadable(let path, _): return missing(path)
             default: return .badData
+            }
+        case let error as HubError:
+            switch error {
+            case .notFound, .noMatchingFiles: return .missingFile
+            case .sizeMismatch, .digestMismatch, .malformedResponse: return .badData
+            default: return .other  // network, access, the cache folder
             }
         case let error as TokenizerError:
             if case .unreadable(let file, _) = error { return missing(file) }
