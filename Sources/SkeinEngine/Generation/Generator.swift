@@ -7,14 +7,18 @@ public struct GenerationRequest: Sendable {
     public var stopTokens: Set<Int>
     /// Prompt tokens run per forward pass during prefill.
     public var prefillChunk: Int
+    /// Tokens the given cache already holds before `promptTokens` (a chat's earlier turns): not
+    /// run again, but part of the history the repetition penalty sees, as if prefilled with the prompt.
+    public var precedingTokens: [Int]
 
     public init(promptTokens: [Int], maxTokens: Int = 128, sampling: SamplingParameters = .init(),
-                stopTokens: Set<Int> = [], prefillChunk: Int = 512) {
+                stopTokens: Set<Int> = [], prefillChunk: Int = 512, precedingTokens: [Int] = []) {
         self.promptTokens = promptTokens
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stopTokens = stopTokens
         self.prefillChunk = prefillChunk
+        self.precedingTokens = precedingTokens
     }
 }
 
@@ -52,7 +56,7 @@ public struct Generator {
         let cache = cache ?? model.makeCache(for: policy, initialCapacity: request.promptTokens.count + request.maxTokens)
         cache.beginTurn(policy: policy)  // a new prompt is a new dialogue turn (SirLLM decays older ones)
         var sampler = Sampler(request.sampling)
-        var history = request.promptTokens
+        var history = request.precedingTokens + request.promptTokens
         var logits: [Float] = []
         var offset = 0
         while offset < request.promptTokens.count {

@@ -10,13 +10,9 @@ enum CacheReuse {
     /// Works when the prompt extends `tokens`, or when it diverges and the cache still holds
     /// every token (no eviction), so it can be cut back to the common prefix.
     static func reuse(tokens: [Int], cache: DenseKVCache, for prompt: [Int], copying: Bool) -> (cache: DenseKVCache, covered: Int)? {
-        let common = zip(tokens, prompt).prefix { $0 == $1 }.count
-        let target = min(common, prompt.count - 1)
-        guard target > 0, tokens.count == cache.nextPosition, cache.supportsSnapshots else { return nil }
-        if target == tokens.count { return (copying ? cache.copy() : cache, target) }
-        guard cache.holdsEveryToken else { return nil }
+        guard cache.supportsSnapshots, let target = cache.reusablePrefix(of: prompt, holding: tokens) else { return nil }
         let result = copying ? cache.copy() : cache
-        result.truncate(to: target)
+        if target < tokens.count { result.truncate(to: target) }
         return (result, target)
     }
 }

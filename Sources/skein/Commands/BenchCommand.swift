@@ -47,6 +47,9 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
     @Option(help: "With --temperature: drop tokens less likely than P times the most likely one.")
     var minP: Float?
 
+    @Option(help: "Instead of pp/tg tests, chat this many turns (greedy, -n tokens per reply at most) and report each turn's time to first token and total, with one cache across turns and with a fresh cache per turn (the whole conversation prefilled again).")
+    var chatTurns: Int?
+
     /// The sampler tg runs, if --temperature was given.
     var sampling: SamplingParameters? {
         temperature.map { SamplingParameters(temperature: $0, topK: topK, topP: topP, minP: minP, seed: 1) }
@@ -91,6 +94,10 @@ struct BenchCommand: ParsableCommand, ComputingCommand {
     func run() throws {
         let depthList = try parseTokenList(depths, option: "-d")
         guard depthList.allSatisfy({ $0 >= 0 }) else { throw ValidationError("-d: depths must be >= 0") }
+        if let chatTurns {
+            try runChat(turns: chatTurns)
+            return
+        }
         let (model, policy) = try policyOptions.apply(to: TransformerModel.load(path: modelOptions.resolvedURL()))
         let vocabulary = model.configuration.vocabSize
         var random = RandomSource(seed: 1)
