@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable {
     public var maxContext = 131_072
     /// Largest request body, in bytes.
     public var maxBodyBytes = 8 << 20
+    /// Messages allowed in one chat request (each message's size is bounded by `maxBodyBytes`).
+    public var maxMessages = 4096
     /// `max_tokens` when a request does not say.
     public var defaultMaxTokens = 256
     /// Prompts kept in the prefix cache (0 turns it off), and the shortest prompt worth keeping.

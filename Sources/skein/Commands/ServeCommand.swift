@@ -49,6 +49,9 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
     @Option(help: "Largest request body in bytes.")
     var maxBody = 8 << 20
 
+    @Option(help: "Messages allowed in one chat request; more are answered 400.")
+    var maxMessages = 4096
+
     @Option(help: "max_tokens for requests that do not set it.")
     var defaultMaxTokens = 256
 
@@ -64,7 +67,8 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
         for (name, value) in [("--max-queue", maxQueue), ("--max-batch", maxBatch), ("--max-context", maxContext),
-                              ("--max-body", maxBody), ("--default-max-tokens", defaultMaxTokens)] where value < 1 {
+                              ("--max-body", maxBody), ("--default-max-tokens", defaultMaxTokens),
+                              ("--max-messages", maxMessages)] where value < 1 {
             throw ValidationError("\(name) must be >= 1, got \(value)")
         }
         guard prefixCache >= 0 else { throw ValidationError("--prefix-cache must be >= 0") }
@@ -85,6 +89,7 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
         configuration.maxBatch = maxBatch
         configuration.maxContext = maxContext
         configuration.maxBodyBytes = maxBody
+        configuration.maxMessages = maxMessages
         configuration.defaultMaxTokens = defaultMaxTokens
         configuration.prefixCacheEntries = prefixCache
         configuration.trimTurns = trimTurns
