@@ -26,12 +26,12 @@ struct Routes: Sendable {
             let (messages, prompt) = try preparation.chatPrompt(body.messages)
             let wantsLogprobs = body.logprobs == true
             return try await run(kind: .chat, prompt: prompt, conversation: messages, common: body.common, namespace: namespace(of: request),
-                                 topLogprobs: wantsLogprobs ? (body.topLogprobs ?? 0) : nil)
+                                 request: request, topLogprobs: wantsLogprobs ? (body.topLogprobs ?? 0) : nil)
         }
         router.post("/v1/completions") { request, _ in
             let body = try await decode(CompletionRequest.self, from: request)
             return try await run(kind: .text, prompt: preparation.completionPrompt(body.prompt), common: body.common, namespace: namespace(of: request),
-                                 topLogprobs: body.logprobs)
+                                 request: request, topLogprobs: body.logprobs)
         }
         registerSessions(on: router)
     }
@@ -73,8 +73,12 @@ struct Routes: Sendable {
         server.configuration.apiKeys?.namespace(authorization: request.headers[.authorization]) ?? ""
     }
 
+    /// Prepares, queues and answers one completion. A streaming request notices a client that hung
+    /// up when a write fails. A whole response has nothing to write until the end, so the request's
+    /// inbound stream is watched instead: when the client closes it, the job is cancelled. Watching
+    /// it ends the connection after the response, which therefore says `Connection: close`.
     private func run(kind: CompletionHandler.Kind, prompt: [Int], conversation: [TemplateValue]? = nil, common: CommonParameters,
-                     namespace: String, topLogprobs: Int?) async throws -> Response {
+                     namespace: String, request: Request, topLogprobs: Int?) async throws -> Response {
         let (spec, stops, session) = try preparation.prepare(prompt: prompt, conversation: conversation, common: common, namespace: namespace,
                                                              topLogprobs: topLogprobs)
         let job: InferenceJob, events: AsyncStream<JobEvent>
@@ -86,18 +90,23 @@ struct Routes: Sendable {
         }
         let handler = CompletionHandler(kind: kind, host: server.host, modelName: common.model ?? server.configuration.modelID,
                                         stops: stops, includeUsageInStream: common.streamOptions?.includeUsage == true)
-        return common.stream == true ? handler.stream(job: job, events: events) : try await handler.respond(job: job, events: events)
+        if common.stream == true { return handler.stream(job: job, events: events) }
+        var response = try await request.body.consumeWithInboundCloseHandler { _ in
+            try await handler.respond(job: job, events: events)
+        } onInboundClosed: {
+            job.cancel()
+        }
+        response.headers[.connection] = "close"
+        return response
     }
 
+    /// The body as `T`, read within `--request-timeout` and `--max-body`, and checked for depth
+    /// (`JSONDepthCheck`) before it is decoded. The request itself is left as it came, so a
+    /// whole response can still watch its inbound stream (`run`).
     private func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: server.configuration.maxBodyBytes)
-        } catch {
-            throw APIError(.contentTooLarge, "the request body is larger than \(server.configuration.maxBodyBytes) bytes (--max-body)",
-                           code: "body_too_large")
-        }
+        let buffer = try await BodyReader(maxBytes: server.configuration.maxBodyBytes, timeout: server.configuration.requestTimeout)
+            .read(request.body)
+        try JSONDepthCheck.check(buffer.readableBytesView)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch {
