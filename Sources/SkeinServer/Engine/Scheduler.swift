@@ -76,10 +76,11 @@ public final class Scheduler: @unchecked Sendable {
         let free = configuration.maxMemory - reservedBytes - heldBytes
         guard needed <= free else {
             let tokens = "\(spec.promptTokens.count) prompt + \(spec.maxTokens) max_tokens tokens"
-            var error = APIError(.serviceUnavailable, needed > configuration.maxMemory
-                ? "this request needs \(needed) bytes of KV cache (\(tokens)), more than the server's --max-memory of \(configuration.maxMemory) bytes"
-                : "this request needs \(needed) bytes of KV cache (\(tokens)); \(max(0, free)) of the server's --max-memory "
-                  + "\(configuration.maxMemory) bytes are free now", type: "server_error", code: "insufficient_memory")
+            let limit = "the server's --max-memory of \(configuration.maxMemory) bytes"
+            let message = needed > configuration.maxMemory
+                ? "this request needs \(needed) bytes of KV cache (\(tokens)), more than \(limit)"
+                : "this request needs \(needed) bytes of KV cache (\(tokens)); \(max(0, free)) bytes of \(limit) are free now"
+            var error = APIError(.serviceUnavailable, message, type: "server_error", code: "insufficient_memory")
             if needed <= configuration.maxMemory { error.headers[.retryAfter] = "1" }
             throw error
         }
