@@ -117,6 +117,22 @@ import Testing
         #expect(try preparationError(#"{"messages": [{"role": "user", "content": "hi"}], "stop": ["a", "b", "c", "d", "e"]}"#)?.param == "stop")
     }
 
+    /// The depth pre-scan: 64 levels pass, 65 do not; brackets inside strings (escaped quotes too) are text.
+    @Test func theDepthScanCountsOnlyNesting() throws {
+        let deep = { (n: Int) in Data((String(repeating: "[", count: n) + String(repeating: "]", count: n)).utf8) }
+        #expect(throws: Never.self) { try JSONDepthCheck.check(deep(64)) }
+        #expect { try JSONDepthCheck.check(deep(65)) } throws: { error in
+            let error = error as? APIError
+            return error?.status.code == 400 && error?.code == "json_too_deep" && error?.param == nil
+        }
+        let text = #"{"prompt": "\"[[[[ "# + String(repeating: "{[", count: 100) + #"", "x": [1]}"#
+        #expect(throws: Never.self) { try JSONDepthCheck.check(Data(text.utf8)) }
+        let escaped = #"{"a": "\\", "b": "# + String(repeating: "[", count: 70)
+        #expect(throws: APIError.self, "an escaped backslash ends before the quote: the brackets after the string count") {
+            try JSONDepthCheck.check(Data(escaped.utf8))
+        }
+    }
+
     /// top_k, min_p, repetition_penalty and the OpenAI penalties reach the sampler, checked by its rules.
     @Test func samplingExtensionsAreAcceptedAndChecked() throws {
         let request = try JSONDecoder().decode(ChatCompletionRequest.self, from: Data(("{\(Self.hi), \"top_k\": 5, \"min_p\": 0.1, "
