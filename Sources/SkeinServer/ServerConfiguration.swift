@@ -28,6 +28,10 @@ public struct ServerConfiguration: Sendable {
     public var maxContext = 131_072
     /// Largest request body, in bytes.
     public var maxBodyBytes = 8 << 20
+    /// Seconds a client has to send its whole request body; slower ones are answered 408.
+    public var requestTimeout: Double = 30
+    /// Messages allowed in one chat request (each message's size is bounded by `maxBodyBytes`).
+    public var maxMessages = 4096
     /// `max_tokens` when a request does not say.
     public var defaultMaxTokens = 256
     /// Prompts kept in the prefix cache (0 turns it off), and the shortest prompt worth keeping.
@@ -36,8 +40,19 @@ public struct ServerConfiguration: Sendable {
     /// Whether a chat that outgrows the context drops its oldest whole turns (keeping the system
     /// messages and the latest turns) rather than running past it; requests may set `trim_turns`.
     public var trimTurns = true
+    /// Bytes the KV caches of all requests, the prefix cache and the sessions may take together
+    /// (`--max-memory`); a request whose cache would not fit is refused before anything is allocated.
+    /// The machine's available memory when the configuration is made.
+    public var maxMemory = MemoryBudget.availableMemory()
+    /// Sessions whose KV cache stays in memory; the least recently used beyond it are dropped
+    /// (reloaded from `sessionsDirectory` when set, else started over).
+    public var maxSessions = 64
     /// Where sessions are saved; nil keeps them in memory only.
     public var sessionsDirectory: URL?
 
     public init() {}
+
+    /// The memory the kernel can give without swapping (`MemAvailable` of /proc/meminfo), else
+    /// the machine's physical memory: the default `maxMemory`.
+    public static func availableMemory() -> Int { MemoryBudget.availableMemory() }
 }

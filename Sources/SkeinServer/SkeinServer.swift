@@ -18,7 +18,7 @@ public final class SkeinServer: Sendable {
         self.host = host
         self.configuration = configuration
         metrics = ServerMetrics()
-        sessions = try SessionStore(directory: configuration.sessionsDirectory, host: host)
+        sessions = try SessionStore(directory: configuration.sessionsDirectory, host: host, maxCached: configuration.maxSessions)
         scheduler = Scheduler(configuration: configuration, sessions: sessions, metrics: metrics)
     }
 

@@ -21,9 +21,9 @@ import Testing
     }
 
     /// Prepares a decoded chat request as the route does; returns the APIError, or nil.
-    func preparationError(_ json: String) throws -> APIError? {
+    func preparationError(_ json: String, configuration: ServerConfiguration = ServerConfiguration()) throws -> APIError? {
         let request = try JSONDecoder().decode(ChatCompletionRequest.self, from: Data(json.utf8))
-        let preparation = JobPreparation(host: host, configuration: ServerConfiguration(), sessions: try SessionStore(directory: nil, host: host))
+        let preparation = JobPreparation(host: host, configuration: configuration, sessions: try SessionStore(directory: nil, host: host))
         do {
             let (messages, prompt) = try preparation.chatPrompt(request.messages)
             _ = try preparation.prepare(prompt: prompt, conversation: messages, common: request.common, topLogprobs: nil)
@@ -83,6 +83,54 @@ import Testing
         let error = try #require(try preparationError("{\(Self.hi), \"n\": 2}"))
         #expect(error.code == "unsupported" && error.param == "n")
         #expect(try preparationError("{\(Self.hi), \"n\": 1}") == nil)
+    }
+
+    /// More messages than --max-messages is a 400 naming messages; exactly the limit is served.
+    @Test func tooManyMessagesAreRefused() throws {
+        var configuration = ServerConfiguration()
+        configuration.maxMessages = 3
+        func chat(_ count: Int) -> String {
+            let messages = (0..<count).map { #"{"role": "\#($0 % 2 == 0 ? "user" : "assistant")", "content": "m\#($0)"}"# }
+            return #"{"messages": [\#(messages.joined(separator: ", "))]}"#
+        }
+        let error = try #require(try preparationError(chat(4), configuration: configuration))
+        #expect(error.status.code == 400 && error.param == "messages" && error.code == "too_many_messages")
+        #expect(error.message.contains("4") && error.message.contains("--max-messages"))
+        #expect(try preparationError(chat(3), configuration: configuration) == nil)
+        #expect(ServerConfiguration().maxMessages == 4096)
+    }
+
+    /// max_tokens that alone fills the context is a 400 naming the field the client sent.
+    @Test func maxTokensAboveTheContextNamesTheField() throws {
+        var configuration = ServerConfiguration()
+        configuration.maxContext = 100
+        let error = try #require(try preparationError("{\(Self.hi), \"max_tokens\": 100}", configuration: configuration))
+        #expect(error.status.code == 400 && error.param == "max_tokens" && error.code == "context_length_exceeded")
+        #expect(error.message.contains("100") && error.message.contains("--max-context"))
+        let other = try #require(try preparationError("{\(Self.hi), \"max_completion_tokens\": 5000}", configuration: configuration))
+        #expect(other.param == "max_completion_tokens")
+        configuration.defaultMaxTokens = 200
+        let fallback = try #require(try preparationError("{\(Self.hi)}", configuration: configuration))
+        #expect(fallback.param == "max_tokens" && fallback.message.contains("--default-max-tokens"))
+        #expect(try preparationError("{\(Self.hi), \"max_tokens\": 50}", configuration: configuration) == nil)
+        // A stop list past 4 and n > 1 are refused by name too.
+        #expect(try preparationError(#"{"messages": [{"role": "user", "content": "hi"}], "stop": ["a", "b", "c", "d", "e"]}"#)?.param == "stop")
+    }
+
+    /// The depth pre-scan: 64 levels pass, 65 do not; brackets inside strings (escaped quotes too) are text.
+    @Test func theDepthScanCountsOnlyNesting() throws {
+        let deep = { (n: Int) in Data((String(repeating: "[", count: n) + String(repeating: "]", count: n)).utf8) }
+        #expect(throws: Never.self) { try JSONDepthCheck.check(deep(64)) }
+        #expect { try JSONDepthCheck.check(deep(65)) } throws: { error in
+            let error = error as? APIError
+            return error?.status.code == 400 && error?.code == "json_too_deep" && error?.param == nil
+        }
+        let text = #"{"prompt": "\"[[[[ "# + String(repeating: "{[", count: 100) + #"", "x": [1]}"#
+        #expect(throws: Never.self) { try JSONDepthCheck.check(Data(text.utf8)) }
+        let escaped = #"{"a": "\\", "b": "# + String(repeating: "[", count: 70)
+        #expect(throws: APIError.self, "an escaped backslash ends before the quote: the brackets after the string count") {
+            try JSONDepthCheck.check(Data(escaped.utf8))
+        }
     }
 
     /// top_k, min_p, repetition_penalty and the OpenAI penalties reach the sampler, checked by its rules.

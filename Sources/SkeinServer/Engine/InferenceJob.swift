@@ -71,6 +71,8 @@ public final class InferenceJob: @unchecked Sendable {
     var history: [Int]
     var generated = 0
     var lastLogits: [Float]?
+    /// KV bytes set aside for this job under `--max-memory` while it waits or runs (guarded by the scheduler's lock).
+    var reservedBytes = 0
 
     init(spec: JobSpec, events: AsyncStream<JobEvent>.Continuation) {
         self.spec = spec

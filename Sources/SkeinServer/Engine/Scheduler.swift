@@ -16,6 +16,10 @@ public final class Scheduler: @unchecked Sendable {
     private var active: [InferenceJob] = []   // scheduler thread only
     private var activeCount = 0               // guarded by condition
     private var stopping = false
+    /// KV bytes set aside for waiting and active jobs, and held by the prefix cache and idle
+    /// sessions at the last step (guarded by condition).
+    private var reservedBytes = 0
+    private var heldBytes = 0
     private var thread: Thread?
     private let prefixCache: PrefixCache
 
@@ -50,7 +54,9 @@ public final class Scheduler: @unchecked Sendable {
         return (waiting.count, activeCount)
     }
 
-    /// Queues a request. - Throws: `APIError` 429 when the queue is full, 503 while shutting down.
+    /// Queues a request. - Throws: `APIError` 429 when the queue is full, 503 while shutting down,
+    /// 503 `insufficient_memory` when its KV cache at prompt + max_tokens (`MemoryBudget`) would
+    /// pass what `--max-memory` leaves (nothing is allocated for it then).
     ///
     /// - Parameter session: the session checked out for this request, which the job returns when it ends.
     public func submit(_ spec: JobSpec, session: SessionStore.Session? = nil) throws -> (InferenceJob, AsyncStream<JobEvent>) {
@@ -66,6 +72,20 @@ public final class Scheduler: @unchecked Sendable {
             error.headers[.retryAfter] = "1"
             throw error
         }
+        let needed = MemoryBudget.bytes(of: spec)
+        let free = configuration.maxMemory - reservedBytes - heldBytes
+        guard needed <= free else {
+            let tokens = "\(spec.promptTokens.count) prompt + \(spec.maxTokens) max_tokens tokens"
+            let limit = "the server's --max-memory of \(configuration.maxMemory) bytes"
+            let message = needed > configuration.maxMemory
+                ? "this request needs \(needed) bytes of KV cache (\(tokens)), more than \(limit)"
+                : "this request needs \(needed) bytes of KV cache (\(tokens)); \(max(0, free)) bytes of \(limit) are free now"
+            var error = APIError(.serviceUnavailable, message, type: "server_error", code: "insufficient_memory")
+            if needed <= configuration.maxMemory { error.headers[.retryAfter] = "1" }
+            throw error
+        }
+        job.reservedBytes = needed
+        reservedBytes += needed
         waiting.append(job)
         condition.signal()
         return (job, stream)
@@ -88,12 +108,14 @@ public final class Scheduler: @unchecked Sendable {
             activeCount = active.count
             condition.unlock()
             step()
+            let held = prefixCache.byteCount + sessions.byteCount
             condition.lock()
             activeCount = active.count
+            heldBytes = held
             let waitingCount = waiting.count
             condition.unlock()
             metrics.setLoad(waiting: waitingCount, active: active.count,
-                            kvBytes: active.reduce(0) { $0 + ($1.cache?.byteCount ?? 0) } + prefixCache.byteCount + sessions.byteCount)
+                            kvBytes: active.reduce(0) { $0 + ($1.cache?.byteCount ?? 0) } + held)
         }
     }
 
@@ -199,6 +221,10 @@ public final class Scheduler: @unchecked Sendable {
                                               completionTokens: job.generated, cachedTokens: job.cachedTokens, error: error)))
         job.events.finish()
         job.cache = nil
+        condition.lock()
+        reservedBytes -= job.reservedBytes
+        job.reservedBytes = 0
+        condition.unlock()
     }
 }
 

@@ -10,6 +10,11 @@ import SkeinEngine
 /// Sessions live in namespaces, one per API key (`APIKeys`): the store's ids are scoped,
 /// `NAMESPACE/ID` (`scoped(_:in:)`), saved as `<dir>/NAMESPACE/ID.session`; the root namespace's
 /// are plain `ID`. A request can only name ids of its own namespace.
+///
+/// At most `maxCached` sessions keep their KV cache in memory (`--max-sessions`). Past that, the
+/// least recently used idle one is dropped from memory: with a directory its file stays and it
+/// reloads on next use; without one it keeps its id and policy but starts over (its next request
+/// prefills the whole conversation, so the reply is the same, only slower).
 public final class SessionStore: @unchecked Sendable {
     /// One session's state.
     public struct Session: @unchecked Sendable {
@@ -25,13 +30,19 @@ public final class SessionStore: @unchecked Sendable {
 
     private var sessions: [String: Session] = [:]
     private var busy: Set<String> = []
+    /// When each session was last checked out or in (a counter, not a clock).
+    private var lastUse: [String: UInt64] = [:]
+    private var useCount: UInt64 = 0
     private let lock = NSLock()
     public let directory: URL?
+    /// Sessions whose cache is kept in memory at once; the least recently used beyond it are dropped.
+    public let maxCached: Int
     private let host: ModelHost
 
-    public init(directory: URL?, host: ModelHost) throws {
+    public init(directory: URL?, host: ModelHost, maxCached: Int = 64) throws {
         self.directory = directory
         self.host = host
+        self.maxCached = max(1, maxCached)
         if let directory {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             // Leftovers of saves interrupted by a crash; the previous complete save is untouched.
@@ -94,6 +105,8 @@ public final class SessionStore: @unchecked Sendable {
             throw APIError(.conflict, "session '\(id)' is in use by another request", param: "session", code: "session_busy")
         }
         busy.insert(id)
+        touch(id)
+        evictBeyondLimit()
         return session
     }
 
@@ -108,8 +121,41 @@ public final class SessionStore: @unchecked Sendable {
         session.tokens = tokens
         session.cache = cache
         sessions[id] = session
+        touch(id)
+        defer { evictBeyondLimit() }
         do { try save(session) } catch { return error }
         return nil
+    }
+
+    /// Ids of the sessions whose KV cache is in memory now, least recently used first.
+    public var cachedIDs: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return cachedLocked()
+    }
+
+    private func cachedLocked() -> [String] {
+        sessions.filter { $0.value.cache != nil || busy.contains($0.key) }.keys.sorted { lastUse[$0, default: 0] < lastUse[$1, default: 0] }
+    }
+
+    private func touch(_ id: String) {
+        useCount += 1
+        lastUse[id] = useCount
+    }
+
+    /// Drops the least recently used idle caches while more than `maxCached` are held (caller holds the lock).
+    private func evictBeyondLimit() {
+        var held = cachedLocked()
+        while held.count > maxCached, let victim = held.first(where: { !busy.contains($0) }) {
+            held.removeAll { $0 == victim }
+            if directory != nil {
+                sessions[victim] = nil   // its file holds what the cache did; it reloads on next use
+            } else if var session = sessions[victim] {
+                session.tokens = []
+                session.cache = nil
+                sessions[victim] = session
+            }
+        }
     }
 
     /// Releases a session whose in-memory cache can no longer be trusted: it is reread from its
@@ -134,6 +180,7 @@ public final class SessionStore: @unchecked Sendable {
         guard Self.isValidScopedID(id), sessions[id] != nil || fileExists(id) else { throw notFound(id) }
         guard !busy.contains(id) else { throw APIError(.conflict, "session '\(id)' is in use", code: "session_busy") }
         sessions[id] = nil
+        lastUse[id] = nil
         if let url = fileURL(id) { try? FileManager.default.removeItem(at: url) }
     }
 

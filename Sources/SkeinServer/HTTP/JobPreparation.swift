@@ -20,7 +20,13 @@ struct JobPreparation {
                         : APIError.badRequest("n must be at least 1, got \(n)", param: "n")
         }
         let maxTokens = p.maxCompletionTokens ?? p.maxTokens ?? configuration.defaultMaxTokens
-        guard maxTokens >= 1 else { throw APIError.badRequest("max_tokens must be at least 1, got \(maxTokens)", param: "max_tokens") }
+        let field = p.maxCompletionTokens != nil ? "max_completion_tokens" : "max_tokens"
+        guard maxTokens >= 1 else { throw APIError.badRequest("\(field) must be at least 1, got \(maxTokens)", param: field) }
+        guard maxTokens < configuration.maxContext else {
+            let given = (p.maxCompletionTokens ?? p.maxTokens) == nil ? " (--default-max-tokens)" : ""
+            throw APIError.badRequest("\(field) is \(maxTokens)\(given), which leaves no room for the prompt in the server's context limit of "
+                                      + "\(configuration.maxContext) tokens (--max-context)", param: field, code: "context_length_exceeded")
+        }
         let temperature = p.temperature ?? 1
         guard temperature.isFinite, (0...2).contains(temperature) else {
             throw APIError.badRequest("temperature must be between 0 and 2, got \(temperature)", param: "temperature")
@@ -121,6 +127,10 @@ struct JobPreparation {
     /// A chat request's messages as the template reads them, and their prompt tokens.
     func chatPrompt(_ messages: [ChatMessage]) throws -> (messages: [TemplateValue], tokens: [Int]) {
         guard !messages.isEmpty else { throw APIError.badRequest("messages must not be empty", param: "messages") }
+        guard messages.count <= configuration.maxMessages else {
+            throw APIError.badRequest("messages has \(messages.count) entries, more than the server's limit of \(configuration.maxMessages) "
+                                      + "(--max-messages)", param: "messages", code: "too_many_messages")
+        }
         let values: [TemplateValue] = messages.map { ["role": .string($0.role), "content": .string($0.content)] }
         do {
             return (values, try host.tokenizer.encodeChat(values))

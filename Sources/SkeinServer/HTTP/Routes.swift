@@ -22,16 +22,20 @@ struct Routes: Sendable {
             try json(ModelList(data: [.init(id: server.configuration.modelID, created: Int(Date().timeIntervalSince1970))]))
         }
         router.post("/v1/chat/completions") { request, _ in
-            let body = try await decode(ChatCompletionRequest.self, from: request)
-            let (messages, prompt) = try preparation.chatPrompt(body.messages)
-            let wantsLogprobs = body.logprobs == true
-            return try await run(kind: .chat, prompt: prompt, conversation: messages, common: body.common, namespace: namespace(of: request),
-                                 topLogprobs: wantsLogprobs ? (body.topLogprobs ?? 0) : nil)
+            try await watchingInbound(request) { requestBody, watch in
+                let body = try await decode(ChatCompletionRequest.self, from: requestBody)
+                let (messages, prompt) = try preparation.chatPrompt(body.messages)
+                let wantsLogprobs = body.logprobs == true
+                return try await run(kind: .chat, prompt: prompt, conversation: messages, common: body.common, namespace: namespace(of: request),
+                                     watch: watch, topLogprobs: wantsLogprobs ? (body.topLogprobs ?? 0) : nil)
+            }
         }
         router.post("/v1/completions") { request, _ in
-            let body = try await decode(CompletionRequest.self, from: request)
-            return try await run(kind: .text, prompt: preparation.completionPrompt(body.prompt), common: body.common, namespace: namespace(of: request),
-                                 topLogprobs: body.logprobs)
+            try await watchingInbound(request) { requestBody, watch in
+                let body = try await decode(CompletionRequest.self, from: requestBody)
+                return try await run(kind: .text, prompt: preparation.completionPrompt(body.prompt), common: body.common,
+                                     namespace: namespace(of: request), watch: watch, topLogprobs: body.logprobs)
+            }
         }
         registerSessions(on: router)
     }
@@ -39,7 +43,7 @@ struct Routes: Sendable {
     private func registerSessions(on router: Router<BasicRequestContext>) {
         struct Create: Decodable { var id: String?; var skein: SkeinExtension? }
         router.post("/v1/sessions") { request, _ in
-            let body = try await decode(Create.self, from: request)
+            let body = try await decode(Create.self, from: request.body)
             let attention = body.skein?.attention ?? server.configuration.defaultAttention
             let rope = body.skein?.rope ?? server.configuration.defaultRope
             let kvType = body.skein?.kvType ?? server.configuration.defaultKVType
@@ -73,8 +77,29 @@ struct Routes: Sendable {
         server.configuration.apiKeys?.namespace(authorization: request.headers[.authorization]) ?? ""
     }
 
+    /// Runs a completion route with the request's inbound stream watched (Hummingbird's
+    /// inbound-close hook), so a whole response can notice a client that hung up: a streaming
+    /// response notices when a write fails, but a whole one has nothing to write until the end.
+    /// The hook ends the connection after the response, which therefore says `Connection: close`.
+    private func watchingInbound(_ request: Request, _ operation: (RequestBody, InboundWatch) async throws -> Response) async throws -> Response {
+        let watch = InboundWatch()
+        do {
+            var response = try await request.body.consumeWithInboundCloseHandler { body in
+                try await operation(body, watch)
+            } onInboundClosed: {
+                watch.close()
+            }
+            response.headers[.connection] = "close"
+            return response
+        } catch var error as APIError {
+            error.headers[.connection] = "close"
+            throw error
+        }
+    }
+
+    /// Prepares, queues and answers one completion; a whole response's job is cancelled by `watch`.
     private func run(kind: CompletionHandler.Kind, prompt: [Int], conversation: [TemplateValue]? = nil, common: CommonParameters,
-                     namespace: String, topLogprobs: Int?) async throws -> Response {
+                     namespace: String, watch: InboundWatch, topLogprobs: Int?) async throws -> Response {
         let (spec, stops, session) = try preparation.prepare(prompt: prompt, conversation: conversation, common: common, namespace: namespace,
                                                              topLogprobs: topLogprobs)
         let job: InferenceJob, events: AsyncStream<JobEvent>
@@ -86,18 +111,17 @@ struct Routes: Sendable {
         }
         let handler = CompletionHandler(kind: kind, host: server.host, modelName: common.model ?? server.configuration.modelID,
                                         stops: stops, includeUsageInStream: common.streamOptions?.includeUsage == true)
-        return common.stream == true ? handler.stream(job: job, events: events) : try await handler.respond(job: job, events: events)
+        if common.stream == true { return handler.stream(job: job, events: events) }
+        watch.attach(job)
+        return try await handler.respond(job: job, events: events)
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: server.configuration.maxBodyBytes)
-        } catch {
-            throw APIError(.contentTooLarge, "the request body is larger than \(server.configuration.maxBodyBytes) bytes (--max-body)",
-                           code: "body_too_large")
-        }
+    /// The body as `T`, read within `--request-timeout` and `--max-body`, and checked for depth
+    /// (`JSONDepthCheck`) before it is decoded.
+    private func decode<T: Decodable>(_ type: T.Type, from body: RequestBody) async throws -> T {
+        let buffer = try await BodyReader(maxBytes: server.configuration.maxBodyBytes, timeout: server.configuration.requestTimeout)
+            .read(body)
+        try JSONDepthCheck.check(buffer.readableBytesView)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch {

@@ -37,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
     @Option(help: "A folder for sessions; without it sessions live in memory only.")
     var sessions: String?
 
+    @Option(help: "Sessions whose KV cache stays in memory; the least recently used beyond it are dropped (reloaded from --sessions DIR, else started over).")
+    var maxSessions = 64
+
     @Option(help: "Requests queued or running at once; more are answered 429.")
     var maxQueue = 256
 
@@ -48,6 +51,15 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
 
     @Option(help: "Largest request body in bytes.")
     var maxBody = 8 << 20
+
+    @Option(help: "Seconds a client has to send its whole request body; slower ones are answered 408.")
+    var requestTimeout: Double = 30
+
+    @Option(help: ArgumentHelp("Bytes the KV caches may take together (requests, prefix cache, sessions); a request whose cache at prompt + max_tokens would not fit is answered 503. Default: the memory available once the model is loaded.", valueName: "bytes"))
+    var maxMemory: Int?
+
+    @Option(help: "Messages allowed in one chat request; more are answered 400.")
+    var maxMessages = 4096
 
     @Option(help: "max_tokens for requests that do not set it.")
     var defaultMaxTokens = 256
@@ -64,9 +76,12 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
         for (name, value) in [("--max-queue", maxQueue), ("--max-batch", maxBatch), ("--max-context", maxContext),
-                              ("--max-body", maxBody), ("--default-max-tokens", defaultMaxTokens)] where value < 1 {
+                              ("--max-body", maxBody), ("--default-max-tokens", defaultMaxTokens),
+                              ("--max-messages", maxMessages), ("--max-sessions", maxSessions)] where value < 1 {
             throw ValidationError("\(name) must be >= 1, got \(value)")
         }
+        guard requestTimeout > 0, requestTimeout.isFinite else { throw ValidationError("--request-timeout must be > 0 seconds, got \(requestTimeout)") }
+        if let maxMemory, maxMemory < 1 { throw ValidationError("--max-memory must be >= 1 byte, got \(maxMemory)") }
         guard prefixCache >= 0 else { throw ValidationError("--prefix-cache must be >= 0") }
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty") }
         if apiKey != nil, apiKeyFile != nil { throw ValidationError("give --api-key or --api-key-file, not both") }
@@ -85,13 +100,18 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
         configuration.maxBatch = maxBatch
         configuration.maxContext = maxContext
         configuration.maxBodyBytes = maxBody
+        configuration.maxMessages = maxMessages
+        configuration.requestTimeout = requestTimeout
+        configuration.maxSessions = maxSessions
         configuration.defaultMaxTokens = defaultMaxTokens
         configuration.prefixCacheEntries = prefixCache
         configuration.trimTurns = trimTurns
         configuration.sessionsDirectory = sessions.map { URL(fileURLWithPath: $0) }
         let folder = try modelOptions.resolvedURL()
         // A bad --attention/--rope/--kv-type is a usage error (64); a model that fails to load, 1.
-        let server = try SkeinServer(host: try ModelHost(folder: folder), configuration: configuration)
+        let model = try ModelHost(folder: folder)
+        configuration.maxMemory = maxMemory ?? ServerConfiguration.availableMemory()
+        let server = try SkeinServer(host: model, configuration: configuration)
         let host = self.host
         try await server.run { port in
             print("skein serve: listening on http://\(host):\(port) (model \(modelDisplayName(folder)))")
