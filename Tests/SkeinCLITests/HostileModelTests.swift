@@ -209,6 +209,11 @@ import Testing
         "{{ messages | tojson(indent=1000000000000) }}",
         "{{ 'x' * 9223372036854775807 }}",
         "{{ [1] * 9223372036854775807 }}",
+        "{% set ns = namespace(x=[]) %}{% for i in range(100000) %}{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x | length }}",
+        "{% set ns = namespace(x=none) %}{% for i in range(100000) %}{% set ns.x = {'a': ns.x} %}{% endfor %}{{ ns.x }}",
+        "{% set ns = namespace(x=none) %}{% for i in range(100000) %}{% set ns.x = namespace(y=ns.x) %}{% endfor %}{{ ns.x }}",
+        "{% set ns = namespace(x=1) %}{% set ns.me = ns %}{{ ns }}",
+        "{% set a = namespace(x=1) %}{% set b = namespace(a=a) %}{% set a.b = b %}{{ a }}",
     ])
     func aChatTemplateThatLoopsEndsInATypedError(source: String) throws {
         expectTypedError("template \(source)") {

@@ -6,15 +6,15 @@ extension Renderer {
         switch expr {
         case let .constant(value): return Value(value)
         case let .name(name): return lookup(name)
-        case let .list(items): return .array(try items.map(evaluate))
-        case let .tuple(items): return .tuple(try items.map(evaluate))
+        case let .list(items): return .array(try items.map { try nestable(try evaluate($0)) })
+        case let .tuple(items): return .tuple(try items.map { try nestable(try evaluate($0)) })
         case let .dict(pairs):
             var result: [(key: String, value: Value)] = []
             for pair in pairs {
                 guard case let .string(key) = try evaluate(pair.key) else {
                     throw ChatTemplateError.unsupported("dict literal keys must be strings")
                 }
-                let value = try evaluate(pair.value)
+                let value = try nestable(try evaluate(pair.value))
                 if let i = result.firstIndex(where: { $0.key == key }) { result[i].value = value } else { result.append((key, value)) }
             }
             return .object(result)

@@ -22,12 +22,18 @@ enum Globals {
             if let bad = attributes.first(where: { $0.key.hasPrefix("_") }) {
                 throw ChatTemplateError.unsupported("chat templates cannot store underscore-prefixed attributes on a namespace ('\(bad.key)')")
             }
+            for attribute in attributes where attribute.value.nestsDeeper(than: Renderer.maxValueDepth - 1) {
+                throw ChatTemplateError.limitExceeded("namespace(\(attribute.key)=...) nested deeper than \(Renderer.maxValueDepth)")
+            }
             return .namespace(Namespace(attributes))
         case "dict":
             var pairs: [(key: String, value: Value)] = []
             if case let .object(initial)? = args.positional.first { pairs = initial }
             for kw in args.keyword {
                 if let i = pairs.firstIndex(where: { $0.key == kw.name }) { pairs[i].value = kw.value } else { pairs.append((kw.name, kw.value)) }
+            }
+            for pair in pairs where pair.value.nestsDeeper(than: Renderer.maxValueDepth - 1) {
+                throw ChatTemplateError.limitExceeded("dict(\(pair.key)=...) nested deeper than \(Renderer.maxValueDepth)")
             }
             return .object(pairs)
         case "range":

@@ -120,8 +120,23 @@ final class Renderer {
             guard case let .namespace(ns) = lookup(object) else {
                 throw ChatTemplateError.typeMismatch("cannot assign attribute on non-namespace object '\(object)'")
             }
+            guard !value.nestsDeeper(than: Self.maxValueDepth - 1, orReaches: ns) else {
+                throw ChatTemplateError.limitExceeded("a value nested deeper than \(Self.maxValueDepth), or a namespace stored into itself ('\(object).\(attribute)')")
+            }
             ns.set(attribute, value)
         }
+    }
+
+    /// The deepest nesting of lists, dicts and namespaces a template may build (JSON input nests up to 512).
+    static let maxValueDepth = 1024
+
+    /// `value`, to be stored one level down in a new list, tuple, dict or namespace.
+    /// - Throws: `limitExceeded` when that would nest deeper than `maxValueDepth`.
+    func nestable(_ value: Value) throws -> Value {
+        guard !value.nestsDeeper(than: Self.maxValueDepth - 1) else {
+            throw ChatTemplateError.limitExceeded("a value nested deeper than \(Self.maxValueDepth)")
+        }
+        return value
     }
 
     private func executeFor(targets: [String], iterable: Expr, filter: Expr?, body: [Node], otherwise: [Node], into out: inout String) throws -> Flow {

@@ -104,3 +104,20 @@ enum Callable {
     case global(String)
     case method(receiver: Value, name: String)
 }
+
+extension Value {
+    /// Whether lists, tuples, dicts and namespaces nest deeper than `limit` levels in this
+    /// value, or reach `target` (a namespace stored into itself). Deeper values are refused
+    /// where templates build them: freeing or printing a 100,000-deep list overflows the stack.
+    func nestsDeeper(than limit: Int, orReaches target: Namespace? = nil) -> Bool {
+        func children(_ values: [Value]) -> Bool { values.contains { $0.nestsDeeper(than: limit - 1, orReaches: target) } }
+        switch self {
+        case let .array(items), let .tuple(items): return limit <= 0 ? !items.isEmpty : children(items)
+        case let .object(pairs): return limit <= 0 ? !pairs.isEmpty : children(pairs.map(\.value))
+        case let .namespace(ns):
+            if let target, ns === target { return true }
+            return limit <= 0 || children(ns.attributes.map(\.value))
+        default: return false
+        }
+    }
+}
