@@ -77,6 +77,10 @@ def session_archives():
     write("session-archive", "bad-policy", session(dict(base, attention="nonsense", tokens=[1], hasCache=True), kv_archive(1)))
     write("session-archive", "bad-positions", session(dict(base, tokens=[1, 2], hasCache=True), kv_archive(2, next_position=1)))
     write("session-archive", "not-json", b"SKEINSES1\n" + struct.pack("<Q", 5) + b"{nope")
+    # Header lengths past Int.max once trapped in Int(_:) (found in review, issue 25).
+    write("session-archive", "huge-header-length", b"SKEINSES1\n" + struct.pack("<Q", 0xFFFFFFFFFFFFFFF0) + b"{}" * 8)
+    huge_kv = b"SKEINKV1" + struct.pack("<Q", 0x8000000000000001) + b"{}" * 8
+    write("session-archive", "huge-kv-header-length", session(dict(base, tokens=[1], hasCache=True), huge_kv))
     write("session-archive", "bad-magic", b"SKEINSES2\n" + struct.pack("<Q", 2) + b"{}")
 
 
