@@ -54,3 +54,14 @@ func all(_ bodies: () throws -> Void...) throws {
     }
     if let first { throw first }
 }
+
+/// Runs every body; throws the first error only when all of them threw (the input is one of
+/// several formats, and is accepted when one of them reads it).
+func any(_ bodies: () throws -> Void...) throws {
+    var first: Error?
+    var accepted = false
+    for body in bodies {
+        do { try body(); accepted = true } catch { if first == nil { first = error } }
+    }
+    if !accepted, let first { throw first }
+}
