@@ -34,9 +34,9 @@ func sealSession(_ data: Data) -> Data {
     var sealed = Data(data)
     if sealed.count >= magicCount + 8 {
         let length = sealed.readLittleEndian(at: magicCount)
-        let kvStart = magicCount + 8 + Int(truncatingIfNeeded: length)
-        if length < UInt64(Int.max / 2), kvStart + 16 <= sealed.count {
-            sealed.appendLittleEndian(FNV1a.hash(sealed[kvStart...]))
+        if length <= UInt64(sealed.count) {
+            let kvStart = magicCount + 8 + Int(length)
+            if kvStart + 16 <= sealed.count { sealed.appendLittleEndian(FNV1a.hash(sealed[kvStart...])) }
         }
     }
     sealed.appendLittleEndian(FNV1a.hash(sealed))
