@@ -42,6 +42,7 @@ run_one() {
     local t=$1 exe; exe=$(executable "$t")
     local work=Fuzz/.build/corpus/$t findings=Fuzz/.build/findings/$t log=Fuzz/.build/logs/$t.log
     mkdir -p "$work" "$findings" Fuzz/.build/logs
+    touch "$findings/.start"  # findings of earlier runs stay, and are not counted again
     local start; start=$(date +%s)
     ASAN_OPTIONS=detect_leaks=0 nice -n 10 "$bin/$exe" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=5 \
         -max_len=65536 -artifact_prefix="$findings/" -print_final_stats=1 "$work" "Fuzz/Corpus/$t" > "$log" 2>&1
@@ -49,9 +50,9 @@ run_one() {
     local runs; runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -1)
     [ -z "$runs" ] && runs=$(grep -Eo '^#[0-9]+' "$log" | tail -1 | tr -d '#')
     local crashes timeouts ooms
-    crashes=$(find "$findings" -name 'crash-*' | wc -l)
-    timeouts=$(find "$findings" -name 'timeout-*' | wc -l)
-    ooms=$(find "$findings" -name 'oom-*' | wc -l)
+    crashes=$(find "$findings" -name 'crash-*' -newer "$findings/.start" | wc -l)
+    timeouts=$(find "$findings" -name 'timeout-*' -newer "$findings/.start" | wc -l)
+    ooms=$(find "$findings" -name 'oom-*' -newer "$findings/.start" | wc -l)
     local verdict="no findings"
     if [ "$status" -ne 0 ] || [ $((crashes + timeouts + ooms)) -gt 0 ]; then verdict="FOUND: see $findings and $log"; fi
     printf '%-16s %12s execs %6ss  crashes %s, timeouts %s, ooms %s  (exit %s)  %s\n' \
