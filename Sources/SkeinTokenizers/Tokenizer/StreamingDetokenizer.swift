@@ -27,8 +27,8 @@ public struct StreamingDetokenizer {
         ids.append(id)
         let prefix = try tokenizer.decode(Array(ids[prefixStart..<readStart]), skipSpecialTokens: skipSpecialTokens)
         let full = try tokenizer.decode(Array(ids[prefixStart...]), skipSpecialTokens: skipSpecialTokens)
-        // Scalars, not Characters: "\r" then "\n" (or a letter then a combining mark) is one
-        // Character, so a Character prefix test failed forever and the window grew with every
+        // Scalars, not Characters: a character then a zero-width joiner or a combining mark (or
+        // "\r" then "\n") is one Character, so a Character prefix test failed forever and the window grew with every
         // token (quadratic; found by FuzzTokenizer). A character is at most 4 byte tokens, so a
         // window holding more than `maxHeldBack` unemitted tokens ends in a real U+FFFD: emit it.
         let stuck = ids.count - readStart > Self.maxHeldBack
