@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "SkeinTokenizers", targets: ["SkeinTokenizers"]),
         .library(name: "SkeinEval", targets: ["SkeinEval"]),
         .library(name: "SkeinAnalysis", targets: ["SkeinAnalysis"]),
+        // For the fuzz package (Fuzz/Package.swift): the parsers' byte entry points, not an API.
+        .library(name: "SkeinFuzzEntryPoints", targets: ["SkeinFuzzEntryPoints"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,10 +62,13 @@ let package = Package(
         // A Hugging Face Hub on 127.0.0.1 (the Hub's URLs, headers and faults) for the pull tests.
         .target(name: "SkeinHubTesting", dependencies: ["SkeinFormats", .product(name: "Hummingbird", package: "hummingbird")],
                 path: "Tests/SkeinHubTesting"),
+        // Bytes into every parser of untrusted input, shared by the fuzz targets (Fuzz/) and the corpus replay tests.
+        .target(name: "SkeinFuzzEntryPoints", dependencies: ["SkeinFormats", "SkeinTokenizers", "SkeinEngine", "SkeinServer", "SkeinDemoModel"],
+                path: "Tests/SkeinFuzzEntryPoints", swiftSettings: checked),
         .testTarget(name: "SkeinHubTests", dependencies: ["SkeinFormats", "SkeinHubTesting"]),
         .testTarget(name: "SkeinEngineTests", dependencies: ["SkeinEngine", "SkeinFormats", "SkeinTesting"]),
         .testTarget(name: "SkeinEvalTests", dependencies: ["SkeinEval", "SkeinDemoModel", "SkeinServer", "SkeinEngine"]),
-        .testTarget(name: "SkeinServerTests", dependencies: ["SkeinServer", "SkeinDemoModel"]),
+        .testTarget(name: "SkeinServerTests", dependencies: ["SkeinServer", "SkeinDemoModel", "SkeinFuzzEntryPoints"]),
         .testTarget(name: "SkeinAnalysisTests", dependencies: ["SkeinAnalysis", "SkeinEngine", "SkeinFormats", "SkeinTesting"]),
         // The command line: argument parsing in-process (@testable import skein) and the built executable end to end.
         .testTarget(name: "SkeinCLITests", dependencies: ["skein", "SkeinEngine", "SkeinFormats", "SkeinTokenizers", "SkeinDemoModel", "SkeinEval", "SkeinServer", "SkeinHubTesting"]),

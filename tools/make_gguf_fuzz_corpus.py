@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus of the GGUF fuzz target (Fuzz/Formats/Corpus/gguf): a tiny valid llama
+"""Writes the seed corpus of the GGUF fuzz target (Fuzz/Corpus/gguf): a tiny valid llama
 GGUF written by gguf-py, and damaged variants of it, each a few hundred bytes to a few KB.
 FuzzCorpusTests replays every file; the names below are what it expects of the damaged ones.
 
@@ -13,7 +13,7 @@ import tempfile
 import numpy as np
 from gguf import GGMLQuantizationType, GGUFWriter, quants
 
-OUT = "Fuzz/Formats/Corpus/gguf"
+OUT = "Fuzz/Corpus/gguf"
 HIDDEN, FFN, HEADS, KV_HEADS, VOCAB = 32, 32, 4, 2, 8
 
 

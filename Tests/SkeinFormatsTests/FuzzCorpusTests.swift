@@ -5,7 +5,7 @@ import Testing
 /// Replays the fuzzers' committed seed corpus: every input parses or throws a FormatError.
 @Suite struct FuzzCorpusTests {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fuzz/Formats/Corpus")
+        .deletingLastPathComponent().appendingPathComponent("Fuzz/Corpus")
 
     static func files(_ folder: String) -> [URL] {
         let dir = corpus.appendingPathComponent(folder)

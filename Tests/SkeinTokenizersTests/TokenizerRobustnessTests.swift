@@ -80,7 +80,7 @@ import Testing
 
     @Test func fuzzCorpusReplays() throws {
         let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fuzz/Formats/Corpus/tokenizer")
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/Corpus/tokenizer")
         let files = try FileManager.default.contentsOfDirectory(atPath: corpus.path)
         #expect(!files.isEmpty)
         for file in files {

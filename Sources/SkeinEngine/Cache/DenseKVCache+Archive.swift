@@ -73,8 +73,10 @@ extension DenseKVCache {
         guard data.readLittleEndian(at: data.count - 8) == FNV1a.hash(body) else {
             throw fail("checksum mismatch: the file is torn or corrupted")
         }
-        let headerLength = Int(data.readLittleEndian(at: magicCount))
-        guard headerLength >= 0, magicCount + 8 + headerLength <= body.count else { throw fail("header length out of range") }
+        // Compared as UInt64 first: a length past Int.max must be refused, not trap in Int(_:).
+        let rawLength = data.readLittleEndian(at: magicCount)
+        guard rawLength <= UInt64(body.count - magicCount - 8) else { throw fail("header length out of range") }
+        let headerLength = Int(rawLength)
         let headerStart = data.startIndex + magicCount + 8
         let header: ArchiveHeader
         do {

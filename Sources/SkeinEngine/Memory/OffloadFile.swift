@@ -8,18 +8,18 @@ import Glibc
 /// The file is unlinked right after it is opened: it has no name from then on, so it disappears
 /// when the process exits, is interrupted or crashes, and never touches a user's files. Records
 /// are fixed-size; each carries a CRC-32 kept in RAM and checked when it is read back.
-final class OffloadFile {
-    let recordBytes: Int
+package final class OffloadFile {
+    package let recordBytes: Int
     /// The path the file had before it was unlinked (for tests and messages).
-    let path: String
-    private(set) var fileDescriptor: Int32
+    package let path: String
+    package private(set) var fileDescriptor: Int32
     private var mapping: UnsafeMutableRawPointer?
     private var mappedBytes = 0
     private var checksums: [UInt32] = []
 
-    var recordCount: Int { checksums.count }
+    package var recordCount: Int { checksums.count }
 
-    init(recordBytes: Int) throws {
+    package init(recordBytes: Int) throws {
         self.recordBytes = recordBytes
         let directory = FileManager.default.temporaryDirectory.path
         path = directory + "/skein-kv-\(UUID().uuidString).blocks"
@@ -36,7 +36,7 @@ final class OffloadFile {
     }
 
     /// Appends one record of `recordBytes` bytes; returns its index.
-    func append(_ bytes: UnsafeRawPointer) throws -> Int {
+    package func append(_ bytes: UnsafeRawPointer) throws -> Int {
         let index = checksums.count
         try ensureMapped(upTo: (index + 1) * recordBytes)
         let target = mapping! + index * recordBytes
@@ -48,7 +48,7 @@ final class OffloadFile {
 
     /// Copies record `index` to `out` after checking its checksum.
     /// - Throws: `EngineError.corruptedOffloadBlock` when the bytes changed since they were written.
-    func read(_ index: Int, into out: UnsafeMutableRawPointer, layer: Int) throws {
+    package func read(_ index: Int, into out: UnsafeMutableRawPointer, layer: Int) throws {
         let source = mapping! + index * recordBytes
         out.copyMemory(from: source, byteCount: recordBytes)
         release(index)
@@ -58,7 +58,7 @@ final class OffloadFile {
     }
 
     /// Copies records `range` (contiguous) to `out`, checking each record's checksum.
-    func read(_ range: Range<Int>, into out: UnsafeMutableRawPointer, layer: Int) throws {
+    package func read(_ range: Range<Int>, into out: UnsafeMutableRawPointer, layer: Int) throws {
         guard !range.isEmpty else { return }
         out.copyMemory(from: mapping! + range.lowerBound * recordBytes, byteCount: range.count * recordBytes)
         release(range)

@@ -36,9 +36,11 @@ enum SessionArchive {
         guard data.readLittleEndian(at: data.count - 8) == checksum(body) else {
             throw Corrupt(description: "\(source): checksum mismatch (torn or corrupted)")
         }
-        let headerLength = Int(data.readLittleEndian(at: magic.count))
+        // Compared as UInt64 first: a length past Int.max must be refused, not trap in Int(_:).
+        let rawLength = data.readLittleEndian(at: magic.count)
         let headerStart = data.startIndex + magic.count + 8
-        guard headerLength >= 0, headerStart + headerLength <= body.endIndex else { throw Corrupt(description: "\(source): header out of range") }
+        guard rawLength <= UInt64(body.endIndex - headerStart) else { throw Corrupt(description: "\(source): header out of range") }
+        let headerLength = Int(rawLength)
         let header = try JSONDecoder().decode(Header.self, from: data[headerStart..<(headerStart + headerLength)])
         var session = SessionStore.Session(id: header.id, attention: header.attention, rope: header.rope,
                                            kvType: header.kvType ?? "f32", tokens: header.tokens)

@@ -12,6 +12,9 @@ public struct StreamingDetokenizer {
     private var prefixStart = 0
     /// Tokens before `readStart` have had their text emitted.
     private var readStart = 0
+    /// Tokens held back waiting for the rest of a UTF-8 character before giving up (a character
+    /// is at most 4 bytes, each at most one token).
+    private static let maxHeldBack = 8
 
     public init(tokenizer: Tokenizer, skipSpecialTokens: Bool = true) {
         self.tokenizer = tokenizer
@@ -24,8 +27,13 @@ public struct StreamingDetokenizer {
         ids.append(id)
         let prefix = try tokenizer.decode(Array(ids[prefixStart..<readStart]), skipSpecialTokens: skipSpecialTokens)
         let full = try tokenizer.decode(Array(ids[prefixStart...]), skipSpecialTokens: skipSpecialTokens)
-        guard full.count > prefix.count || full.unicodeScalars.count > prefix.unicodeScalars.count,
-              full.unicodeScalars.last != "\u{FFFD}", full.hasPrefix(prefix) else {
+        // Scalars, not Characters: a character then a zero-width joiner or a combining mark (or
+        // "\r" then "\n") is one Character, so a Character prefix test failed forever and the window grew with every
+        // token (quadratic; found by FuzzTokenizer). A character is at most 4 byte tokens, so a
+        // window holding more than `maxHeldBack` unemitted tokens ends in a real U+FFFD: emit it.
+        let stuck = ids.count - readStart > Self.maxHeldBack
+        guard full.unicodeScalars.count > prefix.unicodeScalars.count,
+              stuck || full.unicodeScalars.last != "\u{FFFD}", full.unicodeScalars.starts(with: prefix.unicodeScalars) else {
             return ""
         }
         let text = String(full.unicodeScalars.dropFirst(prefix.unicodeScalars.count))

@@ -1,0 +1,56 @@
+import Foundation
+import SkeinEngine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// KV offload records, written to an `OffloadFile`, damaged on disk, and read back.
+///
+/// Input: 2 bytes pick the record size (1...4096 bytes), 1 byte the record count (1...16), the
+/// next `size * count` bytes (repeated when short) are the records; every following 3 bytes
+/// damage the file: a 16-bit offset into the records and a byte to XOR there. Each record is then
+/// read alone, and all of them as one range. A record whose bytes are unchanged must read back
+/// exactly; a changed one must throw `EngineError.corruptedOffloadBlock` naming it. Anything
+/// else stops the process (a finding).
+func feedOffload(_ raw: UnsafeRawBufferPointer) throws {
+    let bytes = raw.bindMemory(to: UInt8.self)
+    guard bytes.count >= 4 else { return }
+    let recordBytes = 1 + (Int(bytes[0]) | Int(bytes[1]) << 8) % 4096
+    let count = 1 + Int(bytes[2]) % 16
+    let source = bytes[3...]
+    let total = recordBytes * count
+    var written = [UInt8](repeating: 0, count: total)
+    for i in 0..<total { written[i] = source[source.startIndex + i % source.count] }
+    let file = try OffloadFile(recordBytes: recordBytes)
+    for r in 0..<count {
+        let index = try written.withUnsafeBytes { try file.append($0.baseAddress! + r * recordBytes) }
+        precondition(index == r, "append returned index \(index) for record \(r)")
+    }
+    var onDisk = written
+    var op = source.startIndex + min(total, source.count)
+    while op + 3 <= source.endIndex {
+        let offset = (Int(source[op]) | Int(source[op + 1]) << 8) % total
+        var value = onDisk[offset] ^ source[op + 2]
+        onDisk[offset] = value
+        precondition(pwrite(file.fileDescriptor, &value, 1, off_t(offset)) == 1, "pwrite failed")
+        op += 3
+    }
+    func damaged(_ r: Int) -> Bool { onDisk[(r * recordBytes)..<((r + 1) * recordBytes)] != written[(r * recordBytes)..<((r + 1) * recordBytes)] }
+    var out = [UInt8](repeating: 0, count: total)
+    for r in 0..<count {
+        do {
+            try out.withUnsafeMutableBytes { try file.read(r, into: $0.baseAddress! + r * recordBytes, layer: 0) }
+            precondition(!damaged(r) && out[(r * recordBytes)..<((r + 1) * recordBytes)] == written[(r * recordBytes)..<((r + 1) * recordBytes)],
+                         "record \(r) read back without its damage being detected")
+        } catch EngineError.corruptedOffloadBlock(let layer, let block) {
+            precondition(damaged(r) && layer == 0 && block == r, "record \(r) reported corrupted as block \(block) of layer \(layer)")
+        }
+    }
+    do {
+        try out.withUnsafeMutableBytes { try file.read(0..<count, into: $0.baseAddress!, layer: 1) }
+        precondition(!(0..<count).contains(where: damaged) && out == written, "a range read returned damaged records")
+    } catch EngineError.corruptedOffloadBlock(let layer, let block) {
+        precondition(layer == 1 && damaged(block) && !(0..<block).contains(where: damaged), "range read blamed block \(block)")
+    }
+    if (0..<count).contains(where: damaged) { throw EngineError.corruptedOffloadBlock(layer: 0, block: (0..<count).first(where: damaged)!) }
+}
