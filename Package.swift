@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "SkeinTokenizers", swiftSettings: checked),
         .target(name: "SkeinEngine", dependencies: ["SkeinTensor", "SkeinFormats", "SkeinTokenizers"], swiftSettings: checked),
         // Resources/texts: the public-domain text every model is evaluated and analyzed on by default.
-        .target(name: "SkeinEval", dependencies: ["SkeinEngine", "SkeinTokenizers"], resources: [.copy("Resources/texts")],
+        .target(name: "SkeinEval", dependencies: ["SkeinEngine", "SkeinFormats", "SkeinTokenizers"], resources: [.copy("Resources/texts")],
                 swiftSettings: checked),
         .target(
             name: "SkeinServer",

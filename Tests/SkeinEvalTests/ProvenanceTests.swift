@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SkeinDemoModel
 import SkeinEngine
+import SkeinFormats
 @testable import SkeinEval
 
 /// A results folder belongs to one experiment: resume, summaries and merges refuse mixtures.

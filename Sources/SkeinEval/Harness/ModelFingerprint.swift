@@ -1,4 +1,5 @@
 import Foundation
+import SkeinFormats
 
 /// A content fingerprint of a model folder (or a single GGUF file), recorded with every result
 /// so results of different checkpoints are never mixed.
@@ -37,14 +38,14 @@ public enum ModelFingerprint {
         for file in files {
             try add(file, whole: wholeFiles.contains(file.lastPathComponent), to: &hash)
         }
-        return "sha256:" + hash.hexDigest()
+        return "sha256:" + hash.hexDigest
     }
 
     /// `sha256:<hex>` of a whole file (the haystack or a custom task's data).
     public static func ofFile(_ url: URL) throws -> String {
         var hash = SHA256()
         try add(url, whole: true, to: &hash)
-        return "sha256:" + hash.hexDigest()
+        return "sha256:" + hash.hexDigest
     }
 
     private static func add(_ file: URL, whole: Bool, to hash: inout SHA256) throws {
@@ -54,7 +55,7 @@ public enum ModelFingerprint {
         defer { try? handle.close() }
         do {
             let size = try handle.seekToEnd()
-            hash.update("\(file.lastPathComponent)\0\(size)\0")
+            hash.update(Array("\(file.lastPathComponent)\0\(size)\0".utf8))
             try handle.seek(toOffset: 0)
             if whole || size <= UInt64(2 * sampleBytes) {
                 hash.update(try handle.readToEnd() ?? Data())

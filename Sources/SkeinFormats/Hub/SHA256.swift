@@ -1,4 +1,4 @@
-/// A streaming SHA-256 (FIPS 180-4), for checking downloaded LFS files against the Hub's digest.
+/// A streaming SHA-256 (FIPS 180-4): downloaded LFS files checked against the Hub's digest, and eval's model fingerprints.
 ///
 /// Foundation on Linux has no CryptoKit, so this is a plain implementation: feed bytes with
 /// `update` in any chunks, then read `hexDigest` (or `finalize()`). About 140 MB/s on one core
