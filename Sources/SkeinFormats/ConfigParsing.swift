@@ -24,22 +24,8 @@ struct JSONFields {
     static let maximumDepth = 256
 
     static func checkNesting(_ data: Data, file: String) throws {
-        var depth = 0, inString = false, escaped = false
-        for byte in data {
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-                if depth > maximumDepth {
-                    throw FormatError.malformedJSON(file: file, reason: "nested deeper than \(maximumDepth) levels")
-                }
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
-            }
+        if JSONNesting.exceeds(maximumDepth, in: data) {
+            throw FormatError.malformedJSON(file: file, reason: "nested deeper than \(maximumDepth) levels")
         }
     }
 

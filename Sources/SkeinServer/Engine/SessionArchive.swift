@@ -1,5 +1,6 @@
 import Foundation
 import SkeinEngine
+import SkeinFormats
 
 /// A session on disk: magic, a JSON header (id, policy, tokens), the KV cache archive, checksum.
 enum SessionArchive {
@@ -60,20 +61,7 @@ enum AtomicFile {
     static func write(_ data: Data, to url: URL) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw POSIXFailure(call: "open", path: temporary.path) }
-        var ok = data.withUnsafeBytes { bytes -> Bool in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
-        }
-        ok = ok && fsync(fd) == 0
-        close(fd)
-        guard ok, rename(temporary.path, url.path) == 0 else {
+        guard DurableWrite.writeAndSync(data, to: temporary.path, exclusive: false) == nil, rename(temporary.path, url.path) == 0 else {
             unlink(temporary.path)
             throw POSIXFailure(call: "write/rename", path: url.path)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import SkeinEngine
+import SkeinFormats
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -116,21 +117,10 @@ struct ChatFile {
         guard !FileManager.default.fileExists(atPath: path) else { throw exists() }
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial").path
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw fail("cannot write: \(String(cString: strerror(errno)))") }
         defer { unlink(temporary) }
-        var ok = data.withUnsafeBytes { bytes -> Bool in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
+        if let code = DurableWrite.writeAndSync(data, to: temporary, exclusive: true) {
+            throw fail("cannot write: \(String(cString: strerror(code)))")
         }
-        ok = fsync(fd) == 0 && ok
-        close(fd)
-        guard ok else { throw fail("cannot write: \(String(cString: strerror(errno)))") }
         guard link(temporary, path) == 0 else {
             if errno == EEXIST { throw exists() }
             throw fail("cannot write: \(String(cString: strerror(errno)))")
