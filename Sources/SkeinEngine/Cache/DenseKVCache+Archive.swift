@@ -17,7 +17,6 @@ extension DenseKVCache {
         precondition(supportsSnapshots, "copy() needs an f32 cache without memory state")
         let twin = DenseKVCache(layerCount: layerCount, kvHeadCount: kvHeadCount, headDim: headDim,
                                 initialCapacity: count, channels: channels)
-        twin.reserve(count)
         for (key, layers) in buffers {
             for (layer, base) in layers.enumerated() {
                 let target = twin.buffers[key]![layer]
@@ -104,7 +103,6 @@ extension DenseKVCache {
         }
         let cache = DenseKVCache(layerCount: header.layers, kvHeadCount: header.kvHeads, headDim: header.headDim,
                                  initialCapacity: max(1, header.count), channels: channels)
-        cache.reserve(header.count)
         var offset = headerStart + headerLength
         let span = header.count * header.headDim * MemoryLayout<Float>.size
         for key in archiveOrder(channels).map(Optional.some) + [nil] {

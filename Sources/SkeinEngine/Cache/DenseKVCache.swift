@@ -27,6 +27,13 @@ public final class DenseKVCache {
     var buffers: [KeyChannel?: [UnsafeMutablePointer<Float>]] = [:]  // nil key = values; per layer
     /// Quantized storage: (layer, kvHead); empty for f32.
     var stores: [[QuantizedHeadStore]] = []
+    /// Bytes the f32 buffers may hold in RAM; past it they move to unlinked scratch files
+    /// (`FileBackedBuffer`) and only recent slots stay resident (`releaseCold`). nil: no limit.
+    public var residentLimit: Int?
+    /// The scratch files backing `buffers` once the cache outgrew `residentLimit` (same keys).
+    private var files: [KeyChannel?: [FileBackedBuffer]] = [:]
+    /// Whether the keys and values live in scratch files rather than in RAM.
+    public var isOffloaded: Bool { !files.isEmpty }
 
     public init(layerCount: Int, kvHeadCount: Int, headDim: Int, initialCapacity: Int = 256, channels: [KeyChannel] = [],
                 storage: KVStorageType = .f32) {
@@ -68,7 +75,7 @@ public final class DenseKVCache {
     }
 
     deinit {
-        for layers in buffers.values { layers.forEach { $0.deallocate() } }
+        if files.isEmpty { for layers in buffers.values { layers.forEach { $0.deallocate() } } }
     }
 
     /// The key channels kept (always includes `.stored`).
@@ -95,23 +102,56 @@ public final class DenseKVCache {
         return buffers.count * layerCount * kvHeadCount * headDim * MemoryLayout<Float>.size
     }
 
-    /// Makes room for `additional` more tokens, growing geometrically.
-    public func reserve(_ additional: Int) {
-        let needed = count + additional
-        guard needed > capacity else { return }
+    /// Makes room for `additional` more tokens, growing geometrically. Past `residentLimit` the
+    /// buffers (grown or not) become scratch files, copied into a chunk at a time so the copy stays off the
+    /// resident set.
+    /// - Throws: `EngineError.offloadFailed` when a scratch file cannot be made.
+    public func reserve(_ additional: Int) throws {
         var newCapacity = capacity
-        while newCapacity < needed { newCapacity *= 2 }
+        while newCapacity < count + additional { newCapacity *= 2 }
+        let floats = kvHeadCount * newCapacity * headDim
+        let toFiles = isOffloaded || residentLimit.map { buffers.count * bufferLayers * floats * MemoryLayout<Float>.size > $0 } ?? false
+        // Grow, or move to scratch files once the buffers outgrow the resident limit.
+        guard newCapacity > capacity || toFiles != isOffloaded else { return }
+        var grownFiles: [KeyChannel?: [FileBackedBuffer]] = [:]
+        var grown: [KeyChannel?: [UnsafeMutablePointer<Float>]] = [:]
         for (key, layers) in buffers {
-            buffers[key] = layers.map { old in
-                let fresh = UnsafeMutablePointer<Float>.allocate(capacity: kvHeadCount * newCapacity * headDim)
+            let made = toFiles ? try layers.map { _ in try FileBackedBuffer(count: floats) } : []
+            grownFiles[key] = made
+            grown[key] = toFiles ? made.map(\.base) : layers.map { _ in .allocate(capacity: floats) }
+        }
+        let chunk = 1 << 20  // floats copied between releases of the resident pages
+        for (key, layers) in buffers {
+            for (layer, old) in layers.enumerated() {
+                let fresh = grown[key]![layer]
                 for h in 0..<kvHeadCount {
-                    (fresh + h * newCapacity * headDim).update(from: old + h * capacity * headDim, count: count * headDim)
+                    let total = count * headDim, from = h * capacity * headDim, to = h * newCapacity * headDim
+                    var done = 0
+                    while done < total {
+                        let n = min(chunk, total - done)
+                        (fresh + to + done).update(from: old + from + done, count: n)
+                        if toFiles { grownFiles[key]![layer].release((to + done)..<(to + done + n)) }
+                        if let source = files[key]?[layer] { source.release((from + done)..<(from + done + n)) }
+                        done += n
+                    }
                 }
-                old.deallocate()
-                return fresh
+                if files.isEmpty { old.deallocate() }
             }
         }
+        buffers = grown
+        files = toFiles ? grownFiles : [:]
         capacity = newCapacity
+    }
+
+    /// Offloaded caches: drops every slot but the last `hot` from the resident set (their data
+    /// stays in the scratch files and is read back on use). Nothing to do in RAM.
+    public func releaseCold(keepingLast hot: Int) {
+        guard isOffloaded, count > hot else { return }
+        for layers in files.values {
+            for file in layers {
+                for h in 0..<kvHeadCount { file.release((h * capacity * headDim)..<((h * capacity + count - hot) * headDim)) }
+            }
+        }
     }
 
     /// First key of one layer's head in a channel; slot s is at offset s * headDim.

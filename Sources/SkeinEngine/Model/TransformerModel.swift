@@ -165,6 +165,7 @@ public final class TransformerModel: @unchecked Sendable {
             var result = Array(all[next..<(next + rows.count)])
             next += rows.count
             step.cache.commit(step.tokens.count)
+            step.cache.releaseCold(keepingLast: 1024)
             if let memoryPolicy = step.memoryPolicy, let memory = step.memory {
                 if step.needsAllLogits {
                     memory.recordSurprisal(tokens: step.tokens, logits: result)
@@ -205,7 +206,8 @@ public final class TransformerModel: @unchecked Sendable {
         }
         cache.keyRope = rope
         cache.slidingKeyRope = try slidingKeyRope(global: rope)
-        cache.reserve(n)
+        cache.residentLimit = policy.residentKVLimit
+        try cache.reserve(n)
         // The policy's executor, with the state it keeps in the cache: chosen once, here.
         let prepared: PreparedExecutor
         switch policy.executor {

@@ -75,6 +75,10 @@ public protocol AttentionPolicy: Sendable, CustomStringConvertible {
     /// The mechanism that runs this policy's attention (segment plans unless the policy has its own).
     var executor: AttentionExecutor { get }
 
+    /// Bytes of f32 keys and values the cache may keep in RAM before it moves them to scratch
+    /// files (`DenseKVCache.residentLimit`); nil keeps them in RAM however long the input.
+    var residentKVLimit: Int? { get }
+
     /// Whether what a query reads is chosen by scores (KV memories, infllm, reattention) rather
     /// than fixed by `segments` alone; `PolicyReach` measures only the latter.
     var selectsByContent: Bool { get }
@@ -95,6 +99,7 @@ extension AttentionPolicy {
 
     public var keyChannels: [KeyChannel] { [] }
     public var executor: AttentionExecutor { .plans }
+    public var residentKVLimit: Int? { nil }
     public var selectsByContent: Bool { false }
     public func resized(forInputLength n: Int, trainingLength: Int) -> AttentionPolicy? { nil }
     public func logitScale(queryPosition: Int) -> Float { 1 }

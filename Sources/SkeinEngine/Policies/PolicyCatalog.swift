@@ -35,7 +35,7 @@ public enum PolicyCatalog {
             Entry(name: "reattention",
                   summary: "ReAttention: per-kv-head top-k by position-free scores, re-positioned inside L with sinks + local window",
                   options: [("sinks", "4"), ("local", v({ max(1, $0 / 2) }, "L/2")), ("k", v({ max(1, $0 / 4) }, "L/4")),
-                            ("span", "1"), ("refresh", "16"), ("memory", "4"), ("page", "16"), ("pages", "16"), ("groups", "8")]),
+                            ("span", "1"), ("refresh", "16"), ("memory", "4"), ("page", "16"), ("pages", "16"), ("groups", "8"), ("ram", "\(ReAttentionPolicy.defaultRAM)")]),
             Entry(name: "longheads",
                   summary: "LongHeads: each query head reads the first, previous, own and best chunks by representative, placed inside L",
                   options: [("chunk", v({ max(1, $0 / 8) }, "L/8")), ("chunks", "8")]),
@@ -103,7 +103,8 @@ public enum PolicyCatalog {
             }
             return ReAttentionPolicy(sinks: sinks, local: local, k: k, span: span, refresh: try r.int("refresh", default: 16),
                                      memory: try r.int("memory", default: 4), page: try r.int("page", default: 16),
-                                     pages: try r.int("pages", default: 16, minimum: 0), groups: try r.int("groups", default: 8, minimum: 0))
+                                     pages: try r.int("pages", default: 16, minimum: 0), groups: try r.int("groups", default: 8, minimum: 0),
+                                     ram: try r.int("ram", default: ReAttentionPolicy.defaultRAM, minimum: 0))
         case "longheads":
             let chunk = try r.int("chunk", default: max(1, L / 8), maximum: max(1, L / 3))
             let chunks = try r.int("chunks", default: min(8, L / chunk), minimum: 3, maximum: L / chunk)

@@ -39,8 +39,14 @@ public struct ReAttentionPolicy: AttentionPolicy {
     /// Groups of 16 pages whose pages a refresh bounds (its best groups by bound); 0: as many as `pages`.
     /// 8 keeps 64x passkeys (20/20 on the shipped model) with decode within 25% from 4x to 64x.
     public let groups: Int
+    /// MiB of keys and values the cache keeps in RAM; past it they move to unlinked scratch files
+    /// and only the recent slots stay resident (reads of selected tokens come back through the
+    /// page cache).
+    public let ram: Int
 
-    public init(sinks: Int = 4, local: Int, k: Int, span: Int = 1, refresh: Int = 16, memory: Int = 4, page: Int = 16, pages: Int = 16, groups: Int = 8) {
+    public init(sinks: Int = 4, local: Int, k: Int, span: Int = 1, refresh: Int = 16, memory: Int = 4, page: Int = 16, pages: Int = 16, groups: Int = 8,
+                ram: Int = Self.defaultRAM) {
+        self.ram = ram
         self.groups = groups == 0 ? pages : groups
         self.page = page
         self.pages = pages
@@ -53,8 +59,13 @@ public struct ReAttentionPolicy: AttentionPolicy {
     }
 
     public var description: String {
-        "reattention:sinks=\(sinks),local=\(local),k=\(k),span=\(span),refresh=\(refresh),memory=\(memory),page=\(page),pages=\(pages),groups=\(groups)"
+        "reattention:sinks=\(sinks),local=\(local),k=\(k),span=\(span),refresh=\(refresh),memory=\(memory),page=\(page),pages=\(pages),groups=\(groups),ram=\(ram)"
     }
+
+    /// `ram`'s default, in MiB.
+    public static let defaultRAM = 256
+
+    public var residentKVLimit: Int? { ram << 20 }
 
     /// Un-rotated keys: selection scores ignore position, and selected keys are rotated at the
     /// positions they are given.
