@@ -11,7 +11,7 @@ import SkeinTesting
         #expect(try PolicyCatalog.attention("self-extend:group=8,window=32", trainingLength: 256).description == "self-extend:group=8,window=32")
         #expect(try PolicyCatalog.attention("dca", trainingLength: 256).description == "dca:chunk=192,local=16")
         #expect(try PolicyCatalog.attention("lm-infinite", trainingLength: 256).description == "lm-infinite:global=10,local=256,cap=256")
-        #expect(try PolicyCatalog.attention("lm-infinite:topk=5,from-layer=2", trainingLength: 256).description == "lm-infinite:global=10,local=256,cap=256,topk=5,from-layer=2")
+        #expect(try PolicyCatalog.attention("lm-infinite:topk=5,from-layer=2", trainingLength: 256).description == "lm-infinite:global=10,local=256,cap=256,topk=5,from-layer=2,at=128")
     }
 
     @Test(arguments: [
@@ -26,6 +26,7 @@ import SkeinTesting
         ("streaming:window=300", "window must be in 1...252, got 300"),
         ("self-extend:window=256", "window must be in 1...255, got 256"),
         ("lm-infinite:cap=300", "cap must be in 1...256, got 300"),
+        ("lm-infinite:topk=5,cap=200,at=201", "at must be in 1...200, got 201"),
         ("string:shift=0", "shift must be in 1...256, got 0"),
         ("reattention:local=300", "local must be in 1...250, got 300"),
         ("reattention:k=200", "sinks + k + local (4 + 200 + 128 = 332) must stay below the training length 256"),

@@ -13,6 +13,7 @@ import SkeinTesting
         StreamingAttention(sinks: 3, window: 9),
         LMInfiniteAttention(global: 4, local: 10, cap: 12),
         LMInfiniteAttention(global: 3, local: 12, cap: 12, topK: 3, fromLayer: 1),
+        LMInfiniteAttention(global: 3, local: 12, cap: 12, topK: 3, fromLayer: 1, at: 6),
         SelfExtendAttention(group: 3, window: 8),
         DualChunkAttention(chunk: 12, local: 3),
         StringAttention(shift: 10, window: 4),

@@ -3,16 +3,20 @@
 ///
 /// Optionally (`topk` > 0) each query also reads the `topk` "middle" tokens (between the two
 /// branches) with the highest attention logits, per head, in layers `fromLayer` and up, as the
-/// paper's variant for upper layers does. Middle tokens are read at the capped distance `cap`;
-/// the cache then keeps every token, so memory is no longer bounded.
+/// authors' code does for retrieval. Middle tokens are read at one fixed distance `at` (the code's
+/// `top_k_insert_at`: half the training length by default); the cache then keeps every token,
+/// so memory is no longer bounded.
 public struct LMInfiniteAttention: AttentionPolicy {
     public let global: Int
     public let local: Int
     public let cap: Int
     public let topK: Int
     public let fromLayer: Int
+    /// The distance at which every selected middle token is read (`cap` when not given).
+    public let at: Int
 
-    public init(global: Int, local: Int, cap: Int, topK: Int = 0, fromLayer: Int = 0) {
+    public init(global: Int, local: Int, cap: Int, topK: Int = 0, fromLayer: Int = 0, at: Int? = nil) {
+        self.at = at ?? cap
         self.global = global
         self.local = local
         self.cap = cap
@@ -21,7 +25,7 @@ public struct LMInfiniteAttention: AttentionPolicy {
     }
 
     public var description: String {
-        "lm-infinite:global=\(global),local=\(local),cap=\(cap)" + (topK > 0 ? ",topk=\(topK),from-layer=\(fromLayer)" : "")
+        "lm-infinite:global=\(global),local=\(local),cap=\(cap)" + (topK > 0 ? ",topk=\(topK),from-layer=\(fromLayer),at=\(at)" : "")
     }
 
     public var keyChannels: [KeyChannel] { topK > 0 ? [.fixed] : [] }
@@ -37,9 +41,9 @@ public struct LMInfiniteAttention: AttentionPolicy {
             result.append(AttentionSegment(slots: range, queryPosition: j + min(i - j, cap)))
         }
         if topK > 0 && localStart > global {
-            // Unrotated keys read by a query rotated at `cap`: every middle token at distance cap.
+            // Unrotated keys read by a query rotated at `at`: every middle token at distance at.
             result.append(AttentionSegment(slots: slots.slots(covering: global..<localStart), channel: .fixed,
-                                           queryPosition: cap, topK: topK, fromLayer: fromLayer))
+                                           queryPosition: at, topK: topK, fromLayer: fromLayer))
         }
         result.append(AttentionSegment(slots: slots.slots(covering: localStart...i), queryPosition: i))
         return result
@@ -50,11 +54,11 @@ public struct LMInfiniteAttention: AttentionPolicy {
     }
 
     public var explicitAttention: ExplicitAttention {
-        let g = global, l = local, cap = cap
+        let g = global, l = local, cap = cap, at = at
         let selection = topK > 0 ? ExplicitAttention.Selection(
             k: topK, fromLayer: fromLayer,
             isCandidate: { i, j in j >= g && j <= i && i - j >= l },
-            positions: { _, j in (j + cap, j) }) : nil
+            positions: { _, j in (j + at, j) }) : nil
         return ExplicitAttention(
             isVisible: { i, j in j <= i && (j < g || i - j < l) },
             positions: { i, j in (j + min(i - j, cap), j) },

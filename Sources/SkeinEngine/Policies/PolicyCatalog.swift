@@ -23,7 +23,7 @@ public enum PolicyCatalog {
             Entry(name: "streaming", summary: "StreamingLLM: attention sinks + recent window, in-cache positions; bounded memory",
                   options: [("sinks", "4"), ("window", v({ max(1, $0 - 4) }, "L-4"))]),
             Entry(name: "lm-infinite", summary: "LM-Infinite: Lambda mask (global + local) with distances capped; bounded memory",
-                  options: [("global", "10"), ("local", v({ $0 }, "L")), ("cap", v({ $0 }, "L")), ("topk", "0"), ("from-layer", "0")]),
+                  options: [("global", "10"), ("local", v({ $0 }, "L")), ("cap", v({ $0 }, "L")), ("topk", "0"), ("from-layer", "0"), ("at", v({ max(1, $0 / 2) }, "L/2"))]),
             Entry(name: "self-extend", summary: "Self-Extend: grouped positions beyond a neighbour window",
                   options: [("group", "4"), ("window", v({ max(1, $0 / 4) }, "L/4"))]),
             Entry(name: "dca", summary: "Dual Chunk Attention: intra / successive / inter-chunk positions",
@@ -75,7 +75,8 @@ public enum PolicyCatalog {
             guard local <= cap else { throw invalid("local (\(local)) must not exceed cap (\(cap))") }
             return LMInfiniteAttention(global: try r.int("global", default: 10, minimum: 0, maximum: L), local: local, cap: cap,
                                        topK: try r.int("topk", default: 0, minimum: 0),
-                                       fromLayer: try r.int("from-layer", default: 0, minimum: 0))
+                                       fromLayer: try r.int("from-layer", default: 0, minimum: 0),
+                                       at: try r.int("at", default: max(1, L / 2), maximum: cap))
         case "self-extend":
             let group = try r.int("group", default: 4)
             let window = try r.int("window", default: max(1, L / 4), maximum: L - 1)

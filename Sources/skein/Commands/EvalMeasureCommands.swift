@@ -80,6 +80,9 @@ struct EvalPerplexityCommand: ParsableCommand {
     @Option(help: "Output folder for perplexity.json and report.html.")
     var out: String = "skein-eval-perplexity"
 
+    @Flag(help: "Score the same tokens (the text's last training-length tokens up to --max-length) with 1x, 2x, 4x, ... context, instead of bands of positions: columns are the context read.")
+    var sameTokens = false
+
     func run() throws {
         let folder = try ModelOptions(model: model).resolvedURL()
         let engine = try TransformerModel.load(path: folder)
@@ -89,16 +92,28 @@ struct EvalPerplexityCommand: ParsableCommand {
         let tokens = Array(tokenizer.encode(try readTextFile(path)).prefix((maxLength ?? 16 * L) + 1))
         let methods = try methodsFrom(attention: attention, rope: rope, kvTypes: kvType, model: engine, longestInput: tokens.count)
         guard tokens.count > 2 else { throw RuntimeError(.badData, "\(path): too little text to score") }
-        let bands = PerplexityCurve.doublingBands(trainingLength: min(L, tokens.count - 1), maxLength: tokens.count - 1)
+        var bands = PerplexityCurve.doublingBands(trainingLength: min(L, tokens.count - 1), maxLength: tokens.count - 1)
+        let contexts = PerplexityCurve.doublingContexts(from: min(L, tokens.count - 1), maxLength: tokens.count - 1)
         let outFolder = try makeOutputFolder(out)
         var curves = [String: [Double?]]()
-        var bar = ProgressBar(label: "perplexity", total: methods.count)
+        var bar = ProgressBar(label: "perplexity", total: methods.count * (sameTokens ? contexts.count : 1))
         for (index, method) in methods.enumerated() {
             let (scaled, policy) = try method.apply(to: engine)
-            curves[method.name] = try PerplexityCurve.measure(model: scaled, policy: policy, tokens: tokens, bands: bands).values
-            bar.update(index + 1)
+            if sameTokens {
+                let curve = try PerplexityCurve.sameTokens(model: scaled, policy: policy, tokens: tokens, scored: min(L, tokens.count - 1),
+                                                           contexts: contexts) { done, _ in bar.update(index * contexts.count + done) }
+                curves[method.name] = curve.values
+                bands = curve.bands
+            } else {
+                curves[method.name] = try PerplexityCurve.measure(model: scaled, policy: policy, tokens: tokens, bands: bands).values
+                bar.update(index + 1)
+            }
         }
         bar.finish()
+        if sameTokens {
+            let last = tokens.count - 1, scored = min(L, last)
+            print("same tokens: the text's tokens \(last - scored + 1)...\(last) scored in every column; column 0..<N reads N tokens ending there")
+        }
         let results = LengthSweep.Results(model: modelDisplayName(folder), trainingLength: L, lengths: [], trials: 0, methods: methods,
                                           passkey: [:], bands: bands.map { [$0.lowerBound, $0.upperBound] }, perplexity: curves, seconds: 0)
         let report = try writeReport(HTMLReport.render(results, title: "skein eval perplexity on \(modelDisplayName(folder))"),
