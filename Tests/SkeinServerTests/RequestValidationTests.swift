@@ -173,3 +173,36 @@ import Testing
         }
     }
 }
+
+/// The server sizes and warns as `generate` does (`PolicyChoice`): a policy named without keys is
+/// sized for the request, and one whose keys do not reach that far says so in `skein.notice`.
+@Suite struct ServerReachTests {
+    let host: ModelHost
+
+    init() throws { host = try ModelHost(folder: DemoModel.folder!) }
+
+    func spec(attention: String, promptLength: Int) throws -> JobSpec {
+        let preparation = JobPreparation(host: host, configuration: ServerConfiguration(), sessions: try SessionStore(directory: nil, host: host))
+        let body = #"{"prompt": [1], "max_tokens": 8, "skein": {"attention": "\#(attention)"}}"#
+        let request = try JSONDecoder().decode(CompletionRequest.self, from: Data(body.utf8))
+        return try preparation.prepare(prompt: Array(repeating: 5, count: promptLength), conversation: nil, common: request.common,
+                                       topLogprobs: nil).0
+    }
+
+    @Test func aPolicyWithoutKeysIsSizedForTheRequest() throws {
+        let short = try spec(attention: "self-extend", promptLength: 200)
+        #expect(!short.sized && short.notice == nil)
+        let long = try spec(attention: "self-extend", promptLength: 3000)
+        #expect(long.sized)
+        let note = try #require(long.notice)
+        #expect(note.contains("sized for 3008 tokens") && note.contains("\(long.policy)"))
+    }
+
+    @Test func aPolicyWhoseKeysFallShortWarns() throws {
+        let given = try spec(attention: "self-extend:group=4,window=64", promptLength: 3000)
+        #expect(!given.sized)
+        let warning = try #require(given.notice)
+        #expect(warning.contains("the request (3008 tokens)"))
+        #expect(try spec(attention: "reattention", promptLength: 3000).notice == nil)
+    }
+}

@@ -63,10 +63,12 @@ public struct SkeinInfo: Codable, Sendable {
     /// Whole old turns (and their messages) dropped so the chat fits the context; absent when none were.
     public var trimmedTurns: Int? = nil
     public var trimmedMessages: Int? = nil
+    /// How the policy was sized for this input, or that the input passes its reach; absent when neither.
+    public var notice: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case attention, rope, kvType = "kv_type", session, cachedTokens = "cached_tokens"
-        case trimmedTurns = "trimmed_turns", trimmedMessages = "trimmed_messages"
+        case trimmedTurns = "trimmed_turns", trimmedMessages = "trimmed_messages", notice
     }
 }
 

@@ -18,6 +18,11 @@ public struct JobSpec: Sendable {
     public var session: String?
     /// Old turns dropped from a chat to fit the context (nil when none were).
     public var trimmed: TrimmedTurns? = nil
+    /// What the client should know about the policy and this input: how it was sized for it, or
+    /// that the input passes its reach (`PolicyChoice.sizingNote`, `reachWarning`); nil when neither.
+    public var notice: String? = nil
+    /// Whether `policy` was sized for this input (it is then echoed with its keys).
+    public var sized = false
 }
 
 /// What template-aware trimming dropped from a chat request (`ConversationTrimming`).

@@ -23,8 +23,16 @@ public final class ModelHost: @unchecked Sendable {
     /// resolved as `generate` and `eval` resolve them (`PolicyChoice.resolve`).
     /// - Throws: `EngineError.invalidOption` naming the bad option.
     public func resolve(attention: String, rope: String, kvType: String = "f32") throws -> (model: TransformerModel, policy: AttentionPolicy) {
-        let choice = try PolicyChoice.resolve(base, attention: attention, rope: rope, kvType: kvType)
-        return (shared(choice.model, rope: rope), choice.policy)
+        let choice = try choose(attention: attention, rope: rope, kvType: kvType)
+        return (choice.model, choice.policy)
+    }
+
+    /// `resolve` for an input of `inputLength` tokens: a policy named without keys whose defaults
+    /// would not reach that far is sized for it, as in `generate` (`PolicyChoice.resolve`).
+    public func choose(attention: String, rope: String, kvType: String = "f32", inputLength: Int? = nil) throws -> PolicyChoice {
+        let choice = try PolicyChoice.resolve(base, attention: attention, rope: rope, kvType: kvType, inputLength: inputLength)
+        return PolicyChoice(model: shared(choice.model, rope: rope), policy: choice.policy, attention: attention, rope: rope,
+                            sizedFor: choice.sizedFor)
     }
 
     /// One model object per RoPE spelling (the first resolved), so the scheduler batches the jobs that share it.

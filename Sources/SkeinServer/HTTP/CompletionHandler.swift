@@ -151,11 +151,14 @@ struct CompletionHandler: Sendable {
     }
 
     /// What ran, as requested: the request's spelling, except that plain "full" on a sliding-window
-    /// checkpoint runs (and is echoed as) the checkpoint's window, so a client never mistakes it for full.
+    /// checkpoint runs (and is echoed as) the checkpoint's window, so a client never mistakes it for
+    /// full, and a policy sized for the input is echoed with the keys it was given.
     private func skeinInfo(_ job: InferenceJob, _ summary: JobSummary) -> SkeinInfo {
-        let attention = job.spec.attention == "full" && !(job.spec.policy.base is FullAttention) ? job.spec.policy.base.description : job.spec.attention
-        return SkeinInfo(attention: attention, rope: job.spec.rope, kvType: job.spec.kvType, session: job.spec.session,
-                         cachedTokens: summary.cachedTokens, trimmedTurns: job.spec.trimmed?.turns, trimmedMessages: job.spec.trimmed?.messages)
+        let spec = job.spec
+        let rewritten = spec.sized || (spec.attention == "full" && !(spec.policy.base is FullAttention))
+        return SkeinInfo(attention: rewritten ? spec.policy.base.description : spec.attention, rope: spec.rope, kvType: spec.kvType,
+                         session: spec.session, cachedTokens: summary.cachedTokens, trimmedTurns: spec.trimmed?.turns,
+                         trimmedMessages: spec.trimmed?.messages, notice: spec.notice)
     }
 
     private func tokenText(_ id: Int) -> String { (try? host.tokenizer.decode([id])) ?? "" }

@@ -70,7 +70,10 @@ struct JobPreparation {
             session = taken
         }
         do {
-            let (model, policy) = try host.resolve(attention: attention, rope: rope, kvType: kvType)
+            // A session keeps one policy for all its turns, so only requests outside one are sized.
+            let choice = try host.choose(attention: attention, rope: rope, kvType: kvType,
+                                         inputLength: session == nil ? prompt.count + maxTokens : nil)
+            let (model, policy) = (choice.model, choice.policy)
             var prompt = prompt
             var trimmed: TrimmedTurns?
             if trims, let conversation {
@@ -83,7 +86,9 @@ struct JobPreparation {
             let sampling = try Self.sampling(p, temperature: temperature, seed: seed)
             let spec = JobSpec(promptTokens: prompt, maxTokens: maxTokens, sampling: sampling, stopTokens: host.stopTokens,
                                topLogprobs: topLogprobs, model: model, policy: policy, attention: attention, rope: rope, kvType: kvType,
-                               session: session?.id, trimmed: trimmed)
+                               session: session?.id, trimmed: trimmed,
+                               notice: choice.sizingNote ?? choice.reachWarning(tokens: prompt.count + maxTokens, what: "the request"),
+                               sized: choice.sizedFor != nil)
             return (spec, stops, session)
         } catch let error as APIError {
             if let id = session?.id { sessions.checkin(id, tokens: nil, cache: nil) }
