@@ -24,11 +24,13 @@ uncompressed), then greedy decoding without compression at the true positions
 One JSON file per model: <model>.json.
 
 `--set new` records the presses added later (KnormPress, PyramidKVPress, ChunkKVPress and
-AdaKVPress, the last two wrapping SnapKVPress) into presses-<model>.json, leaving <model>.json
+AdaKVPress, the last two wrapping SnapKVPress and, as chunkkv-knorm and adakv-knorm, KnormPress)
+into presses-<model>.json, leaving <model>.json
 alone. There `kept` is read from the cache itself: every kept key row is matched to its index in
 an uncompressed prefill's keys (ChunkKV and PyramidKV keep other counts than the ratio says), and
 for AdaKV, which masks instead of removing, kept is every index not in the layer's
-masked_key_indices. `scores` are the scorer's (the wrapped press's for ChunkKV and AdaKV).
+masked_key_indices. `scores` (the scorer's) are kept for PyramidKVPress only, whose test has a tie
+rule; the others must keep the same sets.
 Its prompt repeats no token (a permutation of the vocabulary's first ids): RoPE is a rotation, so
 two copies of one token have keys of the same norm, and KnormPress's choice between them would
 follow the float rounding of the rotated keys, which no other implementation reproduces.
@@ -76,6 +78,9 @@ def new_presses(ratio):
          dict(SNAPKV, **CHUNK)),
         ("adakv", lambda: AdaKVPress(press=SnapKVPress(compression_ratio=ratio, **SNAPKV), **ADAKV),
          dict(SNAPKV, alpha_safeguard_percent=int(ADAKV["alpha_safeguard"] * 100))),
+        ("chunkkv-knorm", lambda: ChunkKVPress(press=KnormPress(compression_ratio=ratio), **CHUNK), dict(CHUNK)),
+        ("adakv-knorm", lambda: AdaKVPress(press=KnormPress(compression_ratio=ratio), **ADAKV),
+         dict(alpha_safeguard_percent=int(ADAKV["alpha_safeguard"] * 100))),
     ]
 
 
@@ -199,6 +204,8 @@ def main_new(args):
                 model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="sdpa").eval()
                 tokens = tokens or distinct_prompt(model.config.vocab_size)
                 record = run_new(model, tokens, factory())
+                if press_name != "pyramidkv":
+                    record["scores"] = []  # only pyramidkv's test has a tie rule (keeps the files small)
                 cases.append(dict(press=press_name, compression_ratio=ratio, parameters=parameters, **record))
                 counts = [[len(h) for h in layer] for layer in record["kept"]]
                 print(f"{name} {press_name} {ratio}: kept {counts} of {len(tokens)}, tokens {record['tokens']}")

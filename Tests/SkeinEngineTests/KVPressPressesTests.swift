@@ -5,8 +5,9 @@ import SkeinTesting
 
 /// The presses added after snapkv/tova/h2o against kvpress 0.5.5 (fixtures presses-<model>.json
 /// from `tools/make_kvpress_fixtures.py --set new`): knorm (KnormPress), pyramidkv
-/// (PyramidKVPress, window 16), chunkkv over snapkv (ChunkKVPress(SnapKVPress), chunk 20) and adakv
-/// over snapkv (AdaKVPress(SnapKVPress), alpha 0.2), at ratios 0.25 and 0.5. One prefill pass
+/// (PyramidKVPress, window 16), chunkkv over snapkv and knorm (ChunkKVPress(SnapKVPress|KnormPress),
+/// chunk 20) and adakv over snapkv and knorm (AdaKVPress(SnapKVPress|KnormPress), alpha 0.2), at
+/// ratios 0.25 and 0.5. One prefill pass
 /// compresses, then the recorded greedy tokens are fed at their true positions.
 ///
 /// Kept indices must be identical per layer and kv head, and the logits after compression and
@@ -32,6 +33,8 @@ import SkeinTesting
         case "pyramidkv": "pyramidkv:ratio=\(c.compression_ratio),window=\(p["window_size"] ?? -1),kernel=\(p["kernel_size"] ?? -1),beta=\(p["beta"] ?? -1)"
         case "chunkkv": "chunkkv:snapkv,ratio=\(c.compression_ratio),chunk=\(p["chunk_length"] ?? -1),window=\(p["window_size"] ?? -1),kernel=\(p["kernel_size"] ?? -1)"
         case "adakv": "adakv:snapkv,ratio=\(c.compression_ratio),alpha=\(Double(p["alpha_safeguard_percent"] ?? -1) / 100),window=\(p["window_size"] ?? -1),kernel=\(p["kernel_size"] ?? -1)"
+        case "chunkkv-knorm": "chunkkv:knorm,ratio=\(c.compression_ratio),chunk=\(p["chunk_length"] ?? -1)"
+        case "adakv-knorm": "adakv:knorm,ratio=\(c.compression_ratio),alpha=\(Double(p["alpha_safeguard_percent"] ?? -1) / 100)"
         default: "unknown-press-\(c.press)"
         }
         return try PolicyCatalog.attention(text, trainingLength: 256)
@@ -40,7 +43,7 @@ import SkeinTesting
     @Test(arguments: models) func matchesKVPress(model name: String) throws {
         let fixture = try Self.fixture(name)
         let model = try TransformerModel.load(directory: Fixtures.model(name))
-        #expect(fixture.cases.count == 8)
+        #expect(fixture.cases.count == 12)
         #expect(Set(fixture.prompt).count == fixture.prompt.count, "the prompt repeats a token")
         for c in fixture.cases {
             let policy = try Self.policy(c)
@@ -83,8 +86,8 @@ import SkeinTesting
             let counts = c.kept.map { $0.map(\.count) }
             switch c.press {
             case "pyramidkv": #expect(Set(counts.map { $0[0] }).count > 1, "\(name) pyramidkv \(c.compression_ratio): \(counts)")
-            case "adakv": #expect(Set(counts.joined()).count > 1, "\(name) adakv \(c.compression_ratio): \(counts)")
-            case "chunkkv":
+            case "adakv", "adakv-knorm": #expect(Set(counts.joined()).count > 1, "\(name) adakv \(c.compression_ratio): \(counts)")
+            case "chunkkv", "chunkkv-knorm":
                 let chunk = try #require(c.parameters["chunk_length"])
                 for kept in c.kept.joined() { #expect(Set(kept.map { $0 / chunk }).count * chunk >= kept.count) }
             default: break
@@ -144,6 +147,29 @@ import SkeinTesting
             #expect(String(describing: error).contains(expected), "\(text): \(error)")
         } catch {
             Issue.record("\(text): not an EngineError: \(error)")
+        }
+    }
+
+    /// Quantized caches (`--kv-type q8|q4`) hold the same counts as f32 after compression, hidden
+    /// padding included, and decode on.
+    @Test func quantizedCachesCompress() throws {
+        let name = try #require(KVPressPressesTests.models.first)
+        let model = try TransformerModel.load(directory: Fixtures.model(name))
+        let tokens = PolicyConformanceTests.tokens(64, vocabulary: model.configuration.vocabSize)
+        for text in ["knorm:ratio=0.5", "adakv:knorm,ratio=0.5", "pyramidkv:ratio=0.5,window=8"] {
+            var counts: [[[Int]]] = []
+            for kvType in ["f32", "q8"] {
+                let policy = try PolicyCatalog.attention(text, trainingLength: 256, kvType: kvType)
+                let cache = model.makeCache(for: policy)
+                _ = try model.forward(tokens, cache: cache, policy: policy, logits: .last)
+                let logits = try model.forward([1, 2, 3], cache: cache, policy: policy, logits: .last)
+                #expect(logits[0].allSatisfy { $0.isFinite }, "\(text) \(kvType)")
+                let memory = try #require(cache.memory)
+                counts.append((0..<memory.layerCount).map { l in (0..<memory.kvHeadCount).map { memory.heldPositions(layer: l, head: $0).count } })
+                #expect(cache.count < 64 + 3, "\(text) \(kvType) kept \(cache.count)")
+            }
+            if text.hasPrefix("knorm") || text.hasPrefix("pyramidkv") { #expect(counts[0] == counts[1], "\(text): \(counts)") }
+            #expect(counts[0].joined().reduce(0, +) == counts[1].joined().reduce(0, +), "\(text): \(counts)")
         }
     }
 
