@@ -150,6 +150,24 @@ import SkeinTesting
         }
     }
 
+    /// PyramidKV's layer budgets, worked by hand from kvpress's formula for a 2-layer model and
+    /// a 128-token prompt: window 16 gives a pyramid; kvpress's default window 64 gives equal
+    /// layers at ratio 0.5 (max = min = 64) and falls back to SnapKV's 96 at ratio 0.25 (min 128 > max 64).
+    @Test func pyramidBudgetsFollowKVPressFormula() {
+        func budgets(_ budget: PressBudget, window: Int, layers: Int = 2) -> [Int] {
+            let p = PyramidKVAttention(budget: budget, window: window)
+            return (0..<layers).map { p.layerBudget(layer: $0, layerCount: layers, length: 128) }
+        }
+        #expect(budgets(.ratio(0.25), window: 16) == [112, 80])
+        #expect(budgets(.ratio(0.5), window: 16) == [112, 16])
+        #expect(budgets(.ratio(0.5), window: 64) == [64, 64])
+        #expect(budgets(.ratio(0.25), window: 64) == [96, 96])
+        // budget=64 is ratio 0.5's average; 5 layers step down by (112 - 16) / 4 = 24.
+        #expect(budgets(.entries(64), window: 16, layers: 5) == [112, 88, 64, 40, 16])
+        // One layer: no steps (kvpress 0.5.5 guards the division).
+        #expect(budgets(.ratio(0.5), window: 16, layers: 1) == [112])
+    }
+
     /// Quantized caches (`--kv-type q8|q4`) hold the same counts as f32 after compression, hidden
     /// padding included, and decode on.
     @Test func quantizedCachesCompress() throws {
