@@ -10,7 +10,9 @@
 /// instead of removing them; here the cache holds the largest head's count and the shorter heads
 /// hide the rest (`LayerwiseMemoryPolicy`): the same attention, memory of the largest head.
 public struct AdaKVAttention: LayerwiseMemoryPolicy {
+    /// The press whose per-entry scores are compared across heads.
     public let scorer: PressScorer
+    /// The average kept per kv head: kvpress's ratio or an entry count.
     public let budget: PressBudget
     /// The safeguard: the fraction of n_kept every head keeps of its own.
     public let alpha: Double

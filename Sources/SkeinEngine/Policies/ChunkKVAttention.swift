@@ -9,8 +9,11 @@
 /// scorer's own per-head top entries. Equal chunk scores keep the earlier chunk. kvpress 0.5.5 scores
 /// every layer on its own; the paper's index reuse across layers is not in it, nor here.
 public struct ChunkKVAttention: LayerwiseMemoryPolicy {
+    /// The press whose per-entry scores rank the chunks.
     public let scorer: PressScorer
+    /// kvpress's ratio (in chunks kept) or an entry count (budget / chunk chunks).
     public let budget: PressBudget
+    /// Entries per chunk.
     public let chunk: Int
 
     public init(scorer: PressScorer, budget: PressBudget, chunk: Int = 20) {

@@ -7,6 +7,7 @@
 /// forward pass of more than one token (a prompt chunk) compresses to `budget.kept(of: seen)`
 /// entries per head; single-token decoding steps append. Equal norms keep the earlier entry.
 public struct KnormAttention: KVMemoryPolicy {
+    /// Entries kept per kv head: kvpress's ratio (the fraction removed) or a count.
     public let budget: PressBudget
 
     public init(budget: PressBudget) { self.budget = budget }

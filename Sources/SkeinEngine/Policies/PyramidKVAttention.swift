@@ -12,9 +12,13 @@
 /// Layers keep different counts: the cache holds the bottom layer's count in every layer, the
 /// others' extra slots hidden (`LayerwiseMemoryPolicy`), so memory is not saved beyond that.
 public struct PyramidKVAttention: LayerwiseMemoryPolicy {
+    /// The average kept per kv head over the layers: kvpress's ratio or an entry count.
     public let budget: PressBudget
+    /// The observation window: the last queries that vote, always kept (kvpress default 64).
     public let window: Int
+    /// Average-pooling width over the votes (odd).
     public let kernel: Int
+    /// The pyramid's steepness: the top layer keeps 1/beta of the average beyond the window.
     public let beta: Int
 
     public init(budget: PressBudget, window: Int = 64, kernel: Int = 5, beta: Int = 20) {
