@@ -262,6 +262,9 @@ public final class DenseKVCache {
                 for head in 0..<kvHeadCount {
                     memory.positions[layer][head].removeSubrange(min(kept, memory.positions[layer][head].count)...)
                     memory.scores[layer][head].removeSubrange(min(kept, memory.scores[layer][head].count)...)
+                    if !memory.hidden[layer][head].isEmpty {  // a rewound position may be written again
+                        memory.hidden[layer][head].formIntersection(memory.positions[layer][head])
+                    }
                     memory.pageMinimum[layer][head] = []  // recomputed from the kept keys on the next pass
                     memory.pageMaximum[layer][head] = []
                 }

@@ -31,6 +31,8 @@ public enum MemoryScoreSource: Sendable, Equatable {
     case observationWindow(Int)
     /// The token's surprisal -log p(token | prefix) under the model, shared by all heads (SirLLM).
     case tokenSurprisal
+    /// Minus the L2 norm of the entry's key, set when the key is written (Knorm: small norms first).
+    case keyNorm
 }
 
 /// How a query picks the entries it reads among those held in memory.

@@ -22,6 +22,10 @@ public final class KVMemoryState {
     var anchors: [(query: [Float], critical: [Int])?]
     /// SirLLM: logits of the last token seen (to score the next token), nil at the start.
     var previousLogits: [Float]?
+    /// Positions whose slots are padding, never read: (layer, kvHead). A `LayerwiseMemoryPolicy`
+    /// may keep fewer entries in some heads than in others, while the cache holds one slot count
+    /// for all; the short heads keep some evicted entries as hidden padding.
+    public internal(set) var hidden: [[Set<Int>]]
 
     /// Whether to record each query's visible key positions (tests; costs memory).
     public var recordsTrace = false
@@ -39,7 +43,14 @@ public final class KVMemoryState {
         pageMinimum = [[[Float]]](repeating: [[Float]](repeating: [], count: kvHeadCount), count: layerCount)
         pageMaximum = pageMinimum
         anchors = [(query: [Float], critical: [Int])?](repeating: nil, count: layerCount)
+        hidden = [[Set<Int>]](repeating: [Set<Int>](repeating: [], count: kvHeadCount), count: layerCount)
         trace = [[[Int: Set<Int>]]](repeating: [[Int: Set<Int>]](repeating: [:], count: headCount), count: layerCount)
+    }
+
+    /// The positions one (layer, kv head) really holds, ascending: its slots without hidden padding.
+    public func heldPositions(layer: Int, head: Int) -> [Int] {
+        let h = hidden[layer][head]
+        return h.isEmpty ? positions[layer][head] : positions[layer][head].filter { !h.contains($0) }
     }
 
     /// The recorded run as an explicit attention pattern: query i of head h in layer l sees key j
@@ -113,6 +124,7 @@ extension DenseKVCache {
     /// compacts each head's slots to its survivors. Every head must keep the same number of entries.
     func applyMemory(_ policy: KVMemoryPolicy, rows: Int) {
         guard let memory else { return }
+        if let layerwise = policy as? LayerwiseMemoryPolicy { return applyLayerwise(layerwise, memory: memory, rows: rows) }
         var kept: Int?
         for layer in 0..<layerCount {
             let shared = policy.sharesScoresAcrossHeads ? memory.meanScores(layer: layer) : nil

@@ -28,7 +28,7 @@ enum MemoryAttention {
         // Which rows feed scores back, and selections decided before the parallel pass.
         let recordRows: Range<Int>
         switch policy.scoreSource {
-        case .none, .tokenSurprisal: recordRows = rows..<rows
+        case .none, .tokenSurprisal, .keyNorm: recordRows = rows..<rows
         case .accumulatedAttention: recordRows = 0..<rows
         case .lastQueryAttention: recordRows = (rows - 1)..<rows
         case .observationWindow(let w): recordRows = max(0, rows - w)..<rows
@@ -77,7 +77,8 @@ enum MemoryAttention {
                             let query = q + t * qDim + head * hd
                             let keys = cache.keyBase(layer: layer, head: kvHead)
                             let slots = chosenSlots(selection: selections[t], shared: shared[t], query: query, memory: memory,
-                                                    layer: layer, kvHead: kvHead, querySlot: oldCount + t, headDim: hd)
+                                                    layer: layer, kvHead: kvHead, querySlot: oldCount + t, headDim: hd,
+                                                    slotPositions: slotPositions[kvHead])
                             for (i, slot) in slots.enumerated() { scores[i] = VectorMath.dot(query, keys + slot * hd, hd) * scale }
                             VectorMath.softmax(scores, slots.count)
                             let result = o + t * qDim + head * hd
@@ -102,6 +103,10 @@ enum MemoryAttention {
                 if case .lastQueryAttention = policy.scoreSource { s = [Float](repeating: 0, count: total) }
                 for slot in 0..<total { s[slot] += probabilities[kvHead * total + slot] }
             }
+            if case .keyNorm = policy.scoreSource {
+                let keys = cache.keyBase(layer: layer, head: kvHead)
+                for slot in oldCount..<total { s[slot] = -VectorMath.dot(keys + slot * hd, keys + slot * hd, hd).squareRoot() }
+            }
             memory.scores[layer][kvHead] = s
             memory.positions[layer][kvHead] = slotPositions[kvHead]
         }
@@ -112,12 +117,14 @@ enum MemoryAttention {
         }
     }
 
-    /// The slots one query head reads, ascending.
+    /// The slots one query head reads, ascending; `slotPositions` maps this kv head's slots to
+    /// positions (slots holding a hidden position are never read).
     static func chosenSlots(selection: MemorySelection, shared: [Int]?, query: UnsafePointer<Float>, memory: KVMemoryState,
-                            layer: Int, kvHead: Int, querySlot: Int, headDim hd: Int) -> [Int] {
+                            layer: Int, kvHead: Int, querySlot: Int, headDim hd: Int, slotPositions: [Int]) -> [Int] {
         switch selection {
         case .all:
-            return Array(0...querySlot)
+            let hidden = memory.hidden[layer][kvHead]
+            return hidden.isEmpty ? Array(0...querySlot) : (0...querySlot).filter { !hidden.contains(slotPositions[$0]) }
         case .tokens:
             return shared ?? Array(0...querySlot)
         case .pages(let page, let pages):

@@ -11,7 +11,7 @@ public enum PolicyCatalog {
 
     public static let attentionNames = ["full", "window", "streaming", "lm-infinite", "self-extend", "dca", "string", "logn",
                                          "h2o", "tova", "snapkv", "sirllm", "quest", "tokenselect", "infllm",
-                                         "reattention", "longheads"]
+                                         "reattention", "longheads"] + pressNames
 
     /// The attention policies with their defaults, written in terms of the training length L.
     public static func attentionEntries(trainingLength L: Int?) -> [Entry] {
@@ -39,7 +39,7 @@ public enum PolicyCatalog {
             Entry(name: "longheads",
                   summary: "LongHeads: each query head reads the first, previous, own and best chunks by representative, placed inside L",
                   options: [("chunk", v({ max(1, $0 / 8) }, "L/8")), ("chunks", "8")]),
-        ] + memoryEntries(trainingLength: L)
+        ] + memoryEntries(trainingLength: L) + pressEntries(trainingLength: L)
     }
 
     /// Builds the policy `text` names with its cache stored as `kvType` (`f32`, `f16`, `q8[:...]`, `q4[:...]`).
@@ -54,10 +54,11 @@ public enum PolicyCatalog {
 
     /// Builds the attention policy `text` names for a model trained on `trainingLength` tokens.
     public static func attention(_ text: String, trainingLength L: Int) throws -> AttentionPolicy {
-        let spec = try PolicySpec(parsing: text, what: "attention")
+        let spec = try PolicySpec(parsing: text, what: "attention", allowsInner: true)
         guard let entry = attentionEntries(trainingLength: L).first(where: { $0.name == spec.name }) else {
             throw EngineError.invalidOption(name: "attention", reason: "unknown policy '\(spec.name)'; valid: \(attentionNames.joined(separator: ", "))")
         }
+        if wrapperNames.contains(spec.name) { return try wrapper(spec, trainingLength: L) }
         let r = try OptionReader(spec, what: "attention", allowed: entry.options.map(\.key))
         func invalid(_ reason: String) -> EngineError { .invalidOption(name: "attention \(spec.name)", reason: reason) }
         switch spec.name {
@@ -112,6 +113,8 @@ public enum PolicyCatalog {
             return LongHeadsPolicy(chunk: chunk, chunks: chunks)
         case let name where memoryNames.contains(name):
             return try memoryPolicy(name, r, trainingLength: L)
+        case let name where pressNames.contains(name):
+            return try press(name, r, trainingLength: L)
         default:
             throw EngineError.invalidOption(name: "attention", reason: "unknown policy '\(spec.name)'")
         }

@@ -1,20 +1,26 @@
 import Foundation
 
-/// A method spelled on the command line or in a request: `name[:key=value,...]`.
+/// A method spelled on the command line or in a request: `name[:key=value,...]`, or for a
+/// wrapper `name:inner[,key=value,...]` (`adakv:snapkv,ratio=0.5`).
 public struct PolicySpec: Sendable, Equatable, CustomStringConvertible {
     public var name: String
+    /// The wrapped method's name: a first item without `=` (only when parsed with `allowsInner`).
+    public var inner: String?
     public var options: [(key: String, value: String)]
 
     public static func == (a: PolicySpec, b: PolicySpec) -> Bool {
-        a.name == b.name && a.options.map(\.key) == b.options.map(\.key) && a.options.map(\.value) == b.options.map(\.value)
+        a.name == b.name && a.inner == b.inner && a.options.map(\.key) == b.options.map(\.key)
+            && a.options.map(\.value) == b.options.map(\.value)
     }
 
     public var description: String {
-        options.isEmpty ? name : name + ":" + options.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        let items = (inner.map { [$0] } ?? []) + options.map { "\($0.key)=\($0.value)" }
+        return items.isEmpty ? name : name + ":" + items.joined(separator: ",")
     }
 
     /// Parses `name[:key=value,...]`; `what` names the option in errors ("attention", "rope").
-    public init(parsing text: String, what: String) throws {
+    /// With `allowsInner`, a first item without `=` is the wrapped method's name (`inner`).
+    public init(parsing text: String, what: String, allowsInner: Bool = false) throws {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let parts = trimmed.split(separator: ":", maxSplits: 1).map(String.init)
         guard let first = parts.first, !first.isEmpty else {
@@ -22,8 +28,14 @@ public struct PolicySpec: Sendable, Equatable, CustomStringConvertible {
         }
         name = first.lowercased()
         options = []
+        inner = nil
         if parts.count == 2 {
-            for item in parts[1].split(separator: ",", omittingEmptySubsequences: false) {
+            for (index, item) in parts[1].split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+                let word = item.trimmingCharacters(in: .whitespaces)
+                if allowsInner, index == 0, !word.isEmpty, !word.contains("=") {
+                    inner = word.lowercased()
+                    continue
+                }
                 let pair = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard pair.count == 2, !pair[0].isEmpty, !pair[1].isEmpty else {
                     throw EngineError.invalidOption(name: what, reason: "'\(item)' in '\(text)' is not key=value")
@@ -43,10 +55,14 @@ struct OptionReader {
     let what: String
     let allowed: [String]
 
-    init(_ spec: PolicySpec, what: String, allowed: [String]) throws {
+    /// - Parameter wraps: whether the method takes a wrapped method's name (`spec.inner`).
+    init(_ spec: PolicySpec, what: String, allowed: [String], wraps: Bool = false) throws {
         self.spec = spec
         self.what = what
         self.allowed = allowed
+        if let inner = spec.inner, !wraps {
+            throw EngineError.invalidOption(name: what, reason: "'\(inner)' in '\(spec)' is not key=value")
+        }
         for (key, _) in spec.options where !allowed.contains(key) {
             let valid = allowed.isEmpty ? "it takes no options" : "valid keys: \(allowed.joined(separator: ", "))"
             throw EngineError.invalidOption(name: "\(what) \(spec.name)", reason: "unknown key '\(key)'; \(valid)")

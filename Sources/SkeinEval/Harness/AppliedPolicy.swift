@@ -38,7 +38,7 @@ public struct AppliedPolicy: Sendable, Codable, Equatable {
 
     /// The spelling with its name lowercased and spaces trimmed (`PolicySpec`'s description).
     static func canonicalSpelling(_ text: String, what: String) throws -> String {
-        try PolicySpec(parsing: text, what: what).description
+        try PolicySpec(parsing: text, what: what, allowsInner: true).description
     }
 
     /// Whether an endpoint's echo of one field means what was asked: the same spelling, the
