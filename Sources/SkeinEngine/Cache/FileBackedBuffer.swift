@@ -37,6 +37,9 @@ final class FileBackedBuffer {
             close(fd)
             throw EngineError.offloadFailed(reason: "cannot map \(byteCount) bytes: \(String(cString: strerror(errno)))")
         }
+        // Reads are scattered (selected tokens, best pages): no read-ahead and no fault-around,
+        // which would map 16 pages around each one read into the resident set.
+        madvise(mapped, byteCount, MADV_RANDOM)
         fileDescriptor = fd
         base = mapped.bindMemory(to: Float.self, capacity: max(1, count))
     }
