@@ -81,7 +81,8 @@ import SkeinTesting
     }
 
     /// Stored scores over growth equal the decayed sums written out, and the selection is their top-k.
-    @Test func accumulatesDecayedSoftmaxAndSelectsTheTopK() {
+    /// In RAM and spilled to scratch files (an offloaded cache's state), the same numbers.
+    @Test(arguments: [false, true]) func accumulatesDecayedSoftmaxAndSelectsTheTopK(spill: Bool) throws {
         let hd = 4, policy = ReAttentionPolicy(sinks: 2, local: 3, k: 5, memory: 3, pages: 0)
         var random = RandomSource(seed: 3)
         let keys = Self.random(40 * hd, &random)
@@ -98,21 +99,23 @@ import SkeinTesting
                 let m = raw.max()!, e = raw.map { expf($0 - m) }, sum = e.reduce(0, +)
                 for c in 0..<candidates { expected[c] += e[c] / sum }
             }
-            keys.withUnsafeBufferPointer { k in
-                queries[0].withUnsafeBufferPointer { q0 in
-                    queries[1].withUnsafeBufferPointer { q1 in
-                        box.refresh(policy: policy, position: position, candidates: candidates, queries: [q0.baseAddress!, q1.baseAddress!],
-                                    keys: k.baseAddress!, headDim: hd, scale: 0.5, logits: logits, sinkEnd: 2)
+            try keys.withUnsafeBufferPointer { k in
+                try queries[0].withUnsafeBufferPointer { q0 in
+                    try queries[1].withUnsafeBufferPointer { q1 in
+                        try box.refresh(policy: policy, position: position, candidates: candidates, queries: [q0.baseAddress!, q1.baseAddress!],
+                                        keys: k.baseAddress!, headDim: hd, scale: 0.5, logits: logits, sinkEnd: 2, spill: spill)
                     }
                 }
             }
             for c in 0..<candidates { #expect(abs(box.scores[c] / box.growth - expected[c]) < 1e-4, "candidate \(c) at \(position)") }
             #expect(box.selected == MemoryRules.topIndices(Array(expected[0..<candidates]), k: 5).map { $0 + 2 })
+            #expect(box.scores.isSpilled == spill)
+            box.releaseResident()
         }
     }
 
     /// With the page index, a refresh scores only the best pages (and the incomplete last one).
-    @Test func pageIndexScoresTheBestPagesOnly() {
+    @Test func pageIndexScoresTheBestPagesOnly() throws {
         let hd = 2, policy = ReAttentionPolicy(sinks: 0, local: 1, k: 3, memory: 1, page: 4, pages: 1)
         // 18 candidates: pages 0..3 complete, 16..<18 incomplete. Page 2 holds keys along the query.
         var keys = [Float](repeating: 0.01, count: 18 * hd)
@@ -121,10 +124,10 @@ import SkeinTesting
         let box = HeadSelection()
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: 18)
         defer { logits.deallocate() }
-        query.withUnsafeBufferPointer { q in
-            keys.withUnsafeBufferPointer { k in
-                box.refresh(policy: policy, position: 20, candidates: 18, queries: [q.baseAddress!], keys: k.baseAddress!, headDim: hd,
-                            scale: 1, logits: logits, sinkEnd: 0)
+        try query.withUnsafeBufferPointer { q in
+            try keys.withUnsafeBufferPointer { k in
+                try box.refresh(policy: policy, position: 20, candidates: 18, queries: [q.baseAddress!], keys: k.baseAddress!, headDim: hd,
+                                scale: 1, logits: logits, sinkEnd: 0)
             }
         }
         #expect(box.pageCount == 4)
@@ -146,7 +149,7 @@ import SkeinTesting
         let query: [Float] = [1, 0]
         let best = keys.withUnsafeBufferPointer { k in
             query.withUnsafeBufferPointer { q in
-                index.extend(keys: k.baseAddress!, candidates: candidates, headDim: hd)
+                try! index.extend(keys: k.baseAddress!, candidates: candidates, headDim: hd)
                 return index.bestPages(query: q.baseAddress!, count: 1, headDim: hd)
             }
         }

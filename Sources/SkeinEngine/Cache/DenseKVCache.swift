@@ -143,10 +143,12 @@ public final class DenseKVCache {
         capacity = newCapacity
     }
 
-    /// Offloaded caches: drops every slot but the last `hot` from the resident set (their data
-    /// stays in the scratch files and is read back on use). Nothing to do in RAM.
+    /// Offloaded caches: drops every slot but the last `hot` from the resident set, and ReAttention's
+    /// spilled scores and page bounds (their data stays in the scratch files and is read back on
+    /// use). Nothing to do in RAM.
     public func releaseCold(keepingLast hot: Int) {
         guard isOffloaded, count > hot else { return }
+        selection?.releaseResident()
         for layers in files.values {
             for file in layers {
                 for h in 0..<kvHeadCount { file.release((h * capacity * headDim)..<((h * capacity + count - hot) * headDim)) }

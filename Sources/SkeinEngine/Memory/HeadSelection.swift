@@ -14,8 +14,9 @@ import SkeinTensor
 /// upper bound (plus the incomplete last page), found by bounding the groups first: one refresh reads
 /// about 2 / (16 x page) of the candidates' keys plus a fixed number of pages, instead of every key.
 final class HeadSelection {
-    /// Stored scores (true x growth), from the first candidate: (candidates).
-    var scores: [Float] = []
+    /// Stored scores (true x growth), from the first candidate: (candidates); spilled to a scratch
+    /// file once the cache is offloaded.
+    let scores = SpillableFloats()
     var growth: Float = 1
     /// Selected slots, ascending.
     var selected: [Int] = []
@@ -30,19 +31,26 @@ final class HeadSelection {
     /// - queries: the kv head's query heads, un-rotated, each (hd).
     /// - keys: the first candidate's un-rotated key; candidates follow at hd strides.
     /// - logits: scratch of at least `candidates` floats.
+    /// - spill: per-candidate state that has to grow moves to scratch files (the cache is offloaded).
+    /// - Throws: `EngineError.offloadFailed` when a scratch file cannot be made.
     func refresh(policy: ReAttentionPolicy, position: Int, candidates: Int, queries: [UnsafePointer<Float>],
-                 keys: UnsafePointer<Float>, headDim hd: Int, scale: Float, logits: UnsafeMutablePointer<Float>, sinkEnd: Int) {
+                 keys: UnsafePointer<Float>, headDim hd: Int, scale: Float, logits: UnsafeMutablePointer<Float>, sinkEnd: Int,
+                 spill: Bool = false) throws {
         if lastRefresh >= 0 { growth /= policy.decay(gap: position - lastRefresh) }
         lastRefresh = position
         if growth > 1e30 {  // renormalise before the stored scores overflow
-            scores = scores.map { $0 / growth }
+            let s = scores.base
+            for i in 0..<scores.count { s[i] /= growth }
             growth = 1
         }
-        if scores.count < candidates { scores += [Float](repeating: 0, count: candidates - scores.count) }
+        if scores.count < candidates { try scores.append(repeating: 0, count: candidates - scores.count, spill: spill) }
         let page = policy.page
         var index = self.index ?? KeyBoundsIndex(page: page)
         self.index = nil  // the local copy is then unique: extending it does not copy the bounds
-        index.extend(keys: keys, candidates: candidates, headDim: hd)
+        do { try index.extend(keys: keys, candidates: candidates, headDim: hd, spill: spill) } catch {
+            self.index = index
+            throw error
+        }
         let exact = policy.pages == 0 || index.pageCount <= policy.pages
         var touched = Set<Int>()
         for query in queries {
@@ -58,9 +66,10 @@ final class HeadSelection {
             }
             VectorMath.softmax(logits, n)
             n = 0
-            scores.withUnsafeMutableBufferPointer { s in
+            do {
+                let s = scores.base
                 for range in ranges where !range.isEmpty {
-                    VectorMath.axpy(growth, logits + n, s.baseAddress! + range.lowerBound, range.count)
+                    VectorMath.axpy(growth, logits + n, s + range.lowerBound, range.count)
                     n += range.count
                     if !exact { touched.formUnion(range) }
                 }
@@ -68,7 +77,7 @@ final class HeadSelection {
         }
         self.index = index
         if exact {
-            let current = scores.count == candidates ? scores : Array(scores[0..<candidates])
+            let current = Array(UnsafeBufferPointer(start: scores.base, count: candidates))
             selected = policy.select(scores: current).map { $0 + sinkEnd }
         } else {
             // Untouched scores kept their order below the previous selection: rank only these.
@@ -76,5 +85,11 @@ final class HeadSelection {
             let chosen = policy.select(scores: pool.map { scores[$0] }, indices: pool, candidates: candidates)
             selected = chosen.map { $0 + sinkEnd }
         }
+    }
+
+    /// Drops spilled scores and page bounds from the resident set.
+    func releaseResident() {
+        scores.releaseResident()
+        index?.releaseResident()
     }
 }

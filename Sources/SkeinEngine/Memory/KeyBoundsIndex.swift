@@ -16,9 +16,10 @@ struct KeyBoundsIndex {
     static let pagesPerGroup = 16
 
     let page: Int
-    /// Per complete page: channel minima and maxima: (pageCount, headDim) each.
-    private(set) var pageMinimum: [Float] = []
-    private(set) var pageMaximum: [Float] = []
+    /// Per complete page: channel minima and maxima: (pageCount, headDim) each; spilled to scratch
+    /// files once the cache is offloaded (`extend(spill:)`).
+    let pageMinimum = SpillableFloats()
+    let pageMaximum = SpillableFloats()
     private(set) var pageCount = 0
     /// Per complete group: (groupCount, headDim) each.
     private(set) var groupMinimum: [Float] = []
@@ -31,24 +32,28 @@ struct KeyBoundsIndex {
 
     /// Adds the bounds of every page (and group) completed among the first `candidates` candidates.
     /// - keys: the first candidate's un-rotated key; candidates follow at `headDim` strides.
-    mutating func extend(keys: UnsafePointer<Float>, candidates: Int, headDim hd: Int) {
+    /// - spill: page bounds that have to grow move to a scratch file (the cache is offloaded).
+    mutating func extend(keys: UnsafePointer<Float>, candidates: Int, headDim hd: Int, spill: Bool = false) throws {
         while (pageCount + 1) * page <= candidates {
             let (lo, hi) = Self.envelope(rows: (pageCount * page)..<((pageCount + 1) * page), minima: keys, maxima: keys, headDim: hd)
-            pageMinimum += lo
-            pageMaximum += hi
+            try pageMinimum.append(lo, count: hd, spill: spill)
+            try pageMaximum.append(hi, count: hd, spill: spill)
             pageCount += 1
         }
         let g = Self.pagesPerGroup
         while (groupCount + 1) * g <= pageCount {
-            let (lo, hi) = pageMinimum.withUnsafeBufferPointer { mins in
-                pageMaximum.withUnsafeBufferPointer { maxs in
-                    Self.envelope(rows: (groupCount * g)..<((groupCount + 1) * g), minima: mins.baseAddress!, maxima: maxs.baseAddress!, headDim: hd)
-                }
-            }
+            let (lo, hi) = Self.envelope(rows: (groupCount * g)..<((groupCount + 1) * g), minima: pageMinimum.base,
+                                         maxima: pageMaximum.base, headDim: hd)
             groupMinimum += lo
             groupMaximum += hi
             groupCount += 1
         }
+    }
+
+    /// Drops spilled page bounds from the resident set.
+    func releaseResident() {
+        pageMinimum.releaseResident()
+        pageMaximum.releaseResident()
     }
 
     /// Per channel, the minimum of `minima` and the maximum of `maxima` over `rows` (each headDim wide).
@@ -70,34 +75,34 @@ struct KeyBoundsIndex {
         if groupCount <= groups {
             pool = Array(0..<pageCount)
         } else {
-            let groupBounds = Self.bounds(query, groupMinimum, groupMaximum, indices: 0..<groupCount, headDim: hd)
+            let groupBounds = groupMinimum.withUnsafeBufferPointer { lo in
+                groupMaximum.withUnsafeBufferPointer { hi in
+                    Self.bounds(query, lo.baseAddress!, hi.baseAddress!, indices: 0..<groupCount, headDim: hd)
+                }
+            }
             boundsComputed += groupCount
             pool = ReAttentionPolicy.topIndices(groupBounds, k: groups).flatMap { ($0 * g)..<(($0 + 1) * g) }
             pool += (groupCount * g)..<pageCount
         }
-        let pageBounds = Self.bounds(query, pageMinimum, pageMaximum, indices: pool, headDim: hd)
+        let pageBounds = Self.bounds(query, pageMinimum.base, pageMaximum.base, indices: pool, headDim: hd)
         boundsComputed += pool.count
         return ReAttentionPolicy.topIndices(pageBounds, k: count).map { pool[$0] }
     }
 
     /// Upper bounds of q . k for the given rows of (minimum, maximum) tables, computed per run of
     /// consecutive rows.
-    private static func bounds<C: Collection<Int>>(_ query: UnsafePointer<Float>, _ minimum: [Float], _ maximum: [Float],
-                                                   indices: C, headDim hd: Int) -> [Float] {
+    private static func bounds<C: Collection<Int>>(_ query: UnsafePointer<Float>, _ minimum: UnsafePointer<Float>,
+                                                   _ maximum: UnsafePointer<Float>, indices: C, headDim hd: Int) -> [Float] {
         let rows = Array(indices)
         var out = [Float](repeating: 0, count: rows.count)
-        minimum.withUnsafeBufferPointer { lo in
-            maximum.withUnsafeBufferPointer { hi in
-                out.withUnsafeMutableBufferPointer { o in
-                    var start = 0
-                    while start < rows.count {
-                        var end = start + 1
-                        while end < rows.count && rows[end] == rows[end - 1] + 1 { end += 1 }
-                        VectorMath.boxBounds(query, minimum: lo.baseAddress! + rows[start] * hd, maximum: hi.baseAddress! + rows[start] * hd,
-                                             count: end - start, headDim: hd, into: o.baseAddress! + start)
-                        start = end
-                    }
-                }
+        out.withUnsafeMutableBufferPointer { o in
+            var start = 0
+            while start < rows.count {
+                var end = start + 1
+                while end < rows.count && rows[end] == rows[end - 1] + 1 { end += 1 }
+                VectorMath.boxBounds(query, minimum: minimum + rows[start] * hd, maximum: maximum + rows[start] * hd,
+                                     count: end - start, headDim: hd, into: o.baseAddress! + start)
+                start = end
             }
         }
         return out

@@ -14,9 +14,10 @@ enum ReAttentionRun {
     /// - rawQueries: (rows, heads * headDim) before RoPE.
     /// - oldCount: slots held before this pass; the pass's tokens sit at oldCount..<oldCount+rows.
     /// - out: (rows, heads * headDim).
+    /// - Throws: `EngineError.offloadFailed` when the offloaded selection state cannot grow.
     static func run(rawQueries: [Float], policy: ReAttentionPolicy, state: SelectionState, cache: DenseKVCache, layer: Int,
                     firstPosition: Int, oldCount: Int, configuration c: ModelConfiguration, rope: RotaryEmbedding,
-                    into out: inout [Float]) {
+                    into out: inout [Float]) throws {
         let hd = c.headDim, heads = c.headCount, kvHeads = c.kvHeadCount, group = heads / kvHeads
         let rows = rawQueries.count / (heads * hd), qDim = heads * hd
         let scale = c.attentionScale
@@ -35,6 +36,8 @@ enum ReAttentionRun {
         let traced = state.recordsTrace
         var traces = [[Int: (query: Int, keys: [Int: Int])]](repeating: [:], count: heads)
         let traceLock = NSLock()
+        var failure: Error?  // the first refresh that could not grow its offloaded state (under traceLock)
+        let spill = cache.isOffloaded
         // Each thread updates only its own kv heads' selections.
         let boxes = state.heads[layer]
 
@@ -57,9 +60,16 @@ enum ReAttentionRun {
                         for (t, row) in layouts.enumerated() {
                             let candidates = row.localFirst - row.sinkEnd
                             if row.refreshes && candidates > 0 {
-                                box.refresh(policy: policy, position: row.position, candidates: candidates,
-                                        queries: (0..<group).map { q + t * qDim + (kvHead * group + $0) * hd },
-                                        keys: fixed + row.sinkEnd * hd, headDim: hd, scale: scale, logits: logits, sinkEnd: row.sinkEnd)
+                                do {
+                                    try box.refresh(policy: policy, position: row.position, candidates: candidates,
+                                                    queries: (0..<group).map { q + t * qDim + (kvHead * group + $0) * hd },
+                                                    keys: fixed + row.sinkEnd * hd, headDim: hd, scale: scale, logits: logits,
+                                                    sinkEnd: row.sinkEnd, spill: spill)
+                                } catch {
+                                    traceLock.lock()
+                                    failure = failure ?? error
+                                    traceLock.unlock()
+                                }
                             }
                             // Selected slots older than this row's local window, at sinks + rank.
                             let selection = box.selected.filter { $0 >= row.sinkEnd && $0 < row.localFirst }
@@ -127,6 +137,7 @@ enum ReAttentionRun {
                 }
             }
         }
+        if let failure { throw failure }
         if traced {
             for h in 0..<heads { state.trace[layer][h].merge(traces[h]) { $1 } }
         }

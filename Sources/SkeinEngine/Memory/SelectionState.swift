@@ -22,6 +22,9 @@ public final class SelectionState {
         trace = Array(repeating: Array(repeating: [:], count: headCount), count: layerCount)
     }
 
+    /// Drops spilled per-candidate state from the resident set (after each pass of an offloaded cache).
+    func releaseResident() { heads.forEach { $0.forEach { $0.releaseResident() } } }
+
     /// Forgets every score and selection (a rewind: the scores hold dropped queries).
     func reset() {
         heads = (0..<layerCount).map { _ in (0..<kvHeadCount).map { _ in HeadSelection() } }

@@ -65,8 +65,8 @@ struct BatchStep {
         }
         switch prepared {
         case .selection(let policy, let selection):
-            ReAttentionRun.run(rawQueries: q, policy: policy, state: selection, cache: cache, layer: layer, firstPosition: start,
-                               oldCount: firstSlot, configuration: c, rope: rope, into: &out)
+            try ReAttentionRun.run(rawQueries: q, policy: policy, state: selection, cache: cache, layer: layer, firstPosition: start,
+                                   oldCount: firstSlot, configuration: c, rope: rope, into: &out)
         case .chunkHeads(let policy, let longHeads):
             LongHeadsRun.run(rawQueries: q, policy: policy, state: longHeads, cache: cache, layer: layer, firstPosition: start,
                              configuration: c, rope: rope, into: &out)
