@@ -34,6 +34,8 @@ public final class DenseKVCache {
     private var files: [KeyChannel?: [FileBackedBuffer]] = [:]
     /// Whether the keys and values live in scratch files rather than in RAM.
     public var isOffloaded: Bool { !files.isEmpty }
+    /// `count` at the last `releaseCold` that released.
+    private var releasedAt = 0
 
     public init(layerCount: Int, kvHeadCount: Int, headDim: Int, initialCapacity: Int = 256, channels: [KeyChannel] = [],
                 storage: KVStorageType = .f32) {
@@ -143,11 +145,14 @@ public final class DenseKVCache {
         capacity = newCapacity
     }
 
-    /// Offloaded caches: drops every slot but the last `hot` from the resident set, and ReAttention's
+    /// Offloaded caches, once 256 slots were added since it last did: drops every slot but the last
+    /// `hot` from the resident set, and ReAttention's
     /// spilled scores and page bounds (their data stays in the scratch files and is read back on
     /// use). Nothing to do in RAM.
     public func releaseCold(keepingLast hot: Int) {
-        guard isOffloaded, count > hot else { return }
+        // Decoding steps reuse most of what the last ones read: release every 256 slots, not every step.
+        guard isOffloaded, count > hot, count - releasedAt >= 256 || count < releasedAt else { return }
+        releasedAt = count
         selection?.releaseResident()
         for layers in files.values {
             for file in layers {
