@@ -62,6 +62,27 @@ import Testing
         #expect((try policy("knorm:ratio=\(ratio)") as? KnormAttention)?.budget.kept(of: 128) == kept)
         #expect((try policy("adakv:snapkv,ratio=\(ratio)") as? AdaKVAttention)?.budget.kept(of: 128) == kept)
         #expect((try policy("pyramidkv:ratio=\(ratio)") as? PyramidKVAttention)?.budget.kept(of: 128) == kept)
+        #expect((try policy("expected-attention:ratio=\(ratio)") as? ExpectedAttentionAttention)?.budget.kept(of: 128) == kept)
+    }
+
+    /// expected-attention's keys, defaults and errors.
+    @Test func parsesExpectedAttention() throws {
+        let ea = try #require(try PolicyCatalog.attention("expected-attention:ratio=0.5", trainingLength: 256) as? ExpectedAttentionAttention)
+        #expect(ea.future == 512 && ea.sinks == 4 && ea.covariance && ea.valueNorm && ea.budget == .ratio(0.5))
+        let plain = try #require(try PolicyCatalog.attention("expected-attention:budget=64,future=8,sinks=0,covariance=off,vnorm=off",
+                                                             trainingLength: 256) as? ExpectedAttentionAttention)
+        #expect(plain.future == 8 && plain.sinks == 0 && !plain.covariance && !plain.valueNorm && plain.budget == .entries(64))
+        #expect(plain.description == "expected-attention:budget=64,future=8,sinks=0,covariance=off,vnorm=off")
+        for (text, expected) in [("expected-attention:ratio=1", "must be in (0, 1)"), ("expected-attention:future=0", "future"),
+                                 ("expected-attention:covariance=maybe", "covariance must be one of on, off"),
+                                 ("expected-attention:window=4", "unknown key 'window'")] {
+            #expect {
+                try PolicyCatalog.attention(text, trainingLength: 256)
+            } throws: { error in
+                guard case EngineError.invalidOption(_, let reason) = error else { return false }
+                return reason.contains(expected)
+            }
+        }
     }
 
     /// Spellings stored before 2026-12-04 (session files) are rewritten to the meaning they had.

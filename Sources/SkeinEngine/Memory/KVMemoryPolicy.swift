@@ -37,6 +37,9 @@ public enum MemoryScoreSource: Sendable, Equatable {
     case tokenSurprisal
     /// Minus the L2 norm of the entry's key, set when the key is written (Knorm: small norms first).
     case keyNorm
+    /// Expected attention of future queries (ExpectedAttentionPress), recomputed for every held
+    /// entry after each prompt chunk from the chunk's query statistics.
+    case expectedAttention(future: Int, sinks: Int, covariance: Bool, valueNorm: Bool)
 }
 
 /// How a query picks the entries it reads among those held in memory.
