@@ -24,13 +24,14 @@ uncompressed), then greedy decoding without compression at the true positions
 One JSON file per model: <model>.json.
 
 `--set new` records the presses added later (KnormPress, PyramidKVPress, ChunkKVPress and
-AdaKVPress, the last two wrapping SnapKVPress and, as chunkkv-knorm and adakv-knorm, KnormPress)
+AdaKVPress, the last two wrapping SnapKVPress and, as chunkkv-knorm and adakv-knorm, KnormPress;
+then ExpectedAttentionPress with its defaults)
 into presses-<model>.json, leaving <model>.json
 alone. There `kept` is read from the cache itself: every kept key row is matched to its index in
 an uncompressed prefill's keys (ChunkKV and PyramidKV keep other counts than the ratio says), and
 for AdaKV, which masks instead of removing, kept is every index not in the layer's
-masked_key_indices. `scores` (the scorer's) are kept for PyramidKVPress only, whose test has a tie
-rule; the others must keep the same sets.
+masked_key_indices. `scores` (the scorer's) are kept for PyramidKVPress, whose test has a tie
+rule, and ExpectedAttentionPress, whose scores are compared too; the others must keep the same sets.
 Its prompt repeats no token (a permutation of the vocabulary's first ids): RoPE is a rotation, so
 two copies of one token have keys of the same norm, and KnormPress's choice between them would
 follow the float rounding of the rotated keys, which no other implementation reproduces.
@@ -42,8 +43,8 @@ import os
 import kvpress
 import torch
 import transformers
-from kvpress import (AdaKVPress, ChunkKVPress, KnormPress, ObservedAttentionPress, PyramidKVPress, SnapKVPress,
-                     TOVAPress)
+from kvpress import (AdaKVPress, ChunkKVPress, ExpectedAttentionPress, KnormPress, ObservedAttentionPress,
+                     PyramidKVPress, SnapKVPress, TOVAPress)
 from transformers import AutoModelForCausalLM, DynamicCache
 
 MODELS = ["llama-f32", "qwen3"]
@@ -67,6 +68,8 @@ def presses(ratio):
 PYRAMID = dict(window_size=16, kernel_size=5, beta=20)
 CHUNK = dict(chunk_length=20)
 ADAKV = dict(alpha_safeguard=0.2)
+# ExpectedAttentionPress's defaults (covariance and value norms on, epsilon 0).
+EXPECTED = dict(n_future_positions=512, n_sink=4)
 
 
 def new_presses(ratio):
@@ -81,6 +84,7 @@ def new_presses(ratio):
         ("chunkkv-knorm", lambda: ChunkKVPress(press=KnormPress(compression_ratio=ratio), **CHUNK), dict(CHUNK)),
         ("adakv-knorm", lambda: AdaKVPress(press=KnormPress(compression_ratio=ratio), **ADAKV),
          dict(alpha_safeguard_percent=int(ADAKV["alpha_safeguard"] * 100))),
+        ("expected-attention", lambda: ExpectedAttentionPress(compression_ratio=ratio, **EXPECTED), dict(EXPECTED)),
     ]
 
 
@@ -204,8 +208,8 @@ def main_new(args):
                 model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="sdpa").eval()
                 tokens = tokens or distinct_prompt(model.config.vocab_size)
                 record = run_new(model, tokens, factory())
-                if press_name != "pyramidkv":
-                    record["scores"] = []  # only pyramidkv's test has a tie rule (keeps the files small)
+                if press_name not in ("pyramidkv", "expected-attention"):
+                    record["scores"] = []  # only these tests read scores (a tie rule; a score check)
                 cases.append(dict(press=press_name, compression_ratio=ratio, parameters=parameters, **record))
                 counts = [[len(h) for h in layer] for layer in record["kept"]]
                 print(f"{name} {press_name} {ratio}: kept {counts} of {len(tokens)}, tokens {record['tokens']}")

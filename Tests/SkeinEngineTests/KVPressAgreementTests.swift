@@ -39,16 +39,21 @@ import SkeinTesting
         return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
     }
 
-    /// The Skein policy for a kvpress press; kvpress's ratio is the fraction removed.
-    static func policy(_ c: Fixture.Case) throws -> KVMemoryPolicy {
-        let kept = KVBudget.ratio(1 - c.compression_ratio)
-        switch c.press {
-        case "snapkv": return SnapKVAttention(budget: kept, window: try #require(c.parameters["window_size"]),
-                                              kernel: try #require(c.parameters["kernel_size"]))
-        case "tova": return TOVAAttention(budget: kept)
-        case "observed": return H2OAttention(budget: kept, variant: .kvpress)
+    /// The Skein policy for a kvpress press, spelled as a user would: `ratio` is kvpress's
+    /// compression ratio (the fraction removed) for every policy, so it is passed through as is.
+    static func policy(_ c: Fixture.Case, variant: String? = nil) throws -> KVMemoryPolicy {
+        let ratio = "ratio=\(c.compression_ratio)"
+        let text: String
+        switch (c.press, variant) {
+        case ("snapkv", nil): text = "snapkv:\(ratio),window=\(try #require(c.parameters["window_size"])),kernel=\(try #require(c.parameters["kernel_size"]))"
+        case ("snapkv", "paper"): text = "snapkv:\(ratio),window=32,kernel=5,variant=paper"
+        case ("tova", nil): text = "tova:\(ratio)"
+        case ("tova", "paper"): text = "tova:\(ratio),variant=paper"
+        case ("observed", nil): text = "h2o:\(ratio),variant=kvpress"
+        case ("observed", "paper"): text = "h2o:\(ratio),recent=0"
         default: throw EngineError.invalidOption(name: "press", reason: "unknown press \(c.press)")
         }
+        return try #require(try PolicyCatalog.attention(text, trainingLength: 256) as? KVMemoryPolicy)
     }
 
     /// Indices kept by exactly one side that are not exact ties at kvpress's keep boundary.
@@ -100,12 +105,7 @@ extension KVPressAgreementTests {
         let fixture = try Self.fixture(name)
         let model = try TransformerModel.load(directory: Fixtures.model(name))
         for c in fixture.cases {
-            let kept = KVBudget.ratio(1 - c.compression_ratio)
-            let policy: KVMemoryPolicy = switch c.press {
-            case "snapkv": SnapKVAttention(budget: kept, window: 32, kernel: 5, variant: .paper)
-            case "tova": TOVAAttention(budget: kept, variant: .paper)
-            default: H2OAttention(budget: kept, recent: 0)
-            }
+            let policy = try Self.policy(c, variant: "paper")
             let cache = model.makeCache(for: policy)
             _ = try model.forward(fixture.prompt, cache: cache, policy: policy, logits: .last)
             let memory = try #require(cache.memory)

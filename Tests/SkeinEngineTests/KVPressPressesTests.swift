@@ -6,7 +6,8 @@ import SkeinTesting
 /// The presses added after snapkv/tova/h2o against kvpress 0.5.5 (fixtures presses-<model>.json
 /// from `tools/make_kvpress_fixtures.py --set new`): knorm (KnormPress), pyramidkv
 /// (PyramidKVPress, window 16), chunkkv over snapkv and knorm (ChunkKVPress(SnapKVPress|KnormPress),
-/// chunk 20) and adakv over snapkv and knorm (AdaKVPress(SnapKVPress|KnormPress), alpha 0.2), at
+/// chunk 20), adakv over snapkv and knorm (AdaKVPress(SnapKVPress|KnormPress), alpha 0.2) and
+/// expected-attention (ExpectedAttentionPress, its defaults; its kept scores are compared too), at
 /// ratios 0.25 and 0.5. One prefill pass
 /// compresses, then the recorded greedy tokens are fed at their true positions.
 ///
@@ -35,6 +36,7 @@ import SkeinTesting
         case "adakv": "adakv:snapkv,ratio=\(c.compression_ratio),alpha=\(Double(p["alpha_safeguard_percent"] ?? -1) / 100),window=\(p["window_size"] ?? -1),kernel=\(p["kernel_size"] ?? -1)"
         case "chunkkv-knorm": "chunkkv:knorm,ratio=\(c.compression_ratio),chunk=\(p["chunk_length"] ?? -1)"
         case "adakv-knorm": "adakv:knorm,ratio=\(c.compression_ratio),alpha=\(Double(p["alpha_safeguard_percent"] ?? -1) / 100)"
+        case "expected-attention": "expected-attention:ratio=\(c.compression_ratio),future=\(p["n_future_positions"] ?? -1),sinks=\(p["n_sink"] ?? -1)"
         default: "unknown-press-\(c.press)"
         }
         return try PolicyCatalog.attention(text, trainingLength: 256)
@@ -43,7 +45,7 @@ import SkeinTesting
     @Test(arguments: models) func matchesKVPress(model name: String) throws {
         let fixture = try Self.fixture(name)
         let model = try TransformerModel.load(directory: Fixtures.model(name))
-        #expect(fixture.cases.count == 12)
+        #expect(fixture.cases.count == 14)
         #expect(Set(fixture.prompt).count == fixture.prompt.count, "the prompt repeats a token")
         for c in fixture.cases {
             let policy = try Self.policy(c)
@@ -64,6 +66,14 @@ import SkeinTesting
                         ? KVPressAgreementTests.untiedDifferences(skein: held, kvpress: expected, scores: c.scores[layer][head])
                         : Set(held).symmetricDifference(expected).sorted()
                     #expect(differing.isEmpty, "\(label) layer \(layer) head \(head): differ at \(differing)")
+                    if c.press == "expected-attention" {
+                        // Each kept entry's score against kvpress's, within 1e-4 of the head's largest.
+                        let theirs = c.scores[layer][head], largest = theirs.max() ?? 0
+                        for (i, position) in memory.positions[layer][head].enumerated() {
+                            #expect(abs(memory.scores[layer][head][i] - theirs[position]) <= 1e-4 * largest,
+                                    "\(label) layer \(layer) head \(head) position \(position): score \(memory.scores[layer][head][i]) vs \(theirs[position])")
+                        }
+                    }
                 }
             }
             var worst: Float = 0

@@ -22,6 +22,7 @@ import SkeinTesting
         ChunkKVAttention(scorer: .snapkv(window: 4, kernel: 3), budget: .entries(12), chunk: 4),
         AdaKVAttention(scorer: .snapkv(window: 4, kernel: 3), budget: .entries(12)),
         AdaKVAttention(scorer: .knorm, budget: .ratio(0.5), alpha: 0),
+        ExpectedAttentionAttention(budget: .entries(12), future: 16),
     ]
     static let models = ["llama-f32", "qwen3"]
 
@@ -54,7 +55,7 @@ import SkeinTesting
 
     /// SnapKV, and the kvpress variants of TOVA and H2O, evict only after multi-token passes.
     static func compressesPromptChunksOnly(_ policy: KVMemoryPolicy) -> Bool {
-        if policy is SnapKVAttention || policy is KnormAttention || policy is LayerwiseMemoryPolicy { return true }
+        if policy is SnapKVAttention || policy is KnormAttention || policy is ExpectedAttentionAttention || policy is LayerwiseMemoryPolicy { return true }
         if let tova = policy as? TOVAAttention { return tova.variant == .kvpress }
         if let h2o = policy as? H2OAttention { return h2o.variant == .kvpress }
         return false

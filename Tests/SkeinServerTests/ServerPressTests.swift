@@ -23,7 +23,8 @@ import Testing
             let message = ((body["error"] as? [String: Any])?["message"] as? String) ?? ""
             #expect(message.contains(expected), "\(attention): \(message)")
         }
-        for attention in ["adakv:snapkv,ratio=0.5,window=4", "knorm:ratio=0.25", "chunkkv:knorm,ratio=0.5,chunk=4", "pyramidkv:ratio=0.5,window=4"] {
+        for attention in ["adakv:snapkv,ratio=0.5,window=4", "knorm:ratio=0.25", "chunkkv:knorm,ratio=0.5,chunk=4", "pyramidkv:ratio=0.5,window=4",
+                          "expected-attention:ratio=0.5,future=32"] {
             let (status, body) = try post(server, attention: attention)
             #expect(status == 200, "\(attention): \(body)")
             let text = ((body["choices"] as? [[String: Any]])?.first?["text"] as? String) ?? ""

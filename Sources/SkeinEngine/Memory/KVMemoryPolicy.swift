@@ -1,13 +1,17 @@
-/// A KV budget: a fixed number of entries per head, or a fraction of the tokens seen so far.
+/// A KV budget: a fixed number of entries per head, or a fraction of the tokens seen so far
+/// *removed* (kvpress's compression ratio, as every press in the catalog reads `ratio`).
 public enum KVBudget: Sendable, Equatable, CustomStringConvertible {
     case entries(Int)
+    /// kvpress's `compression_ratio`, in (0, 1): this fraction of the tokens seen is removed.
+    /// (Before 2026-12-04 this was the fraction kept.)
     case ratio(Double)
 
-    /// Entries kept per head once `seen` tokens have gone through the model (at least 1).
+    /// Entries kept per head once `seen` tokens have gone through the model (at least 1): `n`, or
+    /// kvpress's `max(1, int(seen * (1 - ratio)))` (`PressBudget.kept(of:)`).
     public func entries(seen: Int) -> Int {
         switch self {
         case .entries(let n): n
-        case .ratio(let r): max(1, Int((r * Double(seen)).rounded(.down)))
+        case .ratio(let r): PressBudget.ratio(r).kept(of: seen)
         }
     }
 
@@ -33,6 +37,9 @@ public enum MemoryScoreSource: Sendable, Equatable {
     case tokenSurprisal
     /// Minus the L2 norm of the entry's key, set when the key is written (Knorm: small norms first).
     case keyNorm
+    /// Expected attention of future queries (ExpectedAttentionPress), recomputed for every held
+    /// entry after each prompt chunk from the chunk's query statistics.
+    case expectedAttention(future: Int, sinks: Int, covariance: Bool, valueNorm: Bool)
 }
 
 /// How a query picks the entries it reads among those held in memory.

@@ -28,7 +28,7 @@ enum MemoryAttention {
         // Which rows feed scores back, and selections decided before the parallel pass.
         let recordRows: Range<Int>
         switch policy.scoreSource {
-        case .none, .tokenSurprisal, .keyNorm: recordRows = rows..<rows
+        case .none, .tokenSurprisal, .keyNorm, .expectedAttention: recordRows = rows..<rows
         case .accumulatedAttention: recordRows = 0..<rows
         case .lastQueryAttention: recordRows = (rows - 1)..<rows
         case .observationWindow(let w): recordRows = max(0, rows - w)..<rows
@@ -96,6 +96,13 @@ enum MemoryAttention {
             }
         }
 
+        // Expected attention rescores every held entry after a prompt chunk.
+        var expected: [[Float]]? = nil
+        if case .expectedAttention(let future, let sinks, let covariance, let valueNorm) = policy.scoreSource, rows > sinks {
+            expected = ExpectedAttentionScores.compute(rawQueries: rawQueries, rows: rows, cache: cache, layer: layer, total: total,
+                                                       seen: firstPosition + rows, future: future, sinks: sinks,
+                                                       covariance: covariance, valueNorm: valueNorm, rope: rope, configuration: c)
+        }
         // Feed scores back: new entries join with 0, then the recorded rows are reduced per kv group.
         for kvHead in 0..<c.kvHeadCount {
             var s = memory.scores[layer][kvHead] + [Float](repeating: 0, count: rows)
@@ -107,6 +114,7 @@ enum MemoryAttention {
                 let keys = cache.keyBase(layer: layer, head: kvHead)
                 for slot in oldCount..<total { s[slot] = -VectorMath.dot(keys + slot * hd, keys + slot * hd, hd).squareRoot() }
             }
+            if let expected { s = expected[kvHead] }
             memory.scores[layer][kvHead] = s
             memory.positions[layer][kvHead] = slotPositions[kvHead]
         }

@@ -3,21 +3,21 @@ extension PolicyCatalog {
     static let memoryNames = ["h2o", "tova", "snapkv", "sirllm", "quest", "tokenselect", "infllm"]
 
     /// Entries for `skein policies`; every one takes `budget=N` (entries kept or read per head) or
-    /// `ratio=R` (that fraction of the tokens seen).
+    /// `ratio=R` (kvpress's compression ratio: that fraction of the tokens seen is removed, or not read).
     static func memoryEntries(trainingLength L: Int?) -> [Entry] {
         let budget = L.map(String.init) ?? "L"
         return [
-            Entry(name: "h2o", summary: "H2O: heavy hitters (accumulated attention) + recent tokens per head; bounded memory",
+            Entry(name: "h2o", summary: "H2O: heavy hitters (accumulated attention) + recent tokens per head; bounded memory; ratio = fraction removed",
                   options: [("budget", budget), ("ratio", "-"), ("recent", "budget/2"), ("variant", "paper|kvpress")]),
-            Entry(name: "tova", summary: "TOVA: evict what the last query of each prompt chunk attends to least (layer mean, as kvpress)",
+            Entry(name: "tova", summary: "TOVA: evict what the last query of each prompt chunk attends to least (layer mean, as kvpress); ratio = fraction removed",
                   options: [("budget", budget), ("ratio", "-"), ("variant", "kvpress|paper")]),
-            Entry(name: "snapkv", summary: "SnapKV: observation-window votes, average-pooled (as kvpress), compress each prompt chunk",
+            Entry(name: "snapkv", summary: "SnapKV: observation-window votes, average-pooled (as kvpress), compress each prompt chunk; ratio = fraction removed",
                   options: [("budget", budget), ("ratio", "-"), ("window", "32"), ("kernel", "5"), ("variant", "kvpress|paper")]),
-            Entry(name: "sirllm", summary: "SirLLM: keep high-entropy tokens + recent; entropies decay per dialogue turn; bounded memory",
+            Entry(name: "sirllm", summary: "SirLLM: keep high-entropy tokens + recent; entropies decay per dialogue turn; bounded memory; ratio = fraction removed",
                   options: [("budget", budget), ("ratio", "-"), ("recent", "budget/4"), ("decay", "0.9")]),
-            Entry(name: "quest", summary: "Quest: per-head top pages by min/max key bounds; reads a budget, keeps all",
+            Entry(name: "quest", summary: "Quest: per-head top pages by min/max key bounds; reads a budget, keeps all; ratio = fraction not read",
                   options: [("budget", budget), ("ratio", "-"), ("page", "16"), ("pages", "budget/page")]),
-            Entry(name: "tokenselect", summary: "TokenSelect: soft-voted critical tokens + recent, selection cache; reads a budget, keeps all",
+            Entry(name: "tokenselect", summary: "TokenSelect: soft-voted critical tokens + recent, selection cache; reads a budget, keeps all; ratio = fraction not read",
                   options: [("budget", budget), ("ratio", "-"), ("k", "budget/2"), ("reuse", "0.9")]),
             Entry(name: "infllm", summary: "InfLLM: sinks + sliding local window + top-k retrieved blocks at the window's edge; blocks in a temp file",
                   options: [("sinks", "4"), ("local", L.map { String(max(1, $0 / 2)) } ?? "L/2"),
@@ -28,15 +28,13 @@ extension PolicyCatalog {
         ]
     }
 
-    /// Reads `budget=N` or `ratio=R` (not both); the default budget is the training length.
+    /// Reads `budget=N` or `ratio=R` (the fraction removed, in (0, 1), as the presses read it),
+    /// not both; the default budget is the training length.
     static func budget(_ r: OptionReader, trainingLength L: Int) throws -> KVBudget {
-        let name = "attention \(r.spec.name)"
-        if let ratio = try r.double("ratio") {
-            guard r.raw("budget") == nil else { throw EngineError.invalidOption(name: name, reason: "give budget or ratio, not both") }
-            guard ratio <= 1 else { throw EngineError.invalidOption(name: name, reason: "ratio must be in (0, 1], got \(ratio)") }
-            return .ratio(ratio)
+        switch try pressBudget(r, trainingLength: L) {
+        case .ratio(let ratio): .ratio(ratio)
+        case .entries(let n): .entries(n)
         }
-        return .entries(try r.int("budget", default: L))
     }
 
     /// The code's proportions (vicuna: L 4096, n_local 2048, block 128, topk 16): block = local/16.

@@ -1,7 +1,7 @@
-/// The kvpress presses in the catalog (knorm, pyramidkv, chunkkv, adakv): their option keys,
+/// The kvpress presses in the catalog (knorm, pyramidkv, chunkkv, adakv, expected-attention): their option keys,
 /// defaults and parser. Their `ratio` is kvpress's compression ratio, the fraction *removed*.
 extension PolicyCatalog {
-    static let pressNames = ["knorm", "pyramidkv", "chunkkv", "adakv"]
+    static let pressNames = ["knorm", "pyramidkv", "chunkkv", "adakv", "expected-attention"]
     /// Presses that wrap a scorer press, spelled `NAME:SCORER[,key=value,...]` or `NAME:scorer=SCORER,...`.
     static let wrapperNames = ["chunkkv", "adakv"]
 
@@ -18,6 +18,8 @@ extension PolicyCatalog {
                   options: [("scorer", scorers), ("budget", budget), ("ratio", "-"), ("chunk", "20"), ("window", "32"), ("kernel", "5")]),
             Entry(name: "adakv", summary: "AdaKV (kvpress AdaKVPress): head-wise budgets by one top-k over a layer's heads, adakv:SCORER,...; ratio = fraction removed",
                   options: [("scorer", scorers), ("budget", budget), ("ratio", "-"), ("alpha", "0.2"), ("window", "32"), ("kernel", "5")]),
+            Entry(name: "expected-attention", summary: "Expected attention (kvpress ExpectedAttentionPress): attention future queries are expected to pay, from the prompt's query statistics; ratio = fraction removed",
+                  options: [("budget", budget), ("ratio", "-"), ("future", "512"), ("sinks", "4"), ("covariance", "on|off"), ("vnorm", "on|off")]),
         ]
     }
 
@@ -40,6 +42,11 @@ extension PolicyCatalog {
         switch name {
         case "knorm":
             return KnormAttention(budget: b)
+        case "expected-attention":
+            return ExpectedAttentionAttention(budget: b, future: try r.int("future", default: 512),
+                                              sinks: try r.int("sinks", default: 4, minimum: 0),
+                                              covariance: try r.choice("covariance", ["on", "off"]) == "on",
+                                              valueNorm: try r.choice("vnorm", ["on", "off"]) == "on")
         case "pyramidkv":
             let kernel = try r.int("kernel", default: 5)
             guard kernel % 2 == 1 else { throw EngineError.invalidOption(name: "attention pyramidkv", reason: "kernel must be odd, got \(kernel)") }

@@ -13,6 +13,10 @@ enum SessionArchive {
         var kvType: String?
         var tokens: [Int]
         var hasCache: Bool
+        /// "removed" since 2026-12-04 (every policy's ratio is kvpress's, the fraction removed);
+        /// absent in older files, whose h2o/tova/snapkv/sirllm/quest/tokenselect ratio was the
+        /// fraction kept and is rewritten on reading (`PolicyCatalog.upgradingKeptRatio`).
+        var ratio: String?
     }
 
     /// Caches whose state is not all in their buffers (quantized, score-aware or block memory) are
@@ -20,7 +24,7 @@ enum SessionArchive {
     static func encode(_ session: SessionStore.Session) -> Data {
         let snapshot = session.cache?.supportsSnapshots ?? false
         let header = Header(id: session.id, attention: session.attention, rope: session.rope, kvType: session.kvType,
-                            tokens: snapshot ? session.tokens : [], hasCache: snapshot)
+                            tokens: snapshot ? session.tokens : [], hasCache: snapshot, ratio: "removed")
         let headerBytes = try! JSONEncoder().encode(header)
         var data = magic
         data.appendLittleEndian(UInt64(headerBytes.count))
@@ -42,7 +46,8 @@ enum SessionArchive {
         let headerStart = data.startIndex + magic.count + 8
         guard rawLength <= UInt64(body.endIndex - headerStart) else { throw Corrupt(description: "\(source): header out of range") }
         let headerLength = Int(rawLength)
-        let header = try JSONDecoder().decode(Header.self, from: data[headerStart..<(headerStart + headerLength)])
+        var header = try JSONDecoder().decode(Header.self, from: data[headerStart..<(headerStart + headerLength)])
+        if header.ratio == nil { header.attention = try PolicyCatalog.upgradingKeptRatio(header.attention) }
         var session = SessionStore.Session(id: header.id, attention: header.attention, rope: header.rope,
                                            kvType: header.kvType ?? "f32", tokens: header.tokens)
         if header.hasCache {
