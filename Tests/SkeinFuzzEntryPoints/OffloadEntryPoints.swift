@@ -4,6 +4,13 @@ import SkeinEngine
 import Glibc
 #endif
 
+/// One scratch file per process, reset for each input: creating, growing and mapping a new file
+/// per input made the target run a few dozen inputs a second. Appending, checksumming, reading back
+/// and detecting damage run exactly as in production; only the file's creation is shared.
+/// `scratchLock` guards it (the fuzzer calls from one thread; tests might not).
+nonisolated(unsafe) private var scratch: OffloadFile?
+private let scratchLock = NSLock()
+
 /// KV offload records, written to an `OffloadFile`, damaged on disk, and read back.
 ///
 /// Input: 2 bytes pick the record size (1...4096 bytes), 1 byte the record count (1...16), the
@@ -13,6 +20,8 @@ import Glibc
 /// exactly; a changed one must throw `EngineError.corruptedOffloadBlock` naming it. Anything
 /// else stops the process (a finding).
 func feedOffload(_ raw: UnsafeRawBufferPointer) throws {
+    scratchLock.lock()
+    defer { scratchLock.unlock() }
     let bytes = raw.bindMemory(to: UInt8.self)
     guard bytes.count >= 4 else { return }
     let recordBytes = 1 + (Int(bytes[0]) | Int(bytes[1]) << 8) % 4096
@@ -21,7 +30,14 @@ func feedOffload(_ raw: UnsafeRawBufferPointer) throws {
     let total = recordBytes * count
     var written = [UInt8](repeating: 0, count: total)
     for i in 0..<total { written[i] = source[source.startIndex + i % source.count] }
-    let file = try OffloadFile(recordBytes: recordBytes)
+    let file: OffloadFile
+    if let scratch {
+        scratch.reset(recordBytes: recordBytes)
+        file = scratch
+    } else {
+        file = try OffloadFile(recordBytes: recordBytes)
+        scratch = file
+    }
     for r in 0..<count {
         let index = try written.withUnsafeBytes { try file.append($0.baseAddress! + r * recordBytes) }
         precondition(index == r, "append returned index \(index) for record \(r)")
