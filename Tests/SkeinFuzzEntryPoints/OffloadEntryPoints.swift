@@ -46,10 +46,14 @@ func feedOffload(_ raw: UnsafeRawBufferPointer) throws {
     var op = source.startIndex + min(total, source.count)
     while op + 3 <= source.endIndex {
         let offset = (Int(source[op]) | Int(source[op + 1]) << 8) % total
-        var value = onDisk[offset] ^ source[op + 2]
-        onDisk[offset] = value
-        precondition(pwrite(file.fileDescriptor, &value, 1, off_t(offset)) == 1, "pwrite failed")
+        onDisk[offset] ^= source[op + 2]
         op += 3
+    }
+    // The damage reaches the file in one write of the records' bytes (a write per damage op, up
+    // to 20,000 of them, made the target run a few inputs a second).
+    if onDisk != written {
+        let wrote = onDisk.withUnsafeBytes { pwrite(file.fileDescriptor, $0.baseAddress!, total, 0) }
+        precondition(wrote == total, "pwrite failed")
     }
     func damaged(_ r: Int) -> Bool { onDisk[(r * recordBytes)..<((r + 1) * recordBytes)] != written[(r * recordBytes)..<((r + 1) * recordBytes)] }
     var out = [UInt8](repeating: 0, count: total)
