@@ -9,6 +9,8 @@
 # finds go to Fuzz/.build/corpus/<target> (not the committed seeds); crashes, timeouts and
 # out-of-memory inputs to Fuzz/.build/findings/<target>/; logs to Fuzz/.build/logs/<target>.log.
 # The exit status is 1 when any target found something. FUZZ_JOBS=N runs N targets at a time.
+# FUZZ_RUNS=N stops each target after N executions (libFuzzer's -runs), or at SECONDS_PER_TARGET
+# if that comes first: `FUZZ_RUNS=1000000 tools/fuzz.sh 3600` runs each target to a million.
 set -u
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -44,7 +46,9 @@ run_one() {
     mkdir -p "$work" "$findings" Fuzz/.build/logs
     touch "$findings/.start"  # findings of earlier runs stay, and are not counted again
     local start; start=$(date +%s)
-    ASAN_OPTIONS=detect_leaks=0 nice -n 10 "$bin/$exe" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=5 \
+    local runs_option=()
+    [ -n "${FUZZ_RUNS:-}" ] && runs_option=(-runs="$FUZZ_RUNS")
+    ASAN_OPTIONS=detect_leaks=0 nice -n 10 "$bin/$exe" -max_total_time="$seconds" "${runs_option[@]}" -rss_limit_mb=2048 -timeout=5 \
         -max_len=65536 -artifact_prefix="$findings/" -print_final_stats=1 "$work" "Fuzz/Corpus/$t" > "$log" 2>&1
     local status=$? elapsed=$(( $(date +%s) - start ))
     local runs; runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -1)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets added for issue 25 (Fuzz/Corpus/<target>/):
-chat-template, session-archive, offload, requests, plus tokenizer_config.json seeds for the
-tokenizer target. Run from the repository root; the files are committed. The input layouts are
+chat-template, session-archive, offload, requests, plus tokenizer_config.json seeds and small
+tokenizer.json seeds for the tokenizer target. Run from the repository root; the files are committed. The input layouts are
 documented in Tests/SkeinFuzzEntryPoints (one feed function per target)."""
 import json
 import os
@@ -127,9 +127,97 @@ def tokenizer_configs():
     write("tokenizer", "config-bad.bin", b"\x02{\"chat_template\": 5}")
 
 
+def shrink_tokenizer(data, keep=40, max_merges=16, max_text=300):
+    """A few-hundred-byte version of a tokenizer seed (tokenizer.json NUL text): the first `keep`
+    vocabulary entries, the merges among them (up to `max_merges`, results added), added tokens and
+    post-processor ids renumbered to match, everything else (normalizer, pre-tokenizer, decoder,
+    post-processor) kept. Small seeds let the fuzzer run thousands of inputs a second under ASan."""
+    split = data.find(b"\0")
+    tokenizer = json.loads(data[:split])
+    text = data[split + 1:][:max_text]
+    model = tokenizer["model"]
+    old = sorted(model["vocab"].items(), key=lambda item: item[1])
+    vocab = {token: i for i, (token, _) in enumerate(old[:keep])}
+    merges = []
+    for merge in model.get("merges", []):
+        a, b = merge.split(" ", 1) if isinstance(merge, str) else merge
+        if a in vocab and b in vocab and a + b in model["vocab"]:
+            vocab.setdefault(a + b, len(vocab))
+            merges.append(merge)
+            if len(merges) == max_merges:
+                break
+    renumbered = {}
+    for added in tokenizer.get("added_tokens") or []:
+        if added["content"] not in vocab:
+            vocab[added["content"]] = len(vocab)
+        renumbered[added["id"]] = vocab[added["content"]]
+        added["id"] = vocab[added["content"]]
+    model["vocab"], model["merges"] = vocab, merges
+
+    def renumber(node):
+        if isinstance(node, dict):
+            if "ids" in node and isinstance(node["ids"], list):
+                node["ids"] = [renumbered.get(i, i % len(vocab)) for i in node["ids"]]
+            for value in node.values():
+                renumber(value)
+        elif isinstance(node, list):
+            for value in node:
+                renumber(value)
+    renumber(tokenizer.get("post_processor"))
+    return json.dumps(tokenizer, separators=(",", ":"), ensure_ascii=False).encode() + b"\0" + text
+
+
+def small_tokenizers():
+    """Small tokenizer seeds: shrunk copies of the large ones (Fuzz/Corpus/tokenizer-large, which the
+    replay tests read but tools/fuzz.sh does not fuzz from), and hand-made ones."""
+    large = "Fuzz/Corpus/tokenizer-large"
+    for name in sorted(os.listdir(large)):
+        data = open(os.path.join(large, name), "rb").read()
+        if data[:1] not in (b"\x01", b"\x02") and b"\0" in data:
+            write("tokenizer", "small-" + name, shrink_tokenizer(data))
+        elif data[:1] == b"\x01":  # text mode: the first 400 bytes of the text
+            write("tokenizer", "small-" + name, data[:400])
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    wordpiece_like = {"model": {"type": "BPE", "vocab": dict({c: i for i, c in enumerate(letters)},
+                                                             **{"##s": 26, "th": 27, "the": 28, "[UNK]": 29}),
+                                "merges": ["t h", "th e"], "unk_token": "[UNK]", "continuing_subword_prefix": "##"},
+                      "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFD"}, {"type": "StripAccents"},
+                                                                          {"type": "Lowercase"}]},
+                      "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Whitespace"}, {"type": "Punctuation"}]},
+                      "post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 31], "cls": ["[CLS]", 30]},
+                      "added_tokens": [{"id": 30, "content": "[CLS]", "special": True}, {"id": 31, "content": "[SEP]", "special": True}],
+                      "decoder": {"type": "BPEDecoder", "suffix": "</w>"}}
+    write("tokenizer", "hand-wordpiece-like.bin", json.dumps(wordpiece_like).encode() + "\0Thé cats, the THE!".encode())
+    metaspace = {"model": {"type": "BPE", "vocab": {"<unk>": 0, "<s>": 1, "</s>": 2, "<0x41>": 3, "<0xE2>": 4, "<0x96>": 5,
+                                                    "<0x81>": 6, "\u2581": 7, "a": 8, "b": 9, "\u2581a": 10, "ab": 11},
+                           "merges": [["\u2581", "a"], ["a", "b"]], "unk_token": "<unk>", "byte_fallback": True, "fuse_unk": True},
+                 "normalizer": {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "\u2581"},
+                                                                     {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}]},
+                 "added_tokens": [{"id": 1, "content": "<s>", "special": True}, {"id": 2, "content": "</s>", "special": True,
+                                                                                 "lstrip": True, "rstrip": True}],
+                 "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                                                             {"Sequence": {"id": "A", "type_id": 0}}],
+                                    "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}},
+                 "decoder": {"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+                                                              {"type": "ByteFallback"}, {"type": "Fuse"},
+                                                              {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}}
+    write("tokenizer", "hand-bytefallback.bin", json.dumps(metaspace).encode() + "\0ab A</s> \u00e9 b a".encode())
+    splits = {"model": {"type": "BPE", "vocab": {c: i for i, c in enumerate("0123456789 .,xyz")}, "merges": []},
+              "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Strip", "left": True, "right": True},
+                                                                  {"type": "Replace", "pattern": {"Regex": "\\d{4,}"}, "content": "0"}]},
+              "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+                  {"type": "Digits", "individual_digits": True},
+                  {"type": "Split", "pattern": {"Regex": "[.,]"}, "behavior": "MergedWithPrevious", "invert": False},
+                  {"type": "Split", "pattern": {"String": "x"}, "behavior": "Removed", "invert": True},
+                  {"type": "WhitespaceSplit"}]},
+              "decoder": {"type": "Fuse"}}
+    write("tokenizer", "hand-splits.bin", json.dumps(splits).encode() + "\0 12, 3.4567 xyzzy \u2460 ".encode())
+
+
 if __name__ == "__main__":
     chat_templates()
     session_archives()
     offload()
     requests()
     tokenizer_configs()
+    small_tokenizers()

@@ -30,6 +30,13 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes = 8 << 20
     /// Seconds a client has to send its whole request body; slower ones are answered 408.
     public var requestTimeout: Double = 30
+    /// Seconds one write of a streamed response may wait for a client that does not read; past it
+    /// the request is cancelled (freeing its batch slot) and the connection closed.
+    public var writeTimeout: Double = 30
+    /// Each connection's kernel send buffer (`SO_SNDBUF`), fixed so that a client that reads
+    /// nothing stalls the writes (and starts `writeTimeout`) after a few hundred KB rather than
+    /// after the megabytes Linux would otherwise let the buffer grow to.
+    public var sendBufferBytes = 128 << 10
     /// Messages allowed in one chat request (each message's size is bounded by `maxBodyBytes`).
     public var maxMessages = 4096
     /// `max_tokens` when a request does not say.

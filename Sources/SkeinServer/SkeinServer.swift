@@ -35,6 +35,7 @@ public final class SkeinServer: Sendable {
         let responder = GuardedResponder(inner: router.buildResponder(), apiKeys: configuration.apiKeys, metrics: metrics)
         let app = Application(
             responder: responder,
+            server: .http1(sendBufferBytes: configuration.sendBufferBytes),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "skein"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) })
         do {

@@ -2,16 +2,20 @@ import Foundation
 import SkeinFuzzEntryPoints
 import Testing
 
-/// Replays every fuzz target's committed corpus (Fuzz/Corpus/<target>/) through the same entry
+/// Replays every fuzz target's committed corpus (Fuzz/Corpus/<target>/ and <target>-large/) through the same entry
 /// points the libFuzzer targets call: each file parses or throws an error that says what is
 /// wrong, within 5 seconds. A crash here is a crash the fuzzer found.
 @Suite struct FuzzCorpusReplayTests {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fuzz/Corpus")
 
+    /// The target's seeds, and its large seeds (`Fuzz/Corpus/<target>-large/`, when there is one):
+    /// inputs too slow to fuzz from (tools/fuzz.sh does not pass them) but replayed here.
     static func files(_ target: FuzzTarget) -> [URL] {
-        let dir = corpus.appendingPathComponent(target.rawValue)
-        return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted().map { dir.appendingPathComponent($0) }
+        [target.rawValue, target.rawValue + "-large"].flatMap { name in
+            let dir = corpus.appendingPathComponent(name)
+            return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted().map { dir.appendingPathComponent($0) }
+        }
     }
 
     @Test(arguments: FuzzTarget.allCases) func corpusReplays(_ target: FuzzTarget) throws {

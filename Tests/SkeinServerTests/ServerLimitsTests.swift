@@ -8,7 +8,7 @@ import Glibc
 import Testing
 
 /// Limits that hold under abuse, against a real `skein serve`: deep JSON, clients that hang up
-/// on a whole response, slow bodies, bounded sessions and the memory guard.
+/// on a whole response, slow bodies, streams nobody reads, bounded sessions and the memory guard.
 @Suite(.serialized) struct ServerLimitsTests {
     let lifecycle = ServerLifecycleTests()
 
@@ -81,6 +81,37 @@ import Testing
         socket.close()
     }
 
+    /// A streaming client that stops reading but keeps its connection open: once the socket
+    /// buffers are full a write waits, and after --write-timeout the request is cancelled (its
+    /// batch slot freed: under --max-batch 1 the next request is served) and the connection closed.
+    @Test func aStreamingClientThatStopsReadingTimesOut() throws {
+        let server = try ServerProcess(arguments: ["--write-timeout", "1", "--max-batch", "1"])
+        let maxTokens = 100_000
+        let socket = try RawSocket(port: server.port, receiveBuffer: 1024)
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: [
+            "prompt": "And God said", "max_tokens": maxTokens, "temperature": 0, "stream": true]), as: UTF8.self)
+        try socket.send("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(server.apiKey)\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body)
+        #expect(try waitUntil(20) { try metric(server, "skein_generated_tokens_total") > 50 })
+        #expect(try metric(server, "skein_write_timeouts_total") == 0)
+        // The client reads nothing: the writes stall, and a second later the job is cancelled.
+        let start = Date()
+        #expect(try waitUntil(30) { try metric(server, "skein_write_timeouts_total") == 1 }, "no write timed out")
+        #expect(try waitUntil(10) { try metric(server, "skein_active_requests") == 0 }, "the stalled stream kept its slot")
+        let generated = try metric(server, "skein_generated_tokens_total")
+        #expect(generated < Double(maxTokens), "the stalled stream ran to max_tokens")
+        // The only batch slot is free: another request is served while the first client still holds its socket.
+        #expect(try server.post("/v1/completions", Self.short).0 == 200)
+        #expect(Date().timeIntervalSince(start) < 30)
+        // Generation for the stalled client stopped.
+        let after = try metric(server, "skein_generated_tokens_total")
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try metric(server, "skein_generated_tokens_total") == after)
+        // And its connection was closed: reading drains what was sent, then the end of the stream.
+        #expect(socket.readsUntilClosed(seconds: 20), "the server kept the stalled connection open")
+        socket.close()
+    }
+
     /// Three sessions under --max-sessions 2 with a folder: the evicted one reloads from its file
     /// and replies as it would have had it stayed in memory.
     @Test func anEvictedSessionReloadsWithTheSameReply() throws {
@@ -132,8 +163,13 @@ import Testing
 final class RawSocket: @unchecked Sendable {
     private let fd: Int32
 
-    init(port: Int) throws {
+    /// - Parameter receiveBuffer: `SO_RCVBUF` in bytes, set before connecting (a small one makes a
+    ///   client that does not read stall the server's writes sooner).
+    init(port: Int, receiveBuffer: Int? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer.map(Int32.init) {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -162,6 +198,20 @@ final class RawSocket: @unchecked Sendable {
             if n == 0 { break }
         }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Reads and discards until the peer closes (true) or `seconds` pass (false).
+    func readsUntilClosed(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        while Date() < deadline {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { return true }
+            if n < 0, errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR { return true }   // reset: closed too
+        }
+        return false
     }
 
     func close() { Glibc.close(fd) }

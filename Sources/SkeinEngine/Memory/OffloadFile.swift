@@ -9,7 +9,7 @@ import Glibc
 /// when the process exits, is interrupted or crashes, and never touches a user's files. Records
 /// are fixed-size; each carries a CRC-32 kept in RAM and checked when it is read back.
 package final class OffloadFile {
-    package let recordBytes: Int
+    package private(set) var recordBytes: Int
     /// The path the file had before it was unlinked (for tests and messages).
     package let path: String
     package private(set) var fileDescriptor: Int32
@@ -33,6 +33,14 @@ package final class OffloadFile {
     deinit {
         if let mapping { munmap(mapping, mappedBytes) }
         close(fileDescriptor)
+    }
+
+    /// Forgets every record and takes a new record size, keeping the file and its mapping: the
+    /// next `append` writes index 0 again, over the old bytes. Lets one scratch file serve many
+    /// short-lived record sets (the offload fuzz target uses one per process).
+    package func reset(recordBytes: Int) {
+        self.recordBytes = recordBytes
+        checksums.removeAll(keepingCapacity: true)
     }
 
     /// Appends one record of `recordBytes` bytes; returns its index.

@@ -14,9 +14,16 @@ struct CompletionHandler: Sendable {
     let stops: [String]
     let created = Int(Date().timeIntervalSince1970)
     let id: String
+    /// Seconds a streamed write may wait for the client (`--write-timeout`).
+    let writeTimeout: Double
+    /// Where write timeouts are counted and logged.
+    let metrics: ServerMetrics?
 
-    init(kind: Kind, host: ModelHost, modelName: String, stops: [String], includeUsageInStream: Bool) {
+    init(kind: Kind, host: ModelHost, modelName: String, stops: [String], includeUsageInStream: Bool,
+         writeTimeout: Double = 30, metrics: ServerMetrics? = nil) {
         self.kind = kind
+        self.writeTimeout = writeTimeout
+        self.metrics = metrics
         self.host = host
         self.modelName = modelName
         self.stops = stops
@@ -66,12 +73,15 @@ struct CompletionHandler: Sendable {
 
     // MARK: - Server-sent events
 
+    /// The job's tokens as server-sent events; each write waits at most `writeTimeout` for the
+    /// client (`TimedWriter`), after which the job is cancelled and the connection closed.
     func stream(job: InferenceJob, events: AsyncStream<JobEvent>) -> Response {
         let handler = self
+        let timed = TimedWriter(seconds: writeTimeout)
         let body = ResponseBody { writer in
             var assembler = TextAssembler(tokenizer: handler.host.tokenizer.tokenizer, stops: handler.stops)
             do {
-                if handler.kind == .chat { try await writer.write(handler.chunk(delta: .init(role: "assistant", content: ""))) }
+                if handler.kind == .chat { try await timed.write(handler.chunk(delta: .init(role: "assistant", content: "")), to: &writer) }
                 for await event in events {
                     switch event {
                     case .token(let token):
@@ -79,23 +89,27 @@ struct CompletionHandler: Sendable {
                         let piece = assembler.append(token.id)
                         if assembler.stopped { job.cancel() }
                         let logprobs = job.spec.topLogprobs == nil ? nil : token
-                        if !piece.isEmpty || logprobs != nil { try await writer.write(handler.chunk(text: piece, token: logprobs)) }
+                        if !piece.isEmpty || logprobs != nil { try await timed.write(handler.chunk(text: piece, token: logprobs), to: &writer) }
                     case .finished(let summary):
                         if let error = summary.error {
                             let body = APIError(.internalServerError, "the engine failed: \(error)", type: "server_error").jsonBody()
-                            try await writer.write(ByteBuffer(string: "data: \(String(decoding: body, as: UTF8.self))\n\n"))
+                            try await timed.write(ByteBuffer(string: "data: \(String(decoding: body, as: UTF8.self))\n\n"), to: &writer)
                         } else {
                             let tail = assembler.finish()
-                            if !tail.isEmpty { try await writer.write(handler.chunk(text: tail, token: nil)) }
-                            try await writer.write(handler.chunk(finish: handler.finishReason(summary, stopped: assembler.stopped)))
-                            if handler.includeUsageInStream { try await writer.write(handler.usageChunk(summary, job: job)) }
+                            if !tail.isEmpty { try await timed.write(handler.chunk(text: tail, token: nil), to: &writer) }
+                            try await timed.write(handler.chunk(finish: handler.finishReason(summary, stopped: assembler.stopped)), to: &writer)
+                            if handler.includeUsageInStream { try await timed.write(handler.usageChunk(summary, job: job), to: &writer) }
                         }
                     }
                 }
-                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
-                try await writer.finish(nil)
+                try await timed.write(ByteBuffer(string: "data: [DONE]\n\n"), to: &writer)
+                try await timed.finish(&writer)
             } catch {
-                job.cancel()   // the client went away: stop generating for it
+                job.cancel()   // the client went away, or stopped reading: stop generating for it
+                if let timeout = error as? TimedWriter.TimedOut {
+                    handler.metrics?.countWriteTimeout()
+                    handler.metrics?.log("\(handler.id): \(timeout)")
+                }
                 throw error
             }
         }

@@ -110,7 +110,8 @@ struct Routes: Sendable {
             throw error
         }
         let handler = CompletionHandler(kind: kind, host: server.host, modelName: common.model ?? server.configuration.modelID,
-                                        stops: stops, includeUsageInStream: common.streamOptions?.includeUsage == true)
+                                        stops: stops, includeUsageInStream: common.streamOptions?.includeUsage == true,
+                                        writeTimeout: server.configuration.writeTimeout, metrics: server.metrics)
         if common.stream == true { return handler.stream(job: job, events: events) }
         watch.attach(job)
         return try await handler.respond(job: job, events: events)

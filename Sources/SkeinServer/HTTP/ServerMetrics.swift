@@ -10,6 +10,7 @@ public final class ServerMetrics: @unchecked Sendable {
     private var waiting = 0
     private var active = 0
     private var kvBytes = 0
+    private var writeTimeouts = 0
     /// (time, tokens) of recent decode steps, for the tokens/s gauge.
     private var recent: [(time: Double, tokens: Int)] = []
     private let started = Date()
@@ -30,6 +31,7 @@ public final class ServerMetrics: @unchecked Sendable {
         }
     }
 
+    func countWriteTimeout() { lock.withLock { writeTimeouts += 1 } }
     func countPrefilled(_ n: Int) { lock.withLock { prefilledTokens += n } }
     func countCached(_ n: Int) { lock.withLock { cachedTokens += n } }
 
@@ -76,6 +78,8 @@ public final class ServerMetrics: @unchecked Sendable {
                 "skein_active_requests \(active)",
                 "# HELP skein_kv_bytes Bytes of KV cache held (requests, prefix cache, sessions).", "# TYPE skein_kv_bytes gauge",
                 "skein_kv_bytes \(kvBytes)",
+                "# HELP skein_write_timeouts_total Streams cancelled because the client read nothing for --write-timeout seconds.",
+                "# TYPE skein_write_timeouts_total counter", "skein_write_timeouts_total \(writeTimeouts)",
             ]
             return lines.joined(separator: "\n") + "\n"
         }

@@ -34,7 +34,16 @@ public struct StreamingDetokenizer {
         let stuck = ids.count - readStart > Self.maxHeldBack
         guard full.unicodeScalars.count > prefix.unicodeScalars.count,
               stuck || full.unicodeScalars.last != "\u{FFFD}", full.unicodeScalars.starts(with: prefix.unicodeScalars) else {
-            return ""
+            // Held too long and the window still does not extend what was emitted (a U+FFFD
+            // emitted when stuck, completed by a later byte, changes the prefix for good; tokens
+            // that decode to nothing never grow it): emit the held tokens alone and start a new
+            // window, so it stays bounded (a window grown with every token was quadratic; found
+            // by FuzzTokenizer, Fuzz/Corpus/tokenizer/timeout-stream-resync.bin).
+            guard stuck else { return "" }
+            let text = try tokenizer.decode(Array(ids[readStart...]), skipSpecialTokens: skipSpecialTokens)
+            prefixStart = readStart
+            readStart = ids.count
+            return text
         }
         let text = String(full.unicodeScalars.dropFirst(prefix.unicodeScalars.count))
         prefixStart = readStart

@@ -55,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
     @Option(help: "Seconds a client has to send its whole request body; slower ones are answered 408.")
     var requestTimeout: Double = 30
 
+    @Option(help: "Seconds one write of a streamed response may wait for a client that reads nothing; past it the request is cancelled and the connection closed.")
+    var writeTimeout: Double = 30
+
     @Option(help: ArgumentHelp("Bytes the KV caches may take together (requests, prefix cache, sessions); a request whose cache at prompt + max_tokens would not fit is answered 503. Default: the memory available once the model is loaded.", valueName: "bytes"))
     var maxMemory: Int?
 
@@ -81,6 +84,7 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
             throw ValidationError("\(name) must be >= 1, got \(value)")
         }
         guard requestTimeout > 0, requestTimeout.isFinite else { throw ValidationError("--request-timeout must be > 0 seconds, got \(requestTimeout)") }
+        guard writeTimeout > 0, writeTimeout.isFinite else { throw ValidationError("--write-timeout must be > 0 seconds, got \(writeTimeout)") }
         if let maxMemory, maxMemory < 1 { throw ValidationError("--max-memory must be >= 1 byte, got \(maxMemory)") }
         guard prefixCache >= 0 else { throw ValidationError("--prefix-cache must be >= 0") }
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty") }
@@ -102,6 +106,7 @@ struct ServeCommand: AsyncParsableCommand, ComputingCommand {
         configuration.maxBodyBytes = maxBody
         configuration.maxMessages = maxMessages
         configuration.requestTimeout = requestTimeout
+        configuration.writeTimeout = writeTimeout
         configuration.maxSessions = maxSessions
         configuration.defaultMaxTokens = defaultMaxTokens
         configuration.prefixCacheEntries = prefixCache
