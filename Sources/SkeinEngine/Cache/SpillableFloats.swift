@@ -51,6 +51,7 @@ final class SpillableFloats {
         if spill || file != nil {
             let fresh = try FileBackedBuffer(count: grown)
             fresh.base.update(from: base, count: count)
+            fresh.release(0..<count)  // every store of a layer grows in the same pass: keep the copies off the resident set
             heap?.deallocate()
             heap = nil
             file = fresh
