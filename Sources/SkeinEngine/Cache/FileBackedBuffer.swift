@@ -37,8 +37,8 @@ final class FileBackedBuffer {
             close(fd)
             throw EngineError.offloadFailed(reason: "cannot map \(byteCount) bytes: \(String(cString: strerror(errno)))")
         }
-        // Reads are scattered (selected tokens, best pages): no read-ahead and no fault-around,
-        // which would map 16 pages around each one read into the resident set.
+        // Reads are scattered (selected tokens, best pages): no read-ahead. (The kernel still maps
+        // cached pages around each read fault; `release` drops them.)
         madvise(mapped, byteCount, MADV_RANDOM)
         fileDescriptor = fd
         base = mapped.bindMemory(to: Float.self, capacity: max(1, count))
